@@ -1,0 +1,57 @@
+# Privacy Office: `make run` starts the demo site, `make test` runs the whole suite.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export DJANGO_SETTINGS_MODULE := privacyoffice.settings
+
+.PHONY: install system-deps run test lint format bench messages clean
+
+# Debian packages the site needs at run time: a Japanese font for the letters (never tofu),
+# the Pango stack WeasyPrint renders with, and gettext to compile the Japanese catalogue.
+system-deps:
+	@if ! fc-list 2>/dev/null | grep -q IPAex || ! command -v msgfmt >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      fonts-ipaexfont-gothic fonts-ipaexfont-mincho gettext libpango-1.0-0 libpangoft2-1.0-0 \
+	      libharfbuzz-subset0 poppler-utils >/dev/null; \
+	  else \
+	    echo "Please install: fonts-ipaexfont-gothic fonts-ipaexfont-mincho gettext libpango-1.0-0 libpangoft2-1.0-0" >&2; \
+	  fi; \
+	fi
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+install: system-deps $(STAMP) messages
+
+messages: $(STAMP)
+	@cd . && DJANGO_DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv -v 0
+
+run: install
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} REQUIRE_2FA=$${REQUIRE_2FA:-0} $(PY) manage.py migrate --noinput
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} REQUIRE_2FA=$${REQUIRE_2FA:-0} $(PY) manage.py seed_demo
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} REQUIRE_2FA=$${REQUIRE_2FA:-0} ./scripts/run-all.sh
+
+test: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+SCALE ?= full
+bench: install
+	$(PY) manage.py run_bench --scale $(SCALE)
+
+clean:
+	rm -rf var/test_db.sqlite3* var/celery

@@ -1,0 +1,420 @@
+"""Customers, consent, third-party recipients and provision records.
+
+consent_app never imports requests_app: where something names the request behind it, it keeps
+the request's reference number (e.g. "PR-2026-000123"), not a foreign key.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Language(models.TextChoices):
+    JAPANESE = "ja", _("Japanese")
+    ENGLISH = "en", _("English")
+
+
+class Channel(models.TextChoices):
+    """How a purpose reaches the person. Purposes without channels use ANY."""
+
+    POST = "post", _("Print mail")
+    PHONE = "phone", _("Telephone")
+    EMAIL = "email", _("E-mail")
+    ANY = "any", _("Any channel")
+
+
+class ConsentState(models.TextChoices):
+    GRANTED = "granted", _("Granted")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class RecipientCategory(models.TextChoices):
+    AFFILIATE = "affiliate", _("Subsidiary or affiliate")
+    DEALER = "dealer", _("Franchised dealer")
+    AGREEMENT = "agreement", _("Party with an information supply agreement")
+
+
+class ProvisionBasis(models.TextChoices):
+    CONSENT = "consent", _("Consent of the person")
+    OPT_OUT = "opt_out", _("Opt-out provision (Art. 27(2))")
+    JOINT_USE = "joint_use", _("Joint use (Art. 27(5)(iii))")
+    LAW = "law", _("Required by law (Art. 27(1))")
+
+
+class PrivacyNotice(models.Model):
+    """A published version of the items of APPI Art. 32(1)."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    effective_from = models.DateField(_("effective from"))
+    company = models.TextField(_("company name, address and representative"))
+    purposes = models.TextField(_("purposes of use"))
+    procedures = models.TextField(_("request procedures and fees"))
+    security_measures = models.TextField(_("security measures"), blank=True)
+    contacts = models.TextField(_("complaints and inquiries contact"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("privacy notice")
+        verbose_name_plural = _("privacy notices")
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return _("Privacy notice v%(version)s") % {"version": self.version}
+
+
+class PurposeOfUse(models.Model):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    title_ja = models.CharField(_("title (Japanese)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    # Which channels this purpose is consented per; [Channel.ANY] for channel-less purposes.
+    channels = models.JSONField(_("channels"), default=list)
+    is_third_party_provision = models.BooleanField(_("provision to third parties"), default=False)
+    active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("purpose of use")
+        verbose_name_plural = _("purposes of use")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.title_en if (get_language() or "ja").startswith("en") else self.title_ja
+
+
+class Recipient(models.Model):
+    """A third party that receives personal data (or, for dealers, serves customers)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    category = models.CharField(_("category"), max_length=16, choices=RecipientCategory.choices)
+    agreement_reference = models.CharField(_("agreement reference"), max_length=64, blank=True)
+    agreement_start = models.DateField(_("agreement start"), null=True, blank=True)
+    agreement_end = models.DateField(_("agreement end"), null=True, blank=True)
+    country = models.CharField(_("country (ISO 3166)"), max_length=2, default="JP")
+    data_items = models.JSONField(_("data items shared"), default=list, blank=True)
+    basis = models.CharField(
+        _("basis of provision"),
+        max_length=16,
+        choices=ProvisionBasis.choices,
+        default=ProvisionBasis.CONSENT,
+    )
+    # Art. 29 retention is 1 year where a contract serves as the record, else 3 years.
+    contract_serves_as_record = models.BooleanField(_("contract serves as record"), default=False)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("recipient")
+        verbose_name_plural = _("recipients")
+        ordering = ["name"]
+        indexes = [
+            # Dashboard: agreements ending within 60 days.
+            models.Index(fields=["agreement_end"], name="recipient_agreement_end_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_foreign(self) -> bool:
+        return self.country.upper() != "JP"
+
+
+class Customer(models.Model):
+    number = models.CharField(_("customer number"), max_length=20, unique=True)
+    family_name = models.CharField(_("family name"), max_length=100, blank=True)
+    given_name = models.CharField(_("given name"), max_length=100, blank=True)
+    family_name_kana = models.CharField(_("family name (kana)"), max_length=100, blank=True)
+    given_name_kana = models.CharField(_("given name (kana)"), max_length=100, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=8, blank=True)
+    prefecture = models.CharField(_("prefecture"), max_length=10, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=2, choices=Language.choices, default=Language.JAPANESE
+    )
+    dealer = models.ForeignKey(
+        Recipient,
+        verbose_name=_("serving dealer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="served_customers",
+        limit_choices_to={"category": RecipientCategory.DEALER},
+    )
+    # Normalised search columns, filled by the customer services and the import (never by hand):
+    # names folded to full-width katakana/NFKC, phone digits only, e-mail lower-cased.
+    search_name = models.CharField(_("search name"), max_length=400, blank=True, editable=False)
+    search_phone = models.CharField(_("search phone"), max_length=20, blank=True, editable=False)
+    search_email = models.CharField(_("search e-mail"), max_length=254, blank=True, editable=False)
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords(
+        excluded_fields=["search_name", "search_phone", "search_email", "updated_at"],
+        verbose_name=_("historical customer"),
+    )
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["number"]
+        indexes = [
+            # Admin search by phone and e-mail (exact on the normalised columns).
+            models.Index(fields=["search_phone"], name="customer_search_phone_idx"),
+            models.Index(fields=["search_email"], name="customer_search_email_idx"),
+        ]
+
+    def __str__(self) -> str:
+        if self.erased_at:
+            return _("Erased customer %(number)s") % {"number": self.number}
+        return f"{self.number} {self.family_name} {self.given_name}".strip()
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.family_name} {self.given_name}".strip()
+
+    @property
+    def full_name_kana(self) -> str:
+        return f"{self.family_name_kana} {self.given_name_kana}".strip()
+
+
+class ConsentFlag(models.Model):
+    """Current consent per customer × purpose × channel; always derivable from the ledger."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="consent_flags"
+    )
+    purpose = models.ForeignKey(
+        PurposeOfUse, verbose_name=_("purpose"), on_delete=models.PROTECT, related_name="+"
+    )
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    state = models.CharField(_("state"), max_length=10, choices=ConsentState.choices)
+    updated_at = models.DateTimeField(_("updated at"))
+    last_event = models.ForeignKey(
+        "ConsentEvent", verbose_name=_("last event"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("consent flag")
+        verbose_name_plural = _("consent flags")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "purpose", "channel"], name="consentflag_unique_per_channel"
+            ),
+        ]
+        indexes = [
+            # Eligibility: everyone granted for a purpose and channel.
+            models.Index(
+                fields=["purpose", "channel", "state"], name="consentflag_eligibility_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}/{self.purpose_id}/{self.channel}: {self.state}"
+
+
+class ConsentEvent(models.Model):
+    """The append-only consent ledger: never edited, never deleted."""
+
+    class Actor(models.TextChoices):
+        STAFF = "staff", _("Staff user")
+        CUSTOMER = "customer", _("The customer")
+        SYSTEM = "system", _("System")
+
+    class Source(models.TextChoices):
+        PHONE = "phone", _("Telephone")
+        LETTER = "letter", _("Letter")
+        WEB = "web", _("Web")
+        REQUEST = "request", _("Privacy request")
+        IMPORT = "import", _("CRM import")
+
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="consent_events",
+    )
+    purpose = models.ForeignKey(
+        PurposeOfUse, verbose_name=_("purpose"), on_delete=models.PROTECT, related_name="+"
+    )
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    old_state = models.CharField(
+        _("old state"), max_length=10, choices=ConsentState.choices, blank=True
+    )
+    new_state = models.CharField(_("new state"), max_length=10, choices=ConsentState.choices)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    actor = models.CharField(_("actor"), max_length=10, choices=Actor.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    request_reference = models.CharField(_("request reference"), max_length=20, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    notice = models.ForeignKey(
+        PrivacyNotice,
+        verbose_name=_("privacy notice in force"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    evidence = models.FileField(
+        _("signed form (scan)"), upload_to="consent-evidence/%Y/%m/", blank=True
+    )
+
+    class Meta:
+        verbose_name = _("consent event")
+        verbose_name_plural = _("consent events")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            # Customer page ledger and replay: a customer's events in order.
+            models.Index(fields=["customer", "occurred_at"], name="consentevent_customer_idx"),
+            # Auditor export filtered by date range.
+            models.Index(fields=["occurred_at"], name="consentevent_occurred_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.customer_id}/{self.purpose_id}/{self.channel} → {self.new_state}"
+
+
+class ProvisionSuppression(models.Model):
+    """'We will stop provision of information to third parties upon a customer's request'."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="suppressions"
+    )
+    recipient = models.ForeignKey(
+        Recipient,
+        verbose_name=_("recipient"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="suppressions",
+        help_text=_("Empty: all recipients."),
+    )
+    request_reference = models.CharField(_("request reference"), max_length=20, blank=True)
+    consent_event = models.ForeignKey(
+        ConsentEvent,
+        verbose_name=_("consent event"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("provision suppression")
+        verbose_name_plural = _("provision suppressions")
+        ordering = ["-created_at"]
+        indexes = [
+            # Eligibility: suppressions in force for a customer.
+            models.Index(fields=["customer", "lifted_at"], name="suppression_customer_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} → {self.recipient_id or '*'}"
+
+
+class ProvisionBatch(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        COMPLETED = "completed", _("Completed")
+        FAILED = "failed", _("Failed")
+
+    recipient = models.ForeignKey(
+        Recipient, verbose_name=_("recipient"), on_delete=models.PROTECT, related_name="batches"
+    )
+    purpose = models.ForeignKey(
+        PurposeOfUse, verbose_name=_("purpose"), on_delete=models.PROTECT, related_name="+"
+    )
+    provided_on = models.DateField(_("provided on"))
+    data_items = models.JSONField(_("data items"), default=list)
+    basis = models.CharField(_("basis"), max_length=16, choices=ProvisionBasis.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    customer_count = models.PositiveIntegerField(_("customers"), default=0)
+    file = models.FileField(_("file"), upload_to="provision/%Y/%m/", blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("provision batch")
+        verbose_name_plural = _("provision batches")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return _("Batch #%(id)s") % {"id": self.pk}
+
+
+class ProvisionRecord(models.Model):
+    """APPI Art. 29 provider record: one per customer per provision, kept for the retention."""
+
+    batch = models.ForeignKey(
+        ProvisionBatch, verbose_name=_("batch"), on_delete=models.PROTECT, related_name="records"
+    )
+    recipient = models.ForeignKey(
+        Recipient, verbose_name=_("recipient"), on_delete=models.PROTECT, related_name="+"
+    )
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="provision_records",
+    )
+    provided_on = models.DateField(_("provided on"))
+    data_items = models.JSONField(_("data items"), default=list)
+    basis = models.CharField(_("basis"), max_length=16, choices=ProvisionBasis.choices)
+    # Counted from the provision the record covers (Art. 29 retention), not from row creation.
+    retain_until = models.DateField(_("retain until"))
+
+    class Meta:
+        verbose_name = _("provision record")
+        verbose_name_plural = _("provision records")
+        ordering = ["-provided_on", "-id"]
+        indexes = [
+            # Disclosure compilation and record disclosure: a customer's records.
+            models.Index(fields=["customer", "provided_on"], name="provrecord_customer_idx"),
+            # Retention purge: records past retain_until.
+            models.Index(fields=["retain_until"], name="provrecord_retain_idx"),
+            # Auditor export filtered by date range.
+            models.Index(fields=["provided_on"], name="provrecord_provided_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.provided_on} {self.customer_id} → {self.recipient_id}"

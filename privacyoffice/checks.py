@@ -1,0 +1,1 @@
+"""System checks of the project package (the personal-data inventory registers its own)."""

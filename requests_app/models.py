@@ -1,0 +1,733 @@
+"""Disclosure requests (APPI Arts. 32–35) and what hangs off them.
+
+States (the policy's "Disclosure, Amendment, etc." procedure):
+    inquiry ─send_form→ form_sent ─receive_documents→ documents_received ─verify_identity→ verified
+    documents_received ─request_more_documents→ form_sent
+    verified ─draft_response→ response_drafted ─approve_and_send→ responded ─close→ closed
+    response_drafted ─send_back→ verified
+    any open state ─withdraw→ withdrawn;  inquiry/form_sent ─lapse→ lapsed
+
+A transition here only changes this row in memory. The services in `services.py` lock, transition,
+save, log (django-fsm-log) and enqueue letters in one transaction.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+
+class RequestType(models.TextChoices):
+    PURPOSE_NOTICE = "purpose_notice", _("Notification of purpose of use (Art. 32(2))")
+    DISCLOSURE = "disclosure", _("Disclosure of retained personal data (Art. 33(1))")
+    RECORD_DISCLOSURE = (
+        "record_disclosure",
+        _("Disclosure of third-party provision records (Art. 33(5))"),
+    )
+    CORRECTION = "correction", _("Correction, addition or deletion (Art. 34)")
+    ERASURE = "erasure", _("Suspension of use or erasure (Art. 35(1))")
+    PROVISION_STOP = "provision_stop", _("Suspension of provision to third parties (Art. 35(3))")
+
+    @classmethod
+    def fee_bearing(cls) -> set[str]:
+        # APPI Art. 38: fees only for purpose notice and the two disclosure types.
+        return {cls.PURPOSE_NOTICE, cls.DISCLOSURE, cls.RECORD_DISCLOSURE}
+
+
+class RequestState(models.TextChoices):
+    INQUIRY = "inquiry", _("Inquiry")
+    FORM_SENT = "form_sent", _("Form sent")
+    DOCUMENTS_RECEIVED = "documents_received", _("Documents received")
+    VERIFIED = "verified", _("Identity verified")
+    RESPONSE_DRAFTED = "response_drafted", _("Response drafted")
+    RESPONDED = "responded", _("Responded")
+    CLOSED = "closed", _("Closed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    LAPSED = "lapsed", _("Lapsed")
+
+    @classmethod
+    def open_states(cls) -> list[str]:
+        return [
+            cls.INQUIRY,
+            cls.FORM_SENT,
+            cls.DOCUMENTS_RECEIVED,
+            cls.VERIFIED,
+            cls.RESPONSE_DRAFTED,
+        ]
+
+    @classmethod
+    def clock_running_states(cls) -> list[str]:
+        """States in which the response deadline runs (documents received, no answer yet)."""
+        return [cls.DOCUMENTS_RECEIVED, cls.VERIFIED, cls.RESPONSE_DRAFTED]
+
+
+OPEN_STATES = RequestState.open_states()
+
+
+class Outcome(models.TextChoices):
+    FULFILLED = "fulfilled", _("Fulfilled")
+    PARTLY_FULFILLED = "partly_fulfilled", _("Partly fulfilled")
+    REFUSED = "refused", _("Refused")
+    NO_DATA_HELD = "no_data_held", _("No data held")
+    ALTERNATIVE_MEASURE = "alternative_measure", _("Alternative measure")
+
+
+class RequestChannel(models.TextChoices):
+    POST = "post", _("Post")
+    EMAIL = "email", _("E-mail")
+    PHONE = "phone", _("Telephone")
+    WEB = "web", _("Web form")
+    COUNTER = "counter", _("In person")
+
+
+class DisclosureMethod(models.TextChoices):
+    PAPER = "paper", _("Paper (post)")
+    ELECTRONIC = "electronic", _("Electronic record")
+
+
+class AgentType(models.TextChoices):
+    NONE = "", _("The person themself")
+    LEGAL_REPRESENTATIVE = "legal_representative", _("Legal representative")
+    APPOINTED_AGENT = "appointed_agent", _("Appointed agent (power of attorney)")
+
+
+class DayKind(models.TextChoices):
+    CALENDAR = "calendar", _("Calendar days")
+    BUSINESS = "business", _("Business days")
+
+
+class DeadlineRule(models.Model):
+    """Days allowed to answer, per request type; data that managers edit."""
+
+    request_type = models.CharField(
+        _("request type"), max_length=24, choices=RequestType.choices, unique=True
+    )
+    days = models.PositiveSmallIntegerField(_("days"), default=14)
+    day_kind = models.CharField(
+        _("counted in"), max_length=10, choices=DayKind.choices, default=DayKind.CALENDAR
+    )
+    closure_start = models.CharField(
+        _("year-end closure starts (MM-DD)"), max_length=5, default="12-29"
+    )
+    closure_end = models.CharField(
+        _("year-end closure ends (MM-DD)"), max_length=5, default="01-03"
+    )
+
+    class Meta:
+        verbose_name = _("deadline rule")
+        verbose_name_plural = _("deadline rules")
+        ordering = ["request_type"]
+
+    def __str__(self) -> str:
+        return f"{self.get_request_type_display()}: {self.days} {self.get_day_kind_display()}"
+
+
+def _is_not_drafter(instance: "DisclosureRequest", user) -> bool:
+    # Four eyes: the manager who sends a response is never the one who drafted it.
+    return user.has_perm("requests_app.approve_response") and user.pk != instance.drafted_by_id
+
+
+class DisclosureRequest(ConcurrentTransitionMixin, models.Model):
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    request_type = models.CharField(_("request type"), max_length=24, choices=RequestType.choices)
+    channel = models.CharField(
+        _("received via"),
+        max_length=10,
+        choices=RequestChannel.choices,
+        default=RequestChannel.POST,
+    )
+    state = FSMField(
+        _("state"),
+        max_length=24,
+        choices=RequestState.choices,
+        default=RequestState.INQUIRY,
+        protected=True,
+    )
+
+    # The requester as they gave their details (may differ from, or match no, customer).
+    requester_name = models.CharField(_("requester name"), max_length=200)
+    requester_name_kana = models.CharField(_("requester name (kana)"), max_length=200, blank=True)
+    requester_postal_code = models.CharField(_("requester postal code"), max_length=8, blank=True)
+    requester_address = models.CharField(_("requester address"), max_length=300, blank=True)
+    requester_phone = models.CharField(_("requester phone"), max_length=20, blank=True)
+    requester_email = models.EmailField(_("requester e-mail"), blank=True)
+    requester_date_of_birth = models.DateField(_("requester date of birth"), null=True, blank=True)
+    language = models.CharField(
+        _("letter language"),
+        max_length=2,
+        choices=[("ja", _("Japanese")), ("en", _("English"))],
+        default="ja",
+    )
+    agent_type = models.CharField(
+        _("requested by"), max_length=24, choices=AgentType.choices, blank=True, default=""
+    )
+    agent_name = models.CharField(_("agent name"), max_length=200, blank=True)
+    agent_address = models.CharField(_("agent address"), max_length=300, blank=True)
+
+    customer = models.ForeignKey(
+        "consent_app.Customer",
+        verbose_name=_("customer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="privacy_requests",
+    )
+    no_data_held = models.BooleanField(_("no data held"), default=False)
+    possible_duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("possible duplicate of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_requests",
+    )
+
+    received_at = models.DateTimeField(_("received at"))
+    form_sent_at = models.DateTimeField(_("form sent at"), null=True, blank=True)
+    documents_received_on = models.DateField(_("documents received on"), null=True, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("drafted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    # Disclosure (Art. 33(2)): the method chosen, the method used and why it differs.
+    disclosure_method_requested = models.CharField(
+        _("disclosure method requested"),
+        max_length=12,
+        choices=DisclosureMethod.choices,
+        blank=True,
+    )
+    disclosure_method_used = models.CharField(
+        _("disclosure method used"), max_length=12, choices=DisclosureMethod.choices, blank=True
+    )
+    method_fallback_reason = models.TextField(_("reason for a different method"), blank=True)
+
+    # Fee (Art. 38), for fee-bearing types only.
+    fee_amount = models.PositiveIntegerField(_("fee (yen)"), null=True, blank=True)
+    fee_payment_method = models.CharField(_("fee payment method"), max_length=100, blank=True)
+    fee_received_on = models.DateField(_("fee received on"), null=True, blank=True)
+
+    # Suspension scope: purposes whose use stops, recipient whose provision stops (empty: all).
+    suspension_purpose_codes = models.JSONField(_("purposes to suspend"), default=list, blank=True)
+    suspension_recipient = models.ForeignKey(
+        "consent_app.Recipient",
+        verbose_name=_("recipient to stop"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Art. 35 ground (or Art. 34 claim) the person gives.
+    request_grounds = models.TextField(_("grounds given by the requester"), blank=True)
+
+    outcome = models.CharField(_("outcome"), max_length=24, choices=Outcome.choices, blank=True)
+    refusal_ground = models.CharField(_("refusal ground"), max_length=40, blank=True)
+    outcome_explanation = models.TextField(_("explanation to the person (Art. 36)"), blank=True)
+    response_summary = models.TextField(_("response summary"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("privacy request")
+        verbose_name_plural = _("privacy requests")
+        ordering = ["-received_at"]
+        permissions = [
+            ("work_request", _("Can work on privacy requests")),
+            ("approve_response", _("Can approve and send responses")),
+            ("extend_deadline", _("Can extend a deadline")),
+        ]
+        indexes = [
+            # Deadline scan and "overdue"/"due soon" filters: open requests by due date.
+            models.Index(
+                fields=["due_date"],
+                name="request_open_due_idx",
+                condition=models.Q(
+                    state__in=["documents_received", "verified", "response_drafted"]
+                ),
+            ),
+            # Changelist default ordering and the dashboard's per-month counts.
+            models.Index(fields=["received_at"], name="request_received_idx"),
+            # Changelist filter by state and "my open requests".
+            models.Index(fields=["assignee", "state"], name="request_assignee_state_idx"),
+            models.Index(fields=["state"], name="request_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def fee_due(self) -> bool:
+        return self.request_type in RequestType.fee_bearing() and bool(self.fee_amount)
+
+    # --- conditions ---------------------------------------------------------------------------
+    def has_identity_document(self) -> bool:
+        return self.identity_documents.exists()
+
+    def has_corrections(self) -> bool:
+        return self.request_type != RequestType.CORRECTION or self.corrections.exists()
+
+    def fee_settled(self) -> bool:
+        # No response while a due fee is unpaid (Art. 38).
+        return not self.fee_due or self.fee_received_on is not None
+
+    def has_outcome(self) -> bool:
+        return bool(self.outcome)
+
+    # --- transitions --------------------------------------------------------------------------
+    @transition(
+        field=state,
+        source=RequestState.INQUIRY,
+        target=RequestState.FORM_SENT,
+        permission="requests_app.work_request",
+        custom={"label": _("Send request form")},
+    )
+    def send_form(self, by=None, description=None):
+        pass
+
+    @transition(
+        field=state,
+        source=RequestState.FORM_SENT,
+        target=RequestState.DOCUMENTS_RECEIVED,
+        permission="requests_app.work_request",
+        custom={"label": _("Receive form and documents")},
+    )
+    def receive_documents(self, by=None, description=None):
+        pass
+
+    @transition(
+        field=state,
+        source=RequestState.DOCUMENTS_RECEIVED,
+        target=RequestState.FORM_SENT,
+        permission="requests_app.work_request",
+        custom={"label": _("Request more documents")},
+    )
+    def request_more_documents(self, by=None, description=None):
+        pass
+
+    @transition(
+        field=state,
+        source=RequestState.DOCUMENTS_RECEIVED,
+        target=RequestState.VERIFIED,
+        permission="requests_app.work_request",
+        conditions=[has_identity_document],
+        custom={"label": _("Verify identity")},
+    )
+    def verify_identity(self, by=None, description=None):
+        pass
+
+    @transition(
+        field=state,
+        source=RequestState.VERIFIED,
+        target=RequestState.RESPONSE_DRAFTED,
+        permission="requests_app.work_request",
+        conditions=[has_corrections, has_outcome],
+        custom={"label": _("Draft response")},
+    )
+    def draft_response(self, by=None, description=None):
+        pass
+
+    @transition(
+        field=state,
+        source=RequestState.RESPONSE_DRAFTED,
+        target=RequestState.VERIFIED,
+        permission="requests_app.work_request",
+        custom={"label": _("Send back for rework")},
+    )
+    def send_back(self, by=None, description=None):
+        pass
+
+    @transition(
+        field=state,
+        source=RequestState.RESPONSE_DRAFTED,
+        target=RequestState.RESPONDED,
+        permission=_is_not_drafter,
+        conditions=[fee_settled],
+        custom={"label": _("Approve and send")},
+    )
+    def approve_and_send(self, by=None, description=None):
+        pass
+
+    @transition(
+        field=state,
+        source=RequestState.RESPONDED,
+        target=RequestState.CLOSED,
+        permission="requests_app.work_request",
+        custom={"label": _("Close")},
+    )
+    def close(self, by=None, description=None):
+        pass
+
+    @transition(
+        field=state,
+        source=OPEN_STATES,
+        target=RequestState.WITHDRAWN,
+        permission="requests_app.work_request",
+        custom={"label": _("Withdrawn")},
+    )
+    def withdraw(self, by=None, description=None):
+        pass
+
+    @transition(
+        field=state,
+        source=[RequestState.INQUIRY, RequestState.FORM_SENT],
+        target=RequestState.LAPSED,
+        permission="requests_app.work_request",
+        custom={"label": _("Lapse (no documents returned)")},
+    )
+    def lapse(self, by=None, description=None):
+        pass
+
+
+class CorrectionItem(models.Model):
+    """One field change the person asks for (Art. 34), applied to the customer on fulfilment."""
+
+    class Kind(models.TextChoices):
+        AMEND = "amend", _("Amendment")
+        ADD = "add", _("Addition")
+        DELETE = "delete", _("Deletion")
+
+    request = models.ForeignKey(
+        DisclosureRequest,
+        verbose_name=_("request"),
+        on_delete=models.CASCADE,
+        related_name="corrections",
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.AMEND)
+    field_name = models.CharField(_("field"), max_length=40)
+    current_value = models.TextField(_("current value"), blank=True)
+    requested_value = models.TextField(_("requested value"), blank=True)
+    accepted = models.BooleanField(_("accepted after investigation"), default=True)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("correction")
+        verbose_name_plural = _("corrections")
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.field_name}"
+
+
+class IdentityDocument(models.Model):
+    class DocumentType(models.TextChoices):
+        DRIVERS_LICENCE = "drivers_licence", _("Driver's licence")
+        RESIDENCE_CERTIFICATE = "residence_certificate", _("Residence certificate")
+        PASSPORT = "passport", _("Passport")
+        HEALTH_INSURANCE = "health_insurance", _("Health insurance card")
+        MY_NUMBER_CARD = "my_number_card", _("Individual number card (front only)")
+        POWER_OF_ATTORNEY = "power_of_attorney", _("Power of attorney")
+        OTHER = "other", _("Other")
+
+    request = models.ForeignKey(
+        DisclosureRequest,
+        verbose_name=_("request"),
+        on_delete=models.PROTECT,
+        related_name="identity_documents",
+    )
+    document_type = models.CharField(
+        _("document type"), max_length=24, choices=DocumentType.choices
+    )
+    for_agent = models.BooleanField(_("agent's document"), default=False)
+    file = models.FileField(_("file"), upload_to="identity/", blank=True)
+    content_type = models.CharField(_("content type"), max_length=64, editable=False)
+    size = models.PositiveIntegerField(_("size (bytes)"), default=0, editable=False)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    purged_at = models.DateTimeField(_("file purged at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("identity document")
+        verbose_name_plural = _("identity documents")
+        ordering = ["-uploaded_at"]
+        permissions = [("view_document_file", _("Can view identity document images"))]
+
+    def __str__(self) -> str:
+        return f"{self.get_document_type_display()} #{self.pk}"
+
+
+class DocumentViewing(models.Model):
+    """Every time someone opens an identity document image. Kept after the file is purged."""
+
+    document = models.ForeignKey(
+        IdentityDocument,
+        verbose_name=_("document"),
+        on_delete=models.PROTECT,
+        related_name="viewings",
+    )
+    viewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("viewed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    viewed_at = models.DateTimeField(_("viewed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document viewing")
+        verbose_name_plural = _("document viewings")
+        ordering = ["-viewed_at"]
+        indexes = [models.Index(fields=["viewed_at"], name="docviewing_viewed_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.document_id} @ {self.viewed_at:%Y-%m-%d %H:%M}"
+
+
+class RequestComment(models.Model):
+    request = models.ForeignKey(
+        DisclosureRequest,
+        verbose_name=_("request"),
+        on_delete=models.CASCADE,
+        related_name="comments",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    body = models.TextField(_("comment"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("internal comment")
+        verbose_name_plural = _("internal comments")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} #{self.pk}"
+
+
+class DeadlineExtension(models.Model):
+    request = models.ForeignKey(
+        DisclosureRequest,
+        verbose_name=_("request"),
+        on_delete=models.CASCADE,
+        related_name="extensions",
+    )
+    previous_due_date = models.DateField(_("previous due date"))
+    new_due_date = models.DateField(_("new due date"))
+    reason = models.TextField(_("reason"))
+    extended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("extended by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    extended_at = models.DateTimeField(_("extended at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("deadline extension")
+        verbose_name_plural = _("deadline extensions")
+        ordering = ["-extended_at"]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.previous_due_date} → {self.new_due_date}"
+
+
+class LetterKind(models.TextChoices):
+    REQUEST_FORM = "request_form", _("Request form and instructions")
+    MORE_DOCUMENTS = "more_documents", _("Request for more documents")
+    EXTENSION_NOTICE = "extension_notice", _("Deadline extension notice")
+    RESPONSE = "response", _("Response")
+    REFUSAL = "refusal", _("Refusal with reasons")
+    NO_DATA_HELD = "no_data_held", _("No data held")
+
+
+class LetterTemplate(models.Model):
+    """A versioned letter template: every save is a new row; letters name the version they used.
+
+    Templates for responses are per request type (`request_type` empty: any type).
+    """
+
+    kind = models.CharField(_("kind"), max_length=20, choices=LetterKind.choices)
+    request_type = models.CharField(
+        _("request type"), max_length=24, choices=RequestType.choices, blank=True
+    )
+    language = models.CharField(
+        _("language"), max_length=2, choices=[("ja", _("Japanese")), ("en", _("English"))]
+    )
+    version = models.PositiveIntegerField(_("version"), editable=False)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body (Django template)"))
+    is_current = models.BooleanField(_("current"), default=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("letter template")
+        verbose_name_plural = _("letter templates")
+        ordering = ["kind", "request_type", "language", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "request_type", "language", "version"],
+                name="lettertemplate_unique_version",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "request_type", "language"],
+                condition=models.Q(is_current=True),
+                name="lettertemplate_one_current",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} [{self.language}] v{self.version}"
+
+
+class Letter(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        GENERATED = "generated", _("Generated")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    class SentVia(models.TextChoices):
+        POST = "post", _("Post")
+        EMAIL = "email", _("E-mail")
+
+    request = models.ForeignKey(
+        DisclosureRequest,
+        verbose_name=_("request"),
+        on_delete=models.PROTECT,
+        related_name="letters",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=LetterKind.choices)
+    language = models.CharField(_("language"), max_length=2)
+    template = models.ForeignKey(
+        LetterTemplate,
+        verbose_name=_("template version"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="letters",
+    )
+    # What owed this letter (e.g. the transition log id): generating twice never yields two.
+    occasion = models.CharField(_("occasion"), max_length=64)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    file = models.FileField(_("PDF"), upload_to="letters/%Y/%m/", blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    size = models.PositiveIntegerField(_("size (bytes)"), null=True, blank=True)
+    page_count = models.PositiveSmallIntegerField(_("pages"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+    generated_at = models.DateTimeField(_("generated at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    sent_via = models.CharField(_("sent via"), max_length=8, choices=SentVia.choices, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=40, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("letter")
+        verbose_name_plural = _("letters")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "kind", "occasion"], name="letter_unique_occasion"
+            ),
+        ]
+        indexes = [
+            # Re-queue sweep: letters still queued after a few minutes.
+            models.Index(
+                fields=["queued_at"], name="letter_queued_idx", condition=models.Q(status="queued")
+            ),
+            models.Index(fields=["created_at"], name="letter_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
+class DeadlineAlert(models.Model):
+    class Level(models.TextChoices):
+        DUE_SOON = "due_soon", _("Due within 3 days")
+        DUE_TODAY = "due_today", _("Due today")
+        OVERDUE = "overdue", _("Overdue")
+
+    request = models.ForeignKey(
+        DisclosureRequest,
+        verbose_name=_("request"),
+        on_delete=models.CASCADE,
+        related_name="alerts",
+    )
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    due_date = models.DateField(_("due date"))
+    raised_at = models.DateTimeField(_("raised at"), auto_now_add=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deadline_alerts",
+    )
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    dismissed_at = models.DateTimeField(_("dismissed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("deadline alert")
+        verbose_name_plural = _("deadline alerts")
+        ordering = ["-raised_at"]
+        constraints = [
+            # Each level once per request and due date (an extension re-arms the alerts).
+            models.UniqueConstraint(
+                fields=["request", "level", "due_date"], name="alert_once_per_level"
+            ),
+        ]
+        indexes = [
+            # Admin home: the user's open alerts.
+            models.Index(fields=["assignee", "dismissed_at"], name="alert_assignee_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.level}"
