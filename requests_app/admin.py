@@ -1,13 +1,3 @@
-from django.contrib import admin
+"""Admin registrations, split by sub-domain: the workflow, and letters with alerts."""
 
-from . import models
-
-for _model in (
-    models.DisclosureRequest,
-    models.IdentityDocument,
-    models.DeadlineRule,
-    models.LetterTemplate,
-    models.Letter,
-    models.DeadlineAlert,
-):
-    admin.site.register(_model)
+from . import admin_letters, admin_requests  # noqa: F401

@@ -1,0 +1,1 @@
+"""Letters: templates, PDF rendering (WeasyPrint), the letter task, and deadline alerts."""

@@ -1,0 +1,1 @@
+"""Letter and deadline-alert tasks."""

@@ -1,0 +1,1 @@
+"""Workflow tasks (lapse, identity-document purge)."""
