@@ -1,1 +1,69 @@
-"""Letter and deadline-alert tasks."""
+"""Letter and deadline-alert tasks: they take ids, call a service, and retry declaratively.
+
+Reliability (issue 7) rests on the Celery settings (acks_late, reject_on_worker_lost, prefetch 1,
+time limits under the Redis visibility timeout) and on the services being idempotent: the render
+claims its row, the alert scan relies on a unique constraint, the sweep re-publishes from the
+database what the broker may have lost.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import Task, shared_task
+from django.db import InterfaceError
+from django.db import OperationalError as DatabaseOperationalError
+
+logger = logging.getLogger(__name__)
+
+# Transient faults worth retrying: the database or the storage backend briefly unreachable.
+# Template errors, a missing font or a missing template are not transient: they fail at once.
+RETRYABLE = (DatabaseOperationalError, InterfaceError, ConnectionError, TimeoutError)
+
+
+class LetterRenderTask(Task):
+    """Marks the letter failed once the retries are spent (or at once on a permanent error)."""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        from .services import letter_mark_failed
+
+        letter_id = args[0] if args else kwargs.get("letter_id")
+        if letter_id is None:
+            return
+        message = f"{type(exc).__name__}: {exc}"
+        letter_mark_failed(letter_id=letter_id, error=message)
+
+
+@shared_task(
+    base=LetterRenderTask,
+    name="requests_app.letter_render",
+    autoretry_for=RETRYABLE,
+    retry_backoff=5,
+    # Every countdown stays far below the broker's visibility timeout (an hour), so a retry
+    # waiting in Redis is never handed to a second worker.
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=120,
+    time_limit=180,
+)
+def letter_render(letter_id: int) -> None:
+    """Render one queued letter; quietly does nothing if it is gone or already generated."""
+    from requests_app.models import Letter
+
+    from .services import letter_generate
+
+    if not Letter.objects.filter(pk=letter_id).exists():
+        logger.info("letter %s no longer exists", letter_id)
+        return
+    letter_generate(letter_id=letter_id)
+
+
+@shared_task(name="requests_app.letters_requeue_stale", ignore_result=True)
+def letters_requeue_stale_task() -> int:
+    """Beat, every few minutes: publish again the letters left queued (e.g. broker was down)."""
+    from .services import letters_requeue_stale
+
+    return letters_requeue_stale()

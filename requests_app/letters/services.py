@@ -1,0 +1,343 @@
+"""Letter services (writes): queue, render, fail, retry, mark sent, and template versions.
+
+A letter is owed by a transition (request form, more documents, extension notice, response).
+`letter_queue` records it as a row first and publishes the render task only after the caller's
+transaction commits, so nothing is ever lost: if the broker is down the row stays queued and the
+beat sweep (`letters_requeue_stale`) publishes it again once the broker is back.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from kombu.exceptions import OperationalError as BrokerError
+
+from requests_app.models import (
+    DisclosureRequest,
+    Letter,
+    LetterKind,
+    LetterTemplate,
+    Outcome,
+)
+
+logger = logging.getLogger(__name__)
+
+# Error messages (tests assert these).
+UNKNOWN_KIND = _("Unknown letter kind: %(kind)s.")
+EMPTY_OCCASION = _("A letter needs an occasion (what owes it), so it is never generated twice.")
+NOT_GENERATED = _("Only a generated letter can be marked sent.")
+ALREADY_SENT = _("This letter has already been marked sent.")
+TRACKING_ONLY_FOR_POST = _("A tracking number only applies to letters sent by post.")
+UNKNOWN_SENT_VIA = _("Choose how the letter was sent: post or e-mail.")
+ONLY_FAILED_RETRY = _("Only a failed letter can be retried.")
+TEMPLATE_NOT_CURRENT = _(
+    "This template is not the current version any more; edit the current version instead."
+)
+
+# How long a letter may stay queued before the sweep publishes its task again. A few minutes:
+# long enough for a busy worker to reach it, short enough that a letter queued while the broker
+# was down goes out soon after it is back.
+REQUEUE_AFTER = timedelta(minutes=5)
+
+
+# --- queueing ----------------------------------------------------------------------------------
+def letter_language(*, request: DisclosureRequest) -> str:
+    """The customer's preferred language once identity is verified (the customer is linked),
+    else the language the requester asked for."""
+    customer = request.customer
+    if customer is not None and customer.erased_at is None and customer.preferred_language:
+        return customer.preferred_language
+    return request.language or "ja"
+
+
+def response_letter_kind(*, request: DisclosureRequest) -> str:
+    """The kind of the response letter for the request's outcome."""
+    if request.outcome == Outcome.REFUSED:
+        return LetterKind.REFUSAL
+    if request.outcome == Outcome.NO_DATA_HELD or request.no_data_held:
+        return LetterKind.NO_DATA_HELD
+    return LetterKind.RESPONSE
+
+
+def letter_template_current(
+    *, kind: str, request_type: str, language: str
+) -> LetterTemplate | None:
+    """The current template version: the one for this request type, else the one for any type."""
+    candidates = LetterTemplate.objects.filter(
+        kind=kind, language=language, is_current=True, request_type__in=[request_type, ""]
+    )
+    # An exact request type beats the "any type" template ("" sorts first, so order descending).
+    return candidates.order_by("-request_type").first()
+
+
+def letter_queue(*, request: DisclosureRequest, kind: str, occasion: str, by=None) -> Letter:
+    """Record the letter a transition owes and publish its render task after commit.
+
+    Idempotent: the same request, kind and occasion (e.g. the transition log id) always give the
+    same row, so a retried transition never yields two letters. A response (`kind="response"`)
+    becomes a refusal or a "no data held" letter when the request's outcome says so. The language
+    is the verified customer's preferred language, else the request's. The template is the
+    current version at queueing time (the letter records it; later edits do not change it).
+    """
+    if kind not in LetterKind.values:
+        raise ValueError(UNKNOWN_KIND % {"kind": kind})
+    if not occasion:
+        raise ValueError(EMPTY_OCCASION)
+    if kind == LetterKind.RESPONSE:
+        kind = response_letter_kind(request=request)
+    language = letter_language(request=request)
+    template = letter_template_current(
+        kind=kind, request_type=request.request_type, language=language
+    )
+    try:
+        # A savepoint: a concurrent transition that created the same letter first leaves the
+        # caller's transaction usable, and we return the row that won.
+        with transaction.atomic():
+            letter, created = Letter.objects.get_or_create(
+                request=request,
+                kind=kind,
+                occasion=occasion[:64],
+                defaults={
+                    "language": language,
+                    "template": template,
+                    "queued_at": timezone.now(),
+                },
+            )
+    except IntegrityError:
+        letter, created = (
+            Letter.objects.get(request=request, kind=kind, occasion=occasion[:64]),
+            False,
+        )
+    if created:
+        logger.info(
+            "letter %s queued for request %s (kind=%s, template=%s, by=%s)",
+            letter.pk,
+            request.pk,
+            kind,
+            template.pk if template else None,
+            getattr(by, "pk", None),
+        )
+        letter_id = letter.pk
+        transaction.on_commit(lambda: letter_enqueue(letter_id=letter_id))
+    return letter
+
+
+def letter_enqueue(*, letter_id: int) -> bool:
+    """Publish the render task; a broker outage is logged, not raised (the sweep retries).
+
+    Runs after commit, inside the caller's web request: the broker settings make a publish
+    fail within seconds when Redis is down, and the row is already safe in the database.
+    """
+    from .tasks import letter_render
+
+    try:
+        letter_render.delay(letter_id)
+    except (BrokerError, ConnectionError, OSError) as exc:
+        logger.warning(
+            "letter %s: render task not published (%s); the sweep will re-queue it",
+            letter_id,
+            type(exc).__name__,
+        )
+        return False
+    return True
+
+
+def letters_requeue_stale(*, older_than: timedelta = REQUEUE_AFTER, limit: int = 500) -> int:
+    """Publish again the render task of letters still queued after `older_than`.
+
+    Letters a worker is rendering right now hold their row lock (the render transaction), so
+    `skip_locked` passes over them; a duplicate task for any other letter is harmless because the
+    task claims its row before rendering. Returns the number of letters re-queued.
+    """
+    cutoff = timezone.now() - older_than
+    with transaction.atomic():
+        stale = (
+            Letter.objects.select_for_update(skip_locked=True)
+            .filter(status=Letter.Status.QUEUED)
+            .filter(Q(queued_at__lte=cutoff) | Q(queued_at__isnull=True))
+            .order_by("queued_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        ids = list(stale)
+        if not ids:
+            return 0
+        # Restart the clock so the next sweep waits again before publishing a second time.
+        Letter.objects.filter(pk__in=ids).update(queued_at=timezone.now())
+
+        def publish() -> None:
+            for letter_id in ids:
+                if not letter_enqueue(letter_id=letter_id):
+                    break  # broker still down: the next sweep tries again
+
+        transaction.on_commit(publish)
+    logger.info("letter sweep re-queued %s letters", len(ids))
+    return len(ids)
+
+
+# --- outcome of a render -----------------------------------------------------------------------
+def letter_mark_failed(*, letter_id: int, error: str) -> bool:
+    """Record the final failure of a render (after its retries); staff see it with the error."""
+    updated = Letter.objects.filter(pk=letter_id, status=Letter.Status.QUEUED).update(
+        status=Letter.Status.FAILED, error=error[:4000]
+    )
+    if updated:
+        logger.error(
+            "letter %s failed: %s", letter_id, error.splitlines()[0][:200] if error else ""
+        )
+    return bool(updated)
+
+
+def letter_retry(*, letter: Letter, by=None) -> Letter:
+    """Queue a failed letter again, re-reading the current template if it had none."""
+    with transaction.atomic():
+        updated = Letter.objects.filter(pk=letter.pk, status=Letter.Status.FAILED).update(
+            status=Letter.Status.QUEUED, error="", queued_at=timezone.now()
+        )
+        if not updated:
+            raise ValueError(ONLY_FAILED_RETRY)
+        letter.refresh_from_db()
+        letter_id = letter.pk
+        transaction.on_commit(lambda: letter_enqueue(letter_id=letter_id))
+    logger.info("letter %s re-queued by user %s", letter.pk, getattr(by, "pk", None))
+    return letter
+
+
+def letter_mark_sent(
+    *, letter: Letter, by, sent_via: str, tracking_number: str = "", sent_at=None
+) -> Letter:
+    """Record that staff posted or e-mailed a generated letter."""
+    tracking_number = (tracking_number or "").strip()
+    if sent_via not in Letter.SentVia.values:
+        raise ValueError(UNKNOWN_SENT_VIA)
+    if tracking_number and sent_via != Letter.SentVia.POST:
+        raise ValueError(TRACKING_ONLY_FOR_POST)
+    if letter.status == Letter.Status.SENT:
+        raise ValueError(ALREADY_SENT)
+    updated = Letter.objects.filter(pk=letter.pk, status=Letter.Status.GENERATED).update(
+        status=Letter.Status.SENT,
+        sent_via=sent_via,
+        tracking_number=tracking_number[:40],
+        sent_at=sent_at or timezone.now(),
+        sent_by=by,
+    )
+    if not updated:
+        letter.refresh_from_db()
+        raise ValueError(ALREADY_SENT if letter.status == Letter.Status.SENT else NOT_GENERATED)
+    letter.refresh_from_db()
+    logger.info("letter %s marked sent via %s by user %s", letter.pk, sent_via, by.pk)
+    return letter
+
+
+# --- templates ---------------------------------------------------------------------------------
+def letter_template_publish(
+    *,
+    kind: str,
+    request_type: str,
+    language: str,
+    subject: str,
+    body: str,
+    by=None,
+    base: LetterTemplate | None = None,
+) -> LetterTemplate:
+    """Save a new version of a template; the previous version stays, no longer current.
+
+    `base` is the version the editor started from: editing anything but the current version
+    is refused, so two managers editing at once cannot silently overwrite each other.
+    """
+    with transaction.atomic():
+        # Lock the current version (if any) so two concurrent saves number versions in turn.
+        current = (
+            LetterTemplate.objects.select_for_update()
+            .filter(kind=kind, request_type=request_type, language=language, is_current=True)
+            .first()
+        )
+        if base is not None and (current is None or current.pk != base.pk):
+            raise ValueError(TEMPLATE_NOT_CURRENT)
+        last = LetterTemplate.objects.filter(
+            kind=kind, request_type=request_type, language=language
+        ).aggregate(v=Max("version"))["v"]
+        if current is not None:
+            LetterTemplate.objects.filter(pk=current.pk).update(is_current=False)
+        template = LetterTemplate.objects.create(
+            kind=kind,
+            request_type=request_type,
+            language=language,
+            version=(last or 0) + 1,
+            subject=subject,
+            body=body,
+            is_current=True,
+            created_by=by,
+        )
+    logger.info(
+        "letter template %s v%s published by user %s",
+        template.pk,
+        template.version,
+        getattr(by, "pk", None),
+    )
+    return template
+
+
+def letter_attempt_count(*, letter_id: int) -> None:
+    """Count one render attempt (kept even when the attempt's transaction rolls back)."""
+    Letter.objects.filter(pk=letter_id, status=Letter.Status.QUEUED).update(
+        attempts=F("attempts") + 1
+    )
+
+
+# --- generation (called by the render task) ----------------------------------------------------
+def letter_storage_name(*, letter: Letter) -> str:
+    """A fixed name per letter (no personal data in it): a second run overwrites, never adds."""
+    created = letter.created_at or timezone.now()
+    return f"letters/{created:%Y/%m}/letter-{letter.pk}.pdf"
+
+
+def letter_generate(*, letter_id: int) -> bool:
+    """Render a queued letter to PDF, store it and mark it generated; False if not ours to do.
+
+    The claim is a conditional UPDATE inside the render transaction: it takes the row lock, so a
+    second task for the same letter waits, then finds it generated and does nothing. If the
+    worker dies mid-render its connection closes, PostgreSQL rolls back and releases the lock,
+    and the redelivered (or swept) task claims the letter afresh; the file name is fixed per
+    letter, so the half-done attempt leaves nothing behind but a file the next one replaces.
+    """
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from .rendering import render_letter_pdf
+
+    letter_attempt_count(letter_id=letter_id)
+    with transaction.atomic():
+        claimed = Letter.objects.filter(pk=letter_id, status=Letter.Status.QUEUED).update(error="")
+        if not claimed:
+            logger.info("letter %s not queued any more; nothing to do", letter_id)
+            return False
+        letter = Letter.objects.select_related("request", "request__customer", "template").get(
+            pk=letter_id
+        )
+        if letter.template is None:
+            # Queued before a template existed: take the current one now and record it.
+            letter.template = letter_template_current(
+                kind=letter.kind, request_type=letter.request.request_type, language=letter.language
+            )
+        rendered = render_letter_pdf(letter=letter)
+        name = letter_storage_name(letter=letter)
+        if default_storage.exists(name):
+            default_storage.delete(name)
+        stored_name = default_storage.save(name, ContentFile(rendered.pdf))
+        Letter.objects.filter(pk=letter_id).update(
+            status=Letter.Status.GENERATED,
+            template=letter.template,
+            file=stored_name,
+            sha256=rendered.sha256,
+            size=len(rendered.pdf),
+            page_count=rendered.page_count,
+            generated_at=timezone.now(),
+            error="",
+        )
+    logger.info("letter %s generated (%s pages)", letter_id, rendered.page_count)
+    return True
