@@ -4,6 +4,7 @@ consent_app never imports requests_app: where something names the request behind
 the request's reference number (e.g. "PR-2026-000123"), not a foreign key.
 """
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -89,6 +90,8 @@ class Recipient(models.Model):
     """A third party that receives personal data (or, for dealers, serves customers)."""
 
     name = models.CharField(_("name"), max_length=200)
+    # Short code the CRM uses for a dealer (the import's dealer_code column); optional elsewhere.
+    code = models.CharField(_("code"), max_length=32, unique=True, null=True, blank=True)
     category = models.CharField(_("category"), max_length=16, choices=RecipientCategory.choices)
     agreement_reference = models.CharField(_("agreement reference"), max_length=64, blank=True)
     agreement_start = models.DateField(_("agreement start"), null=True, blank=True)
@@ -168,6 +171,11 @@ class Customer(models.Model):
             # Admin search by phone and e-mail (exact on the normalised columns).
             models.Index(fields=["search_phone"], name="customer_search_phone_idx"),
             models.Index(fields=["search_email"], name="customer_search_email_idx"),
+            # Identity verification candidates: same postal code or same date of birth.
+            models.Index(fields=["postal_code"], name="customer_postal_code_idx"),
+            models.Index(fields=["date_of_birth"], name="customer_dob_idx"),
+            # Name search (LIKE '%…%') is served by a pg_trgm GIN index on search_name, created
+            # by migration 0003 on PostgreSQL only (SQLite has no GIN).
         ]
 
     def __str__(self) -> str:
@@ -282,6 +290,14 @@ class ConsentEvent(models.Model):
         verbose_name = _("consent event")
         verbose_name_plural = _("consent events")
         ordering = ["-occurred_at", "-id"]
+        triggers = [
+            # The ledger is append-only: the database itself refuses to rewrite or drop history,
+            # whatever code (or a psql session) tries.
+            pgtrigger.Protect(
+                name="consentevent_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            ),
+        ]
         indexes = [
             # Customer page ledger and replay: a customer's events in order.
             models.Index(fields=["customer", "occurred_at"], name="consentevent_customer_idx"),
@@ -328,6 +344,14 @@ class ProvisionSuppression(models.Model):
         related_name="+",
     )
     lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("lifted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("provision suppression")
@@ -372,11 +396,22 @@ class ProvisionBatch(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    # The exported file holds the personal data sent; it goes when its records' retention ends.
+    file_purged_at = models.DateTimeField(_("file purged at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("provision batch")
         verbose_name_plural = _("provision batches")
         ordering = ["-created_at"]
+        indexes = [
+            # The worker's sweep: batches still pending.
+            models.Index(
+                fields=["created_at"],
+                name="provbatch_pending_idx",
+                condition=models.Q(status="pending"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return _("Batch #%(id)s") % {"id": self.pk}
@@ -407,6 +442,12 @@ class ProvisionRecord(models.Model):
         verbose_name = _("provision record")
         verbose_name_plural = _("provision records")
         ordering = ["-provided_on", "-id"]
+        triggers = [
+            # Art. 29 records are never rewritten; they are deleted only by the retention purge
+            # (consent_app.provision.provision_records_purge), which ignores this trigger.
+            pgtrigger.Protect(name="provrecord_no_update", operation=pgtrigger.Update),
+            pgtrigger.Protect(name="provrecord_no_delete", operation=pgtrigger.Delete),
+        ]
         indexes = [
             # Disclosure compilation and record disclosure: a customer's records.
             models.Index(fields=["customer", "provided_on"], name="provrecord_customer_idx"),

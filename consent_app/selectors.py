@@ -1,0 +1,138 @@
+"""Reads on customers and consent: searches, identity-verification candidates, ledger replay."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+
+from .models import ConsentEvent, ConsentFlag, Customer
+from .normalize import (
+    normalize_customer_number,
+    normalize_email,
+    normalize_name,
+    normalize_phone,
+    normalize_postal_code,
+)
+
+# Digits with the separators people type in a phone number: "03-1234-5678", "(03) 1234 5678".
+_PHONE_LIKE = re.compile(r"^\+?[\d\s\-()]+$")
+# A phone search needs enough digits to be a number, not a fragment of a customer number.
+_MIN_PHONE_DIGITS = 6
+
+
+def customer_search_queryset(queryset: QuerySet[Customer], term: str) -> QuerySet[Customer]:
+    """Filter `queryset` by one search term, whichever way staff typed it.
+
+    Matches the customer number exactly (any width, any case), the e-mail exactly (case-folded),
+    the phone number exactly on its digits (with or without hyphens, full-width digits too), and
+    the name (kanji or kana reading; hiragana, katakana, half-width alike) as a substring of the
+    normalised search column. Each branch hits an index: the unique number, the phone and e-mail
+    b-trees, and the pg_trgm GIN index on search_name.
+    """
+    term = (term or "").strip()
+    if not term:
+        return queryset
+    folded = unicodedata.normalize("NFKC", term)
+    condition = Q(number=normalize_customer_number(term))
+    if "@" in folded:
+        condition |= Q(search_email=normalize_email(term))
+    elif _PHONE_LIKE.match(folded):
+        digits = normalize_phone(term)
+        if len(digits) >= _MIN_PHONE_DIGITS:
+            condition |= Q(search_phone=digits)
+    else:
+        name = normalize_name(term)
+        if name:
+            condition |= Q(search_name__contains=name)
+    return queryset.filter(condition)
+
+
+def customer_candidates(
+    *,
+    name: str = "",
+    kana: str = "",
+    date_of_birth: date | None = None,
+    postal_code: str = "",
+    address: str = "",
+    limit: int = 10,
+) -> list[Customer]:
+    """Customers who may be the requester, best match first (for identity verification).
+
+    A candidate matches on at least one of: the name (kanji), the kana reading, the date of
+    birth, the postal code. The score weighs the strong identifiers (name, reading, date of
+    birth) above the address ones; staff still decide, the list only ranks. Erased customers
+    are never candidates: there is nothing left to verify against.
+    """
+    name_n = normalize_name(name)
+    kana_n = normalize_name(kana)
+    postal = normalize_postal_code(postal_code)
+    address_n = normalize_name(address)
+
+    any_of = Q()
+    score_parts = []
+    if name_n:
+        any_of |= Q(search_name__contains=name_n)
+        score_parts.append(_points(Q(search_name__startswith=f"{name_n}|"), 4))
+        score_parts.append(_points(Q(search_name__contains=name_n), 3))
+    if kana_n:
+        any_of |= Q(search_name__contains=f"|{kana_n}")
+        score_parts.append(_points(Q(search_name__endswith=f"|{kana_n}"), 3))
+        score_parts.append(_points(Q(search_name__contains=f"|{kana_n}"), 2))
+    if date_of_birth:
+        any_of |= Q(date_of_birth=date_of_birth)
+        score_parts.append(_points(Q(date_of_birth=date_of_birth), 4))
+    if postal:
+        any_of |= Q(postal_code=postal)
+        score_parts.append(_points(Q(postal_code=postal), 2))
+    if not score_parts:
+        return []
+    if address_n and (name_n or kana_n or date_of_birth or postal):
+        # The address only adds to the score of someone already matching: it is too loose alone.
+        score_parts.append(_points(Q(address__contains=address.strip()[:20]), 1))
+
+    score = score_parts[0]
+    for part in score_parts[1:]:
+        score = score + part
+    return list(
+        Customer.objects.filter(erased_at__isnull=True)
+        .filter(any_of)
+        .select_related("dealer")
+        .annotate(match_score=score)
+        .order_by("-match_score", "number")[: max(1, min(limit, 100))]
+    )
+
+
+def _points(condition: Q, points: int) -> Case:
+    return Case(When(condition, then=Value(points)), default=Value(0), output_field=IntegerField())
+
+
+def consent_ledger_for_customer(*, customer: Customer) -> QuerySet[ConsentEvent]:
+    """A customer's ledger, oldest first (the order it is replayed in)."""
+    return (
+        ConsentEvent.objects.filter(customer=customer)
+        .select_related("purpose", "recorded_by", "notice")
+        .order_by("occurred_at", "id")
+    )
+
+
+def consent_flags_for_customer(*, customer: Customer) -> QuerySet[ConsentFlag]:
+    return (
+        ConsentFlag.objects.filter(customer=customer)
+        .select_related("purpose", "last_event")
+        .order_by("purpose__sort_order", "channel")
+    )
+
+
+def consent_replay(*, customer: Customer) -> dict[tuple[int, str], str]:
+    """The flags the ledger implies: (purpose id, channel) → state of the last event."""
+    state: dict[tuple[int, str], str] = {}
+    for purpose_id, channel, new_state in (
+        ConsentEvent.objects.filter(customer=customer)
+        .order_by("occurred_at", "id")
+        .values_list("purpose_id", "channel", "new_state")
+    ):
+        state[(purpose_id, channel)] = new_state
+    return state
