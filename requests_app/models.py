@@ -11,10 +11,15 @@ A transition here only changes this row in memory. The services in `services.py`
 save, log (django-fsm-log) and enqueue letters in one transaction.
 """
 
+from datetime import timedelta
+
+import pgtrigger
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 
 class RequestType(models.TextChoices):
@@ -72,6 +77,93 @@ class Outcome(models.TextChoices):
     ALTERNATIVE_MEASURE = "alternative_measure", _("Alternative measure")
 
 
+class RefusalGround(models.TextChoices):
+    """The grounds the law allows for refusing (wholly or partly), per request type."""
+
+    # Art. 32(2) provisos: purpose notice.
+    PURPOSE_ALREADY_CLEAR = (
+        "purpose_already_clear",
+        _("The purposes of use are already clear from the published notice (Art. 32(2)(i))"),
+    )
+    PURPOSE_ART21_EXCEPTION = (
+        "purpose_art21_exception",
+        _("Notifying the purposes falls under Art. 21(4)(i)–(iii) (Art. 32(2)(ii))"),
+    )
+    # Art. 33(2): disclosure and record disclosure (33(5) applies the same grounds).
+    HARM_TO_PERSON = (
+        "harm_to_person",
+        _(
+            "Harm to the life, body, property or other rights of the person or a third party "
+            "(Art. 33(2)(i))"
+        ),
+    )
+    BUSINESS_HINDRANCE = (
+        "business_hindrance",
+        _("Serious hindrance to the proper conduct of our business (Art. 33(2)(ii))"),
+    )
+    OTHER_LAW = "other_law", _("Disclosure would violate another law (Art. 33(2)(iii))")
+    # Art. 34: correction only of untrue content.
+    CONTENT_TRUE = (
+        "content_true",
+        _("The investigation found the content true (Art. 34(2))"),
+    )
+    # Art. 35: none of the grounds for suspension, erasure or stopping provision is met.
+    ART35_GROUNDS_NOT_MET = (
+        "art35_grounds_not_met",
+        _("None of the grounds of Art. 35 is met"),
+    )
+
+    @classmethod
+    def for_type(cls, request_type: str) -> list[str]:
+        return REFUSAL_GROUNDS_BY_TYPE.get(request_type, [])
+
+
+REFUSAL_GROUNDS_BY_TYPE: dict[str, list[str]] = {
+    RequestType.PURPOSE_NOTICE: [
+        RefusalGround.PURPOSE_ALREADY_CLEAR,
+        RefusalGround.PURPOSE_ART21_EXCEPTION,
+    ],
+    RequestType.DISCLOSURE: [
+        RefusalGround.HARM_TO_PERSON,
+        RefusalGround.BUSINESS_HINDRANCE,
+        RefusalGround.OTHER_LAW,
+    ],
+    RequestType.RECORD_DISCLOSURE: [
+        RefusalGround.HARM_TO_PERSON,
+        RefusalGround.BUSINESS_HINDRANCE,
+        RefusalGround.OTHER_LAW,
+    ],
+    RequestType.CORRECTION: [RefusalGround.CONTENT_TRUE],
+    RequestType.ERASURE: [RefusalGround.ART35_GROUNDS_NOT_MET],
+    RequestType.PROVISION_STOP: [RefusalGround.ART35_GROUNDS_NOT_MET],
+}
+
+
+class Art35Ground(models.TextChoices):
+    """The ground the person gives for an Art. 35 request (stored with the request)."""
+
+    BEYOND_PURPOSE = "beyond_purpose", _("Use beyond the purpose (Art. 18)")
+    IMPROPER_USE = "improper_use", _("Improper use (Art. 19)")
+    IMPROPER_ACQUISITION = "improper_acquisition", _("Improper acquisition (Art. 20)")
+    PROVISION_BREACH = (
+        "provision_breach",
+        _("Provision in breach of Art. 27(1) or 28 (Art. 35(3))"),
+    )
+    NO_LONGER_NEEDED = "no_longer_needed", _("No longer needed for the purpose (Art. 35(5))")
+    LEAK = "leak", _("A reportable leak involving the person's data (Art. 26, 35(5))")
+    RIGHTS_HARM = (
+        "rights_harm",
+        _("Other handling likely to harm the person's rights or interests (Art. 35(5))"),
+    )
+
+
+class UseMeasure(models.TextChoices):
+    """What an Art. 35(1) request asks for: the one type covers two measures."""
+
+    SUSPEND_USE = "suspend_use", _("Suspension of use")
+    ERASE = "erase", _("Erasure")
+
+
 class RequestChannel(models.TextChoices):
     POST = "post", _("Post")
     EMAIL = "email", _("E-mail")
@@ -112,6 +204,9 @@ class DeadlineRule(models.Model):
     closure_end = models.CharField(
         _("year-end closure ends (MM-DD)"), max_length=5, default="01-03"
     )
+    # Civil Code Art. 142 moves a period ending on a customary closed day; our office is closed
+    # on Saturdays, so by default a Saturday counts as closed (and is no business day).
+    saturday_closed = models.BooleanField(_("closed on Saturdays"), default=True)
 
     class Meta:
         verbose_name = _("deadline rule")
@@ -125,6 +220,20 @@ class DeadlineRule(models.Model):
 def _is_not_drafter(instance: "DisclosureRequest", user) -> bool:
     # Four eyes: the manager who sends a response is never the one who drafted it.
     return user.has_perm("requests_app.approve_response") and user.pk != instance.drafted_by_id
+
+
+class ReferenceCounter(models.Model):
+    """The last reference number issued per year (PR-YYYY-NNNNNN), incremented under a row lock."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    last_number = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("reference counter")
+        verbose_name_plural = _("reference counters")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
 
 
 class DisclosureRequest(ConcurrentTransitionMixin, models.Model):
@@ -240,14 +349,30 @@ class DisclosureRequest(ConcurrentTransitionMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    # Art. 35 ground (or Art. 34 claim) the person gives.
+    # Art. 35(1): suspension of use or erasure (one request type, two measures).
+    use_measure = models.CharField(
+        _("measure asked for"), max_length=12, choices=UseMeasure.choices, blank=True
+    )
+    # Art. 35 ground the person relies on; and their own words (or the Art. 34 claim).
+    legal_ground = models.CharField(
+        _("legal ground (Art. 35)"), max_length=24, choices=Art35Ground.choices, blank=True
+    )
     request_grounds = models.TextField(_("grounds given by the requester"), blank=True)
 
     outcome = models.CharField(_("outcome"), max_length=24, choices=Outcome.choices, blank=True)
-    refusal_ground = models.CharField(_("refusal ground"), max_length=40, blank=True)
+    refusal_ground = models.CharField(
+        _("refusal ground"), max_length=40, choices=RefusalGround.choices, blank=True
+    )
     outcome_explanation = models.TextField(_("explanation to the person (Art. 36)"), blank=True)
     response_summary = models.TextField(_("response summary"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    # The electronic copy (Art. 33(1)) made when the response was approved, kept privately.
+    electronic_copy = models.FileField(
+        _("electronic copy"), upload_to="disclosures/%Y/%m/", blank=True, editable=False
+    )
+    electronic_copy_sha256 = models.CharField(
+        _("electronic copy SHA-256"), max_length=64, blank=True, editable=False
+    )
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -289,8 +414,42 @@ class DisclosureRequest(ConcurrentTransitionMixin, models.Model):
         return self.request_type in RequestType.fee_bearing() and bool(self.fee_amount)
 
     # --- conditions ---------------------------------------------------------------------------
+    def missing_documents(self) -> list[str]:
+        """What is still missing before identity can be verified (empty: complete).
+
+        The person sends a copy of an ID document; an agent sends their own ID document and
+        the proof of their authority (a power of attorney, or for a legal representative e.g.
+        a family register extract). The person's own ID is not demanded from an agent: a
+        legal representative of a minor often cannot supply one (Art. 37: no excessive burden).
+        """
+        docs = list(self.identity_documents.values_list("document_type", "for_agent"))
+        authority = {
+            AgentType.APPOINTED_AGENT: IdentityDocument.DocumentType.POWER_OF_ATTORNEY,
+            AgentType.LEGAL_REPRESENTATIVE: IdentityDocument.DocumentType.REPRESENTATION_PROOF,
+        }
+        authority_types = set(authority.values())
+        missing = []
+        if not self.agent_type:
+            if not any(not agent and t not in authority_types for t, agent in docs):
+                missing.append(str(_("an identity document of the person")))
+            return missing
+        if not any(agent and t not in authority_types for t, agent in docs):
+            missing.append(str(_("the agent's identity document")))
+        needed = authority.get(self.agent_type)
+        if needed and not any(t == needed for t, _agent in docs):
+            missing.append(str(IdentityDocument.DocumentType(needed).label))
+        return missing
+
     def has_identity_document(self) -> bool:
-        return self.identity_documents.exists()
+        return not self.missing_documents()
+
+    def lapse_period_passed(self) -> bool:
+        # A request lapses only when no documents came back within REQUEST_LAPSE_DAYS of the
+        # form being sent (or of the inquiry, if no form went out).
+        started = self.form_sent_at or self.received_at
+        if started is None:
+            return False
+        return timezone.now() - started >= timedelta(days=settings.REQUEST_LAPSE_DAYS)
 
     def has_corrections(self) -> bool:
         return self.request_type != RequestType.CORRECTION or self.corrections.exists()
@@ -303,6 +462,8 @@ class DisclosureRequest(ConcurrentTransitionMixin, models.Model):
         return bool(self.outcome)
 
     # --- transitions --------------------------------------------------------------------------
+    @fsm_log_by
+    @fsm_log_description
     @transition(
         field=state,
         source=RequestState.INQUIRY,
@@ -313,6 +474,8 @@ class DisclosureRequest(ConcurrentTransitionMixin, models.Model):
     def send_form(self, by=None, description=None):
         pass
 
+    @fsm_log_by
+    @fsm_log_description
     @transition(
         field=state,
         source=RequestState.FORM_SENT,
@@ -323,6 +486,8 @@ class DisclosureRequest(ConcurrentTransitionMixin, models.Model):
     def receive_documents(self, by=None, description=None):
         pass
 
+    @fsm_log_by
+    @fsm_log_description
     @transition(
         field=state,
         source=RequestState.DOCUMENTS_RECEIVED,
@@ -333,6 +498,8 @@ class DisclosureRequest(ConcurrentTransitionMixin, models.Model):
     def request_more_documents(self, by=None, description=None):
         pass
 
+    @fsm_log_by
+    @fsm_log_description
     @transition(
         field=state,
         source=RequestState.DOCUMENTS_RECEIVED,
@@ -344,17 +511,21 @@ class DisclosureRequest(ConcurrentTransitionMixin, models.Model):
     def verify_identity(self, by=None, description=None):
         pass
 
+    @fsm_log_by
+    @fsm_log_description
     @transition(
         field=state,
         source=RequestState.VERIFIED,
         target=RequestState.RESPONSE_DRAFTED,
         permission="requests_app.work_request",
-        conditions=[has_corrections, has_outcome],
+        conditions=[has_corrections],
         custom={"label": _("Draft response")},
     )
     def draft_response(self, by=None, description=None):
         pass
 
+    @fsm_log_by
+    @fsm_log_description
     @transition(
         field=state,
         source=RequestState.RESPONSE_DRAFTED,
@@ -365,6 +536,8 @@ class DisclosureRequest(ConcurrentTransitionMixin, models.Model):
     def send_back(self, by=None, description=None):
         pass
 
+    @fsm_log_by
+    @fsm_log_description
     @transition(
         field=state,
         source=RequestState.RESPONSE_DRAFTED,
@@ -376,6 +549,8 @@ class DisclosureRequest(ConcurrentTransitionMixin, models.Model):
     def approve_and_send(self, by=None, description=None):
         pass
 
+    @fsm_log_by
+    @fsm_log_description
     @transition(
         field=state,
         source=RequestState.RESPONDED,
@@ -386,21 +561,26 @@ class DisclosureRequest(ConcurrentTransitionMixin, models.Model):
     def close(self, by=None, description=None):
         pass
 
+    @fsm_log_by
+    @fsm_log_description
     @transition(
         field=state,
         source=OPEN_STATES,
         target=RequestState.WITHDRAWN,
         permission="requests_app.work_request",
-        custom={"label": _("Withdrawn")},
+        custom={"label": _("Withdraw")},
     )
     def withdraw(self, by=None, description=None):
         pass
 
+    @fsm_log_by
+    @fsm_log_description
     @transition(
         field=state,
         source=[RequestState.INQUIRY, RequestState.FORM_SENT],
         target=RequestState.LAPSED,
         permission="requests_app.work_request",
+        conditions=[lapse_period_passed],
         custom={"label": _("Lapse (no documents returned)")},
     )
     def lapse(self, by=None, description=None):
@@ -444,6 +624,10 @@ class IdentityDocument(models.Model):
         HEALTH_INSURANCE = "health_insurance", _("Health insurance card")
         MY_NUMBER_CARD = "my_number_card", _("Individual number card (front only)")
         POWER_OF_ATTORNEY = "power_of_attorney", _("Power of attorney")
+        REPRESENTATION_PROOF = (
+            "representation_proof",
+            _("Proof of legal representation (e.g. family register extract)"),
+        )
         OTHER = "other", _("Other")
 
     request = models.ForeignKey(
@@ -500,7 +684,18 @@ class DocumentViewing(models.Model):
         verbose_name = _("document viewing")
         verbose_name_plural = _("document viewings")
         ordering = ["-viewed_at"]
-        indexes = [models.Index(fields=["viewed_at"], name="docviewing_viewed_idx")]
+        indexes = [
+            # Auditor export of viewings by date.
+            models.Index(fields=["viewed_at"], name="docviewing_viewed_idx"),
+        ]
+        triggers = [
+            # Append-only: the record that someone saw an ID document is never changed or
+            # removed, not even by a raw SQL statement (PostgreSQL; SQLite has no such trigger).
+            pgtrigger.Protect(
+                name="documentviewing_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.document_id} @ {self.viewed_at:%Y-%m-%d %H:%M}"
