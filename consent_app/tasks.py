@@ -1,0 +1,81 @@
+"""consent_app tasks: they take ids, call a service, and retry declaratively.
+
+- run_provision_batch: one batch, all or nothing (the service is idempotent: the batch row is
+  locked and only a pending batch runs).
+- sweep_pending_provision_batches (beat): queue again the batches whose task was lost.
+- purge_expired_provision_records (beat, daily): Art. 29 retention.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import Task, shared_task
+from django.db import InterfaceError
+from django.db import OperationalError as DatabaseOperationalError
+
+logger = logging.getLogger(__name__)
+
+# Transient faults worth retrying: the database or the storage backend briefly unreachable.
+RETRYABLE = (DatabaseOperationalError, InterfaceError, ConnectionError, TimeoutError)
+
+
+class ProvisionBatchTask(Task):
+    """Marks the batch failed once the retries are spent (or at once on a permanent error)."""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        from .provision import provision_batch_mark_failed
+
+        batch_id = args[0] if args else kwargs.get("batch_id")
+        if batch_id is not None:
+            # The class name only: an exception's text could quote personal data from a row.
+            provision_batch_mark_failed(batch_id=batch_id, error=type(exc).__name__)
+
+
+@shared_task(
+    base=ProvisionBatchTask,
+    name="consent_app.run_provision_batch",
+    autoretry_for=RETRYABLE,
+    retry_backoff=5,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    # A million-customer batch takes a minute or two; both limits stay under the broker's
+    # visibility timeout (an hour), so a running batch is never handed to a second worker.
+    soft_time_limit=1500,
+    time_limit=1800,
+)
+def run_provision_batch(batch_id: int) -> None:
+    from .provision import provision_batch_execute
+
+    provision_batch_execute(batch_id=batch_id)
+
+
+@shared_task(name="consent_app.sweep_pending_provision_batches", ignore_result=True)
+def sweep_pending_provision_batches() -> int:
+    """Beat: publish again the batches left pending (their first publish failed)."""
+    from .provision import pending_batch_ids
+
+    ids = pending_batch_ids()
+    for batch_id in ids:
+        run_provision_batch.delay(batch_id)
+    return len(ids)
+
+
+@shared_task(
+    name="consent_app.purge_expired_provision_records",
+    ignore_result=True,
+    autoretry_for=RETRYABLE,
+    retry_backoff=30,
+    retry_jitter=True,
+    max_retries=3,
+    soft_time_limit=1500,
+    time_limit=1800,
+)
+def purge_expired_provision_records() -> int:
+    """Beat, daily: delete provision records past their Art. 29 retention."""
+    from .provision import provision_records_purge
+
+    return provision_records_purge()
