@@ -96,9 +96,7 @@ class ExportLog(models.Model):
     estimated_rows = models.PositiveBigIntegerField(_("estimated rows"), null=True, blank=True)
     progress_rows = models.PositiveBigIntegerField(_("rows written so far"), default=0)
     row_count = models.PositiveBigIntegerField(_("row count"), null=True, blank=True)
-    replaced_characters = models.PositiveIntegerField(
-        _("characters replaced (CP932)"), default=0
-    )
+    replaced_characters = models.PositiveIntegerField(_("characters replaced (CP932)"), default=0)
     is_background = models.BooleanField(_("background job"), default=False)
     file = models.FileField(_("file"), upload_to="exports/%Y/%m/", blank=True)
     size = models.PositiveBigIntegerField(_("size (bytes)"), null=True, blank=True)
@@ -175,3 +173,27 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class StaffPreference(models.Model):
+    """A staff user's own settings: for now the language of the admin.
+
+    Kept in the database rather than only in the language cookie so that it follows the user to
+    any browser; privacyoffice.i18n applies it before the browser's Accept-Language.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="staff_preference",
+    )
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("staff preference")
+        verbose_name_plural = _("staff preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.language}"
