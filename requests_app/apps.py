@@ -6,3 +6,7 @@ class RequestsAppConfig(AppConfig):
     name = "requests_app"
     verbose_name = _("Privacy requests")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Registers the personal-data inventory check (every field of every model classified).
+        from . import inventory  # noqa: F401

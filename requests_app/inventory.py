@@ -1,0 +1,836 @@
+"""The personal-data inventory: every field of every model, classified in one place.
+
+Why one place: a disclosure (APPI Art. 33(1)) must give the person *all* retained personal data
+about them. The disclosure compilation (`selectors.disclosure_compilation`) reads this inventory,
+and the system check below fails when any model field is missing from it. So a personal field
+added later cannot silently be left out of a disclosure: whoever adds it must classify it here,
+and once classified as the person's data it appears in the next disclosure.
+
+How to classify a new field: add `"field_name": <category>` to its model's entry in `INVENTORY`
+(a new model gets a new `ModelEntry`). Categories in `SUBJECT_CATEGORIES` are the data subject's
+personal data and are disclosed; `DERIVED` is a copy of fields already disclosed (search keys,
+export files); `STAFF` and `SECURITY` are personal data of our own users (staff accounts, login
+logs), outside a customer's disclosure; `NONE` is not personal data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.apps import apps
+from django.core import checks
+from django.db import models
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+
+class Category(models.TextChoices):
+    IDENTITY = "identity", _("Identity")
+    CONTACT = "contact", _("Contact details")
+    PREFERENCE = "preference", _("Preferences")
+    RELATIONSHIP = "relationship", _("Customer relationship")
+    CONSENT = "consent", _("Consent")
+    PROVISION = "provision", _("Third-party provision")
+    REQUEST = "request", _("Privacy requests")
+    IDENTITY_DOCUMENT = "identity_document", _("Identity documents")
+    CORRESPONDENCE = "correspondence", _("Correspondence")
+    DERIVED = "derived", _("Derived copy of disclosed data")
+    STAFF = "staff", _("Staff user data")
+    SECURITY = "security", _("Security and login data")
+    NONE = "none", _("Not personal data")
+
+
+# The data subject's own personal data: what a disclosure shows.
+SUBJECT_CATEGORIES: frozenset[str] = frozenset(
+    {
+        Category.IDENTITY,
+        Category.CONTACT,
+        Category.PREFERENCE,
+        Category.RELATIONSHIP,
+        Category.CONSENT,
+        Category.PROVISION,
+        Category.REQUEST,
+        Category.IDENTITY_DOCUMENT,
+        Category.CORRESPONDENCE,
+    }
+)
+# Personal data that is not the customer's (or only a copy of it): classified, never disclosed.
+OTHER_PERSONAL_CATEGORIES: frozenset[str] = frozenset(
+    {Category.DERIVED, Category.STAFF, Category.SECURITY}
+)
+
+C = Category  # short alias for the table below
+
+# Subject lookups the compilation uses when a model reaches the customer in a non-ORM way.
+SubjectQuery = Callable[[QuerySet, object], QuerySet]
+
+
+def _statelog_for_customer(queryset: QuerySet, customer) -> QuerySet:
+    # django-fsm-log keeps a generic relation; the log rows of the customer's requests.
+    from django.contrib.contenttypes.models import ContentType
+
+    from .models import DisclosureRequest
+
+    return queryset.filter(
+        content_type=ContentType.objects.get_for_model(DisclosureRequest),
+        object_id__in=DisclosureRequest.objects.filter(customer=customer).values("pk"),
+    )
+
+
+def _records_within_retention(queryset: QuerySet, today: date) -> QuerySet:
+    # Art. 29 records are disclosed while they are retained (33(5)); past retain_until they
+    # are due for the purge and no longer "retained".
+    return queryset.filter(retain_until__gte=today)
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """The classification of one model's fields, and how its rows reach the data subject."""
+
+    fields: dict[str, str]
+    # ORM lookup from this model to the Customer ("" for the customer itself), or a callable.
+    subject: str | SubjectQuery | None = None
+    # Disclosure section: key, title, order of rows; "vertical" lists item/value pairs.
+    section: str = ""
+    title: str = ""
+    order_by: tuple[str, ...] = ()
+    vertical: bool = False
+    # Narrows the rows disclosed (e.g. records within retention); receives (queryset, today).
+    retained: Callable[[QuerySet, date], QuerySet] | None = None
+    # Why a model with subject data has no subject lookup (documented exceptions).
+    unlinked_reason: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def disclosed_fields(self) -> list[str]:
+        return [name for name, cat in self.fields.items() if cat in SUBJECT_CATEGORIES]
+
+
+# Third-party models, classified as a whole (their fields are all of one kind).
+def _all(category: str, *names: str) -> dict[str, str]:
+    return dict.fromkeys(names, category)
+
+
+INVENTORY: dict[str, ModelEntry] = {
+    # --- consent_app ---------------------------------------------------------------------------
+    "consent_app.Customer": ModelEntry(
+        subject="",
+        section="profile",
+        title=_("Customer profile"),
+        vertical=True,
+        fields={
+            "id": C.NONE,
+            "number": C.IDENTITY,
+            "family_name": C.IDENTITY,
+            "given_name": C.IDENTITY,
+            "family_name_kana": C.IDENTITY,
+            "given_name_kana": C.IDENTITY,
+            "postal_code": C.CONTACT,
+            "prefecture": C.CONTACT,
+            "address": C.CONTACT,
+            "phone": C.CONTACT,
+            "email": C.CONTACT,
+            "date_of_birth": C.IDENTITY,
+            "preferred_language": C.PREFERENCE,
+            "dealer": C.RELATIONSHIP,
+            "search_name": C.DERIVED,
+            "search_phone": C.DERIVED,
+            "search_email": C.DERIVED,
+            "erased_at": C.RELATIONSHIP,
+            "created_at": C.RELATIONSHIP,
+            "updated_at": C.NONE,
+        },
+    ),
+    "consent_app.HistoricalCustomer": ModelEntry(
+        subject="id",
+        section="profile_history",
+        title=_("Changes to the customer profile"),
+        order_by=("-history_date",),
+        fields={
+            "id": C.NONE,
+            "number": C.IDENTITY,
+            "family_name": C.IDENTITY,
+            "given_name": C.IDENTITY,
+            "family_name_kana": C.IDENTITY,
+            "given_name_kana": C.IDENTITY,
+            "postal_code": C.CONTACT,
+            "prefecture": C.CONTACT,
+            "address": C.CONTACT,
+            "phone": C.CONTACT,
+            "email": C.CONTACT,
+            "date_of_birth": C.IDENTITY,
+            "preferred_language": C.PREFERENCE,
+            "erased_at": C.RELATIONSHIP,
+            "created_at": C.NONE,
+            "dealer": C.RELATIONSHIP,
+            "history_id": C.NONE,
+            "history_date": C.RELATIONSHIP,
+            "history_change_reason": C.RELATIONSHIP,
+            "history_type": C.RELATIONSHIP,
+            "history_user": C.STAFF,
+        },
+    ),
+    "consent_app.ConsentFlag": ModelEntry(
+        subject="customer",
+        section="consent_state",
+        title=_("Consent in force"),
+        order_by=("purpose__sort_order", "channel"),
+        fields={
+            "id": C.NONE,
+            "customer": C.NONE,
+            "purpose": C.CONSENT,
+            "channel": C.CONSENT,
+            "state": C.CONSENT,
+            "updated_at": C.CONSENT,
+            "last_event": C.NONE,
+        },
+    ),
+    "consent_app.ConsentEvent": ModelEntry(
+        subject="customer",
+        section="consent_ledger",
+        title=_("Consent history"),
+        order_by=("-occurred_at", "-id"),
+        fields={
+            "id": C.NONE,
+            "customer": C.NONE,
+            "purpose": C.CONSENT,
+            "channel": C.CONSENT,
+            "old_state": C.CONSENT,
+            "new_state": C.CONSENT,
+            "occurred_at": C.CONSENT,
+            "recorded_at": C.NONE,
+            "actor": C.CONSENT,
+            "recorded_by": C.STAFF,
+            "source": C.CONSENT,
+            "request_reference": C.CONSENT,
+            "note": C.CONSENT,
+            "notice": C.CONSENT,
+            "evidence": C.CONSENT,
+        },
+    ),
+    "consent_app.ProvisionSuppression": ModelEntry(
+        subject="customer",
+        section="suppressions",
+        title=_("Stops of provision to third parties"),
+        order_by=("-created_at",),
+        fields={
+            "id": C.NONE,
+            "customer": C.NONE,
+            "recipient": C.PROVISION,
+            "request_reference": C.PROVISION,
+            "consent_event": C.NONE,
+            "note": C.PROVISION,
+            "created_at": C.PROVISION,
+            "created_by": C.STAFF,
+            "lifted_at": C.PROVISION,
+            "lifted_by": C.STAFF,
+        },
+    ),
+    "consent_app.ProvisionRecord": ModelEntry(
+        subject="customer",
+        section="provision_records",
+        title=_("Records of provision to third parties (Art. 29)"),
+        order_by=("-provided_on", "-id"),
+        retained=_records_within_retention,
+        fields={
+            "id": C.NONE,
+            "batch": C.NONE,
+            "recipient": C.PROVISION,
+            "customer": C.NONE,
+            "provided_on": C.PROVISION,
+            "data_items": C.PROVISION,
+            "basis": C.PROVISION,
+            "retain_until": C.PROVISION,
+        },
+    ),
+    "consent_app.ProvisionBatch": ModelEntry(
+        fields={
+            "id": C.NONE,
+            "recipient": C.NONE,
+            "purpose": C.NONE,
+            "provided_on": C.NONE,
+            "data_items": C.NONE,
+            "basis": C.NONE,
+            "status": C.NONE,
+            "customer_count": C.NONE,
+            # The exported file holds many customers' data: copies of what each record discloses.
+            "file": C.DERIVED,
+            "sha256": C.NONE,
+            "error": C.NONE,
+            "created_by": C.STAFF,
+            "created_at": C.NONE,
+            "completed_at": C.NONE,
+            "file_purged_at": C.NONE,
+        },
+    ),
+    "consent_app.Recipient": ModelEntry(
+        # Companies, not people.
+        fields=_all(
+            C.NONE,
+            "id",
+            "name",
+            "code",
+            "category",
+            "agreement_reference",
+            "agreement_start",
+            "agreement_end",
+            "country",
+            "data_items",
+            "basis",
+            "contract_serves_as_record",
+            "active",
+        ),
+    ),
+    "consent_app.PurposeOfUse": ModelEntry(
+        fields=_all(
+            C.NONE,
+            "id",
+            "code",
+            "title_ja",
+            "title_en",
+            "description",
+            "channels",
+            "is_third_party_provision",
+            "active",
+            "sort_order",
+        ),
+    ),
+    "consent_app.PrivacyNotice": ModelEntry(
+        fields=_all(
+            C.NONE,
+            "id",
+            "version",
+            "effective_from",
+            "company",
+            "purposes",
+            "procedures",
+            "security_measures",
+            "contacts",
+            "created_at",
+        ),
+    ),
+    # --- requests_app --------------------------------------------------------------------------
+    "requests_app.DisclosureRequest": ModelEntry(
+        subject="customer",
+        section="requests",
+        title=_("Privacy requests"),
+        order_by=("-received_at",),
+        vertical=True,
+        fields={
+            "id": C.NONE,
+            "reference": C.REQUEST,
+            "request_type": C.REQUEST,
+            "channel": C.REQUEST,
+            "state": C.REQUEST,
+            "requester_name": C.IDENTITY,
+            "requester_name_kana": C.IDENTITY,
+            "requester_postal_code": C.CONTACT,
+            "requester_address": C.CONTACT,
+            "requester_phone": C.CONTACT,
+            "requester_email": C.CONTACT,
+            "requester_date_of_birth": C.IDENTITY,
+            "language": C.PREFERENCE,
+            "agent_type": C.REQUEST,
+            "agent_name": C.REQUEST,
+            "agent_address": C.REQUEST,
+            "customer": C.NONE,
+            "no_data_held": C.REQUEST,
+            "possible_duplicate_of": C.NONE,
+            "assignee": C.STAFF,
+            "received_at": C.REQUEST,
+            "form_sent_at": C.REQUEST,
+            "documents_received_on": C.REQUEST,
+            "due_date": C.REQUEST,
+            "drafted_by": C.STAFF,
+            "approved_by": C.STAFF,
+            "responded_at": C.REQUEST,
+            "closed_at": C.REQUEST,
+            "disclosure_method_requested": C.REQUEST,
+            "disclosure_method_used": C.REQUEST,
+            "method_fallback_reason": C.REQUEST,
+            "fee_amount": C.REQUEST,
+            "fee_payment_method": C.REQUEST,
+            "fee_received_on": C.REQUEST,
+            "suspension_purpose_codes": C.REQUEST,
+            "suspension_recipient": C.REQUEST,
+            "use_measure": C.REQUEST,
+            "legal_ground": C.REQUEST,
+            "request_grounds": C.REQUEST,
+            "outcome": C.REQUEST,
+            "refusal_ground": C.REQUEST,
+            "outcome_explanation": C.REQUEST,
+            "response_summary": C.REQUEST,
+            "notes": C.REQUEST,
+            # A copy of this very compilation, made when an earlier response was sent.
+            "electronic_copy": C.DERIVED,
+            "electronic_copy_sha256": C.NONE,
+            "created_at": C.NONE,
+            "updated_at": C.NONE,
+        },
+    ),
+    "requests_app.CorrectionItem": ModelEntry(
+        subject="request__customer",
+        section="corrections",
+        title=_("Corrections asked for"),
+        order_by=("request__received_at", "id"),
+        fields={
+            "id": C.NONE,
+            "request": C.REQUEST,
+            "kind": C.REQUEST,
+            "field_name": C.REQUEST,
+            "current_value": C.REQUEST,
+            "requested_value": C.REQUEST,
+            "accepted": C.REQUEST,
+            "applied_at": C.REQUEST,
+        },
+    ),
+    "requests_app.IdentityDocument": ModelEntry(
+        subject="request__customer",
+        section="identity_documents",
+        title=_("Identity documents received"),
+        order_by=("-uploaded_at",),
+        fields={
+            "id": C.NONE,
+            "request": C.IDENTITY_DOCUMENT,
+            "document_type": C.IDENTITY_DOCUMENT,
+            "for_agent": C.IDENTITY_DOCUMENT,
+            # The image itself: disclosed as "held" (the person sent it; a copy is theirs).
+            "file": C.IDENTITY_DOCUMENT,
+            "content_type": C.NONE,
+            "size": C.NONE,
+            "sha256": C.NONE,
+            "uploaded_by": C.STAFF,
+            "uploaded_at": C.IDENTITY_DOCUMENT,
+            "purged_at": C.IDENTITY_DOCUMENT,
+        },
+    ),
+    "requests_app.DocumentViewing": ModelEntry(
+        # Who of our staff opened a document when: an access log about staff.
+        fields={"id": C.NONE, "document": C.NONE, "viewed_by": C.STAFF, "viewed_at": C.NONE},
+    ),
+    "requests_app.RequestComment": ModelEntry(
+        subject="request__customer",
+        section="comments",
+        title=_("Notes on the requests"),
+        order_by=("-created_at",),
+        fields={
+            "id": C.NONE,
+            "request": C.REQUEST,
+            "author": C.STAFF,
+            "body": C.REQUEST,
+            "created_at": C.REQUEST,
+        },
+    ),
+    "requests_app.DeadlineExtension": ModelEntry(
+        subject="request__customer",
+        section="extensions",
+        title=_("Deadline extensions"),
+        order_by=("-extended_at",),
+        fields={
+            "id": C.NONE,
+            "request": C.REQUEST,
+            "previous_due_date": C.REQUEST,
+            "new_due_date": C.REQUEST,
+            "reason": C.REQUEST,
+            "extended_by": C.STAFF,
+            "extended_at": C.REQUEST,
+        },
+    ),
+    "requests_app.DeadlineRule": ModelEntry(
+        fields=_all(
+            C.NONE,
+            "id",
+            "request_type",
+            "days",
+            "day_kind",
+            "closure_start",
+            "closure_end",
+            "saturday_closed",
+        ),
+    ),
+    "requests_app.ReferenceCounter": ModelEntry(
+        fields=_all(C.NONE, "id", "year", "last_number"),
+    ),
+    "requests_app.LetterTemplate": ModelEntry(
+        fields={
+            "id": C.NONE,
+            "kind": C.NONE,
+            "request_type": C.NONE,
+            "language": C.NONE,
+            "version": C.NONE,
+            "subject": C.NONE,
+            "body": C.NONE,
+            "is_current": C.NONE,
+            "created_by": C.STAFF,
+            "created_at": C.NONE,
+        },
+    ),
+    "requests_app.Letter": ModelEntry(
+        subject="request__customer",
+        section="letters",
+        title=_("Letters sent to the person"),
+        order_by=("-created_at",),
+        fields={
+            "id": C.NONE,
+            "request": C.CORRESPONDENCE,
+            "kind": C.CORRESPONDENCE,
+            "language": C.CORRESPONDENCE,
+            "template": C.NONE,
+            "occasion": C.NONE,
+            "status": C.CORRESPONDENCE,
+            # The letters themselves repeat data disclosed in the other sections.
+            "file": C.DERIVED,
+            "sha256": C.NONE,
+            "size": C.NONE,
+            "page_count": C.NONE,
+            "attempts": C.NONE,
+            "error": C.NONE,
+            "created_at": C.CORRESPONDENCE,
+            "queued_at": C.NONE,
+            "generated_at": C.NONE,
+            "sent_at": C.CORRESPONDENCE,
+            "sent_via": C.CORRESPONDENCE,
+            "tracking_number": C.CORRESPONDENCE,
+            "sent_by": C.STAFF,
+        },
+    ),
+    "requests_app.DeadlineAlert": ModelEntry(
+        fields={
+            "id": C.NONE,
+            "request": C.NONE,
+            "level": C.NONE,
+            "due_date": C.NONE,
+            "raised_at": C.NONE,
+            "assignee": C.STAFF,
+            "emailed_at": C.NONE,
+            "dismissed_at": C.NONE,
+        },
+    ),
+    # --- privacyoffice -------------------------------------------------------------------------
+    "privacyoffice.ExportLog": ModelEntry(
+        fields={
+            "id": C.NONE,
+            "report": C.NONE,
+            "filters": C.NONE,
+            "encoding": C.NONE,
+            "exported_by": C.STAFF,
+            "created_at": C.NONE,
+            "finished_at": C.NONE,
+            "status": C.NONE,
+            "row_count": C.NONE,
+            "is_background": C.NONE,
+            # A report file holds many people's data: copies of what their disclosures show.
+            "file": C.DERIVED,
+            "error": C.NONE,
+            "header": C.NONE,
+            "started_at": C.NONE,
+            "estimated_rows": C.NONE,
+            "progress_rows": C.NONE,
+            "replaced_characters": C.NONE,
+            "size": C.NONE,
+            "sha256": C.NONE,
+            "file_purged_at": C.NONE,
+        },
+    ),
+    "privacyoffice.WorkerHeartbeat": ModelEntry(fields=_all(C.NONE, "id", "name", "last_seen")),
+    "privacyoffice.DashboardSummary": ModelEntry(
+        # Aggregated counts only.
+        fields=_all(C.NONE, "id", "key", "data", "computed_at", "duration_ms"),
+    ),
+    # --- transition log (django-fsm-log) --------------------------------------------------------
+    "django_fsm_log.StateLog": ModelEntry(
+        subject=_statelog_for_customer,
+        section="request_history",
+        title=_("Steps taken on the requests"),
+        order_by=("-timestamp", "-id"),
+        fields={
+            "id": C.NONE,
+            "timestamp": C.REQUEST,
+            "by": C.STAFF,
+            "source_state": C.REQUEST,
+            "state": C.REQUEST,
+            "transition": C.REQUEST,
+            "content_type": C.NONE,
+            "object_id": C.NONE,
+            "description": C.REQUEST,
+        },
+    ),
+    # --- Django and third-party apps: staff accounts, security logs, infrastructure -------------
+    "admin.LogEntry": ModelEntry(
+        fields={
+            "id": C.NONE,
+            "action_time": C.NONE,
+            "user": C.STAFF,
+            "content_type": C.NONE,
+            "object_id": C.NONE,
+            # str() of the object changed: may repeat a customer's name (a copy, not new data).
+            "object_repr": C.DERIVED,
+            "action_flag": C.NONE,
+            "change_message": C.NONE,
+        },
+    ),
+    "auth.User": ModelEntry(
+        fields={
+            "id": C.NONE,
+            "password": C.SECURITY,
+            "last_login": C.STAFF,
+            "is_superuser": C.NONE,
+            "username": C.STAFF,
+            "first_name": C.STAFF,
+            "last_name": C.STAFF,
+            "email": C.STAFF,
+            "is_staff": C.NONE,
+            "is_active": C.NONE,
+            "date_joined": C.STAFF,
+        },
+    ),
+    "auth.Group": ModelEntry(fields=_all(C.NONE, "id", "name")),
+    "auth.Permission": ModelEntry(fields=_all(C.NONE, "id", "name", "content_type", "codename")),
+    "contenttypes.ContentType": ModelEntry(fields=_all(C.NONE, "id", "app_label", "model")),
+    "sessions.Session": ModelEntry(
+        fields=_all(C.SECURITY, "session_key", "session_data", "expire_date"),
+    ),
+    "otp_totp.TOTPDevice": ModelEntry(
+        fields=_all(
+            C.SECURITY,
+            "id",
+            "user",
+            "name",
+            "confirmed",
+            "throttling_failure_timestamp",
+            "throttling_failure_count",
+            "created_at",
+            "last_used_at",
+            "key",
+            "step",
+            "t0",
+            "digits",
+            "tolerance",
+            "drift",
+            "last_t",
+        ),
+    ),
+    "axes.AccessAttempt": ModelEntry(
+        fields=_all(
+            C.SECURITY,
+            "id",
+            "user_agent",
+            "ip_address",
+            "username",
+            "http_accept",
+            "path_info",
+            "attempt_time",
+            "get_data",
+            "post_data",
+            "failures_since_start",
+        ),
+    ),
+    "axes.AccessAttemptExpiration": ModelEntry(
+        fields=_all(C.SECURITY, "access_attempt", "expires_at"),
+    ),
+    "axes.AccessFailureLog": ModelEntry(
+        fields=_all(
+            C.SECURITY,
+            "id",
+            "user_agent",
+            "ip_address",
+            "username",
+            "http_accept",
+            "path_info",
+            "attempt_time",
+            "locked_out",
+        ),
+    ),
+    "axes.AccessLog": ModelEntry(
+        fields=_all(
+            C.SECURITY,
+            "id",
+            "user_agent",
+            "ip_address",
+            "username",
+            "http_accept",
+            "path_info",
+            "attempt_time",
+            "logout_time",
+            "session_hash",
+        ),
+    ),
+    "django_celery_beat.SolarSchedule": ModelEntry(
+        fields=_all(C.NONE, "id", "event", "latitude", "longitude"),
+    ),
+    "django_celery_beat.IntervalSchedule": ModelEntry(
+        fields=_all(C.NONE, "id", "every", "period"),
+    ),
+    "django_celery_beat.ClockedSchedule": ModelEntry(fields=_all(C.NONE, "id", "clocked_time")),
+    "django_celery_beat.CrontabSchedule": ModelEntry(
+        fields=_all(
+            C.NONE,
+            "id",
+            "minute",
+            "hour",
+            "day_of_month",
+            "month_of_year",
+            "day_of_week",
+            "timezone",
+        ),
+    ),
+    "django_celery_beat.PeriodicTasks": ModelEntry(fields=_all(C.NONE, "ident", "last_update")),
+    "django_celery_beat.PeriodicTask": ModelEntry(
+        fields=_all(
+            C.NONE,
+            "id",
+            "name",
+            "task",
+            "interval",
+            "crontab",
+            "solar",
+            "clocked",
+            "args",
+            "kwargs",
+            "queue",
+            "exchange",
+            "routing_key",
+            "headers",
+            "priority",
+            "expires",
+            "expire_seconds",
+            "one_off",
+            "start_time",
+            "enabled",
+            "last_run_at",
+            "total_run_count",
+            "date_changed",
+            "description",
+        ),
+    ),
+}
+
+
+# --- queries on the inventory ------------------------------------------------------------------
+def entry_for(model: type[models.Model]) -> ModelEntry | None:
+    return INVENTORY.get(model._meta.label)
+
+
+def subject_entries() -> list[tuple[type[models.Model], ModelEntry]]:
+    """Models holding the data subject's personal data, in inventory order (the section order)."""
+    result = []
+    for label, entry in INVENTORY.items():
+        if not entry.section:
+            continue
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            continue
+        result.append((model, entry))
+    return result
+
+
+def classify(model: type[models.Model], field_name: str) -> str | None:
+    entry = entry_for(model)
+    return entry.fields.get(field_name) if entry else None
+
+
+def customer_correctable_fields() -> list[str]:
+    """Customer fields an Art. 34 correction may change: the person's own data, but neither the
+    customer number (it identifies the person across systems) nor the tombstone date."""
+    entry = INVENTORY["consent_app.Customer"]
+    return [
+        name
+        for name, cat in entry.fields.items()
+        if cat in {C.IDENTITY, C.CONTACT, C.PREFERENCE}
+        and name not in {"number", "erased_at", "created_at"}
+    ]
+
+
+# --- the system check --------------------------------------------------------------------------
+def _concrete_field_names(model: type[models.Model]) -> list[str]:
+    return [f.name for f in model._meta.concrete_fields]
+
+
+@checks.register(checks.Tags.models)
+def check_personal_data_inventory(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Every field of every model must be classified in `requests_app/inventory.py`."""
+    errors: list[checks.CheckMessage] = []
+    models_seen = set()
+    for model in apps.get_models():
+        if model._meta.proxy:
+            continue
+        label = model._meta.label
+        models_seen.add(label)
+        entry = INVENTORY.get(label)
+        if entry is None:
+            errors.append(
+                checks.Error(
+                    f"Model {label} is not in the personal-data inventory.",
+                    hint=(
+                        "Add a ModelEntry for it to INVENTORY in requests_app/inventory.py, "
+                        "classifying each field (personal data or not, and its category)."
+                    ),
+                    obj=model,
+                    id="requests_app.E001",
+                )
+            )
+            continue
+        names = _concrete_field_names(model)
+        for name in names:
+            if name not in entry.fields:
+                errors.append(
+                    checks.Error(
+                        f"Field {label}.{name} is not classified in the personal-data inventory.",
+                        hint=(
+                            f"Add '{name}': Category.<...> to INVENTORY['{label}'] in "
+                            "requests_app/inventory.py; a field of the data subject is then "
+                            "included in every disclosure."
+                        ),
+                        obj=model,
+                        id="requests_app.E002",
+                    )
+                )
+        for name, category in entry.fields.items():
+            if name not in names:
+                # Stale, but harmless to a disclosure's completeness: a warning.
+                errors.append(
+                    checks.Warning(
+                        f"The inventory classifies {label}.{name}, which does not exist.",
+                        hint="Remove it from INVENTORY in requests_app/inventory.py.",
+                        obj=model,
+                        id="requests_app.W002",
+                    )
+                )
+            if category not in Category.values:
+                errors.append(
+                    checks.Error(
+                        f"{label}.{name} has an unknown category {category!r}.",
+                        obj=model,
+                        id="requests_app.E004",
+                    )
+                )
+        if entry.disclosed_fields() and entry.subject is None and not entry.unlinked_reason:
+            errors.append(
+                checks.Error(
+                    f"{label} holds the data subject's personal data but says neither how its "
+                    "rows reach the customer nor why they cannot.",
+                    hint="Give its ModelEntry a subject lookup and a section, so disclosures "
+                    "include it.",
+                    obj=model,
+                    id="requests_app.E005",
+                )
+            )
+        if entry.subject is not None and not entry.section:
+            errors.append(
+                checks.Error(
+                    f"{label} reaches the customer but has no disclosure section.",
+                    obj=model,
+                    id="requests_app.E006",
+                )
+            )
+    for label in INVENTORY:
+        if label not in models_seen:
+            errors.append(
+                checks.Warning(
+                    f"The inventory names {label}, which is not an installed model.",
+                    id="requests_app.W001",
+                )
+            )
+    return errors

@@ -1,0 +1,402 @@
+"""Reads for the request workflow: disclosure compilation, timeline, queues and counts.
+
+The disclosure compilation is built from the personal-data inventory (`inventory.py`), never from
+a hand-written list of fields, so a personal field added anywhere appears in the next disclosure.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from . import inventory
+from .models import (
+    OPEN_STATES,
+    DisclosureRequest,
+    RequestState,
+    RequestType,
+)
+
+# --- disclosure compilation --------------------------------------------------------------------
+# Record disclosure (Art. 33(5)) covers the third-party provision records only.
+SECTIONS_BY_TYPE: dict[str, tuple[str, ...]] = {
+    RequestType.RECORD_DISCLOSURE: ("provision_records",),
+}
+ELECTRONIC_FORMATS = ("csv", "json")
+UNKNOWN_FORMAT = _("Unknown electronic copy format: %(fmt)s (use csv or json).")
+# A spreadsheet program would run a cell starting with one of these as a formula.
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def compilation_language(*, request: DisclosureRequest) -> str:
+    """The verified customer's preferred language, else the language the requester asked for
+    (the same rule the letters follow)."""
+    customer = request.customer
+    if customer is not None and customer.erased_at is None and customer.preferred_language:
+        return customer.preferred_language
+    return request.language or "ja"
+
+
+def _state_label(value: str) -> str:
+    try:
+        return str(RequestState(value).label)
+    except ValueError:
+        return value or ""
+
+
+def _transition_label(value: str) -> str:
+    method = getattr(DisclosureRequest, value, None)
+    meta = getattr(method, "_django_fsm", None)
+    if meta is None:
+        return value
+    for transition in meta.transitions.values():
+        label = transition.custom.get("label")
+        if label:
+            return str(label)
+    return value
+
+
+def _customer_field_label(value: str) -> str:
+    from consent_app.models import Customer
+
+    try:
+        return str(Customer._meta.get_field(value).verbose_name)
+    except Exception:
+        return value
+
+
+# Fields whose stored values are codes the person could not read.
+_FORMATTERS: dict[tuple[str, str], Any] = {
+    ("django_fsm_log.StateLog", "state"): _state_label,
+    ("django_fsm_log.StateLog", "source_state"): _state_label,
+    ("django_fsm_log.StateLog", "transition"): _transition_label,
+    ("requests_app.CorrectionItem", "field_name"): _customer_field_label,
+}
+
+
+def display_value(obj: models.Model, field: models.Field) -> str:
+    """A field's value as the person should read it (choices by label, dates in Tokyo time)."""
+    label = obj._meta.label
+    if isinstance(field, models.ForeignKey):
+        related = getattr(obj, field.name)
+        return "" if related is None else str(related)
+    value = getattr(obj, field.attname)
+    formatter = _FORMATTERS.get((label, field.name))
+    if formatter is not None:
+        return formatter(value)
+    if value is None or value == "":
+        return ""
+    if isinstance(field, models.FileField):
+        # The file's presence, never its storage path (a random name, meaningless to the person).
+        return gettext("held") if value else ""
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def _section_queryset(
+    model: type[models.Model], entry: inventory.ModelEntry, customer, today: date
+) -> QuerySet:
+    queryset = model._default_manager.all()
+    if callable(entry.subject):
+        queryset = entry.subject(queryset, customer)
+    elif entry.subject == "":
+        queryset = queryset.filter(pk=customer.pk)
+    else:
+        # The primary key: works for foreign keys and for plain id columns (history rows).
+        queryset = queryset.filter(**{entry.subject: customer.pk})
+    if entry.retained is not None:
+        queryset = entry.retained(queryset, today)
+    related = [
+        name
+        for name in entry.disclosed_fields()
+        if isinstance(model._meta.get_field(name), models.ForeignKey)
+    ]
+    if related:
+        queryset = queryset.select_related(*related)
+    if entry.order_by:
+        queryset = queryset.order_by(*entry.order_by)
+    return queryset
+
+
+def _build_section(model, entry: inventory.ModelEntry, objects: list) -> dict[str, Any]:
+    fields = [model._meta.get_field(name) for name in entry.disclosed_fields()]
+    if entry.vertical and entry.subject == "":
+        columns = [gettext("Item"), gettext("Value")]
+        rows = [
+            [str(f.verbose_name), value]
+            for obj in objects
+            for f in fields
+            if (value := display_value(obj, f))
+        ]
+    elif entry.vertical:
+        columns = [gettext("Record"), gettext("Item"), gettext("Value")]
+        rows = [
+            [str(obj), str(f.verbose_name), value]
+            for obj in objects
+            for f in fields
+            if (value := display_value(obj, f))
+        ]
+    else:
+        columns = [str(f.verbose_name) for f in fields]
+        rows = [[display_value(obj, f) for f in fields] for obj in objects]
+    return {"key": entry.section, "title": str(entry.title), "columns": columns, "rows": rows}
+
+
+def disclosure_compilation(
+    *, request: DisclosureRequest, language: str | None = None
+) -> dict[str, Any]:
+    """Everything we hold on the request's verified customer, section by section.
+
+    Sections follow the personal-data inventory: profile (and its change history), consent in
+    force and the consent ledger, suppressions, third-party provision records still retained
+    (Art. 29/33(5)), the person's privacy requests with their corrections, documents, letters,
+    notes and steps. A record disclosure (Art. 33(5)) gets the provision records only. With no
+    linked customer (no data held) the list of sections is empty. Titles, column names and
+    values are in the person's language. One query per section, whatever the data volume.
+    """
+    customer = request.customer
+    language = language or compilation_language(request=request)
+    generated_at = timezone.now()
+    sections: list[dict[str, Any]] = []
+    with translation.override(language):
+        if customer is not None:
+            wanted = SECTIONS_BY_TYPE.get(request.request_type)
+            today = timezone.localdate(generated_at)
+            for model, entry in inventory.subject_entries():
+                if wanted is not None and entry.section not in wanted:
+                    continue
+                objects = list(_section_queryset(model, entry, customer, today))
+                sections.append(_build_section(model, entry, objects))
+    return {
+        "reference": request.reference,
+        "customer_number": getattr(customer, "number", ""),
+        "language": language,
+        "sections": sections,
+        "generated_at": generated_at,
+    }
+
+
+def _csv_safe(value: str) -> str:
+    # Formula injection: a value like "=HYPERLINK(...)" is shown as text, not run.
+    return "'" + value if value.startswith(_FORMULA_PREFIXES) else value
+
+
+def disclosure_electronic_copy(*, request: DisclosureRequest, fmt: str = "csv") -> bytes:
+    """The compilation as an electronic record (Art. 33(1): the method the person chose).
+
+    CSV: UTF-8 with a byte-order mark (Excel on Japanese Windows opens it correctly), one block
+    per section (title line, header line, rows, blank line), formula-like cells neutralised.
+    JSON: UTF-8, the same sections with each row also as an object keyed by column.
+    """
+    if fmt not in ELECTRONIC_FORMATS:
+        raise ValueError(UNKNOWN_FORMAT % {"fmt": fmt})
+    compilation = disclosure_compilation(request=request)
+    generated = timezone.localtime(compilation["generated_at"]).isoformat(timespec="seconds")
+    if fmt == "json":
+        payload = {
+            "reference": compilation["reference"],
+            "customer_number": compilation["customer_number"],
+            "generated_at": generated,
+            "sections": [
+                {
+                    **section,
+                    "records": [
+                        dict(zip(section["columns"], row, strict=True)) for row in section["rows"]
+                    ],
+                }
+                for section in compilation["sections"]
+            ],
+        }
+        return json.dumps(payload, ensure_ascii=False, indent=2).encode("utf-8")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    with translation.override(compilation["language"]):
+        writer.writerow([gettext("Reference"), compilation["reference"]])
+        writer.writerow([gettext("Generated at"), generated])
+    writer.writerow([])
+    for section in compilation["sections"]:
+        writer.writerow([_csv_safe(section["title"])])
+        writer.writerow([_csv_safe(c) for c in section["columns"]])
+        for row in section["rows"]:
+            writer.writerow([_csv_safe(v) for v in row])
+        writer.writerow([])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+# --- queues and due status ---------------------------------------------------------------------
+DUE_SOON_DAYS = 3
+
+
+def requests_overdue(*, today: date | None = None) -> QuerySet[DisclosureRequest]:
+    """Open requests whose clock runs and whose due date has passed."""
+    today = today or timezone.localdate()
+    return DisclosureRequest.objects.filter(
+        state__in=RequestState.clock_running_states(), due_date__lt=today
+    )
+
+
+def requests_due_soon(*, today: date | None = None) -> QuerySet[DisclosureRequest]:
+    """Open requests due today or within the next three days."""
+    today = today or timezone.localdate()
+    return DisclosureRequest.objects.filter(
+        state__in=RequestState.clock_running_states(),
+        due_date__gte=today,
+        due_date__lte=today + timedelta(days=DUE_SOON_DAYS),
+    )
+
+
+def requests_lapsable(*, now: datetime | None = None) -> QuerySet[DisclosureRequest]:
+    """Requests with no documents back within REQUEST_LAPSE_DAYS (the lapse condition)."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.REQUEST_LAPSE_DAYS)
+    return DisclosureRequest.objects.filter(
+        Q(state=RequestState.FORM_SENT, form_sent_at__lte=cutoff)
+        | Q(state=RequestState.INQUIRY, form_sent_at__isnull=True, received_at__lte=cutoff)
+    )
+
+
+def requests_open_for(*, user) -> QuerySet[DisclosureRequest]:
+    return DisclosureRequest.objects.filter(assignee=user, state__in=OPEN_STATES)
+
+
+def possible_duplicates(
+    *,
+    name: str = "",
+    email: str = "",
+    phone: str = "",
+    customer_id: int | None = None,
+    exclude_pk: int | None = None,
+) -> QuerySet[DisclosureRequest]:
+    """Open requests from (possibly) the same person: same name, e-mail, phone or customer."""
+    condition = Q()
+    if name:
+        condition |= Q(requester_name=name)
+    if email:
+        condition |= Q(requester_email__iexact=email)
+    if phone:
+        condition |= Q(requester_phone=phone)
+    if customer_id:
+        condition |= Q(customer_id=customer_id)
+    if not condition:
+        return DisclosureRequest.objects.none()
+    queryset = DisclosureRequest.objects.filter(condition, state__in=OPEN_STATES)
+    if exclude_pk:
+        queryset = queryset.exclude(pk=exclude_pk)
+    return queryset.order_by("received_at", "pk")
+
+
+# --- timeline ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str  # "transition", "letter", "viewing", "comment", "extension"
+    actor: str
+    title: str
+    detail: str = ""
+
+
+def _user_label(user) -> str:
+    if user is None:
+        return gettext("System")
+    return user.get_full_name() or user.get_username()
+
+
+def request_timeline(*, request: DisclosureRequest) -> list[TimelineEntry]:
+    """Transitions, letters, document viewings, deadline extensions and comments, newest first.
+
+    A fixed number of queries (one per kind), whatever the length of the history.
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from django_fsm_log.models import StateLog
+
+    from .models import DeadlineExtension, DocumentViewing, Letter, RequestComment
+
+    entries: list[TimelineEntry] = []
+    logs = StateLog.objects.filter(
+        content_type=ContentType.objects.get_for_model(DisclosureRequest), object_id=request.pk
+    ).select_related("by")
+    for log in logs:
+        entries.append(
+            TimelineEntry(
+                at=log.timestamp,
+                kind="transition",
+                actor=_user_label(log.by),
+                title=gettext("%(transition)s: %(source)s → %(target)s")
+                % {
+                    "transition": _transition_label(log.transition),
+                    "source": _state_label(log.source_state or ""),
+                    "target": _state_label(log.state),
+                },
+                detail=log.description or "",
+            )
+        )
+    for letter in Letter.objects.filter(request=request).select_related("sent_by"):
+        entries.append(
+            TimelineEntry(
+                at=letter.created_at,
+                kind="letter",
+                actor=_user_label(letter.sent_by) if letter.sent_by_id else gettext("System"),
+                title=gettext("Letter: %(kind)s (%(status)s)")
+                % {"kind": letter.get_kind_display(), "status": letter.get_status_display()},
+                detail=letter.tracking_number or "",
+            )
+        )
+    viewings = DocumentViewing.objects.filter(document__request=request).select_related(
+        "viewed_by", "document"
+    )
+    for viewing in viewings:
+        entries.append(
+            TimelineEntry(
+                at=viewing.viewed_at,
+                kind="viewing",
+                actor=_user_label(viewing.viewed_by),
+                title=gettext("Viewed identity document: %(document)s")
+                % {"document": str(viewing.document)},
+            )
+        )
+    for extension in DeadlineExtension.objects.filter(request=request).select_related(
+        "extended_by"
+    ):
+        entries.append(
+            TimelineEntry(
+                at=extension.extended_at,
+                kind="extension",
+                actor=_user_label(extension.extended_by),
+                title=gettext("Deadline extended: %(old)s → %(new)s")
+                % {"old": extension.previous_due_date, "new": extension.new_due_date},
+                detail=extension.reason,
+            )
+        )
+    for comment in RequestComment.objects.filter(request=request).select_related("author"):
+        entries.append(
+            TimelineEntry(
+                at=comment.created_at,
+                kind="comment",
+                actor=_user_label(comment.author),
+                title=gettext("Comment"),
+                detail=comment.body,
+            )
+        )
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries
