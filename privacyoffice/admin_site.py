@@ -1,8 +1,18 @@
 """The staff UI: the Django admin site, with the dashboard, reports and two-factor login."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import update_wrapper
+
 from django.conf import settings
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver, reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
+
+from . import security
 
 
 class PrivacyOfficeAdminSite(admin.AdminSite):
@@ -11,22 +21,44 @@ class PrivacyOfficeAdminSite(admin.AdminSite):
     index_title = _("Back office")
     enable_nav_sidebar = True
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if settings.REQUIRE_2FA:
-            from django_otp.forms import OTPAuthenticationForm
+    def has_permission(self, request: HttpRequest) -> bool:
+        """Active staff only; with REQUIRE_2FA, only after a verified second factor (ASVS V4.3.1).
 
-            self.login_form = OTPAuthenticationForm
-
-    def has_permission(self, request) -> bool:
-        """Staff only; with REQUIRE_2FA, only after a verified second factor (ASVS V4.3.1)."""
+        REQUIRE_2FA is read per request, not at import, so a test can switch it on.
+        """
         if not super().has_permission(request):
             return False
         if settings.REQUIRE_2FA:
             return bool(getattr(request.user, "is_verified", lambda: False)())
         return True
 
-    def get_urls(self):
+    def admin_view(self, view: Callable, cacheable: bool = False) -> Callable:
+        """Send a password-authenticated user on to the second factor, not back to the login.
+
+        Django's own wrapper would treat such a user as "not allowed" and show the login form
+        again, so this check runs before it. Logging out needs no second factor.
+        """
+        protected = super().admin_view(view, cacheable)
+
+        def inner(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if security.needs_second_factor(request):
+                if request.path == reverse("admin:logout", current_app=self.name):
+                    # LogoutView is POST-only and CSRF-protected on its own.
+                    return self.logout(request)
+                response = security.second_factor_redirect(request, self)
+                add_never_cache_headers(response)
+                return response
+            return protected(request, *args, **kwargs)
+
+        return update_wrapper(inner, protected)
+
+    def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        if request.method == "GET" and security.needs_second_factor(request):
+            return security.second_factor_redirect(request, self)
+        context = {"require_2fa": settings.REQUIRE_2FA, **(extra_context or {})}
+        return super().login(request, extra_context=context)
+
+    def get_urls(self) -> list[URLPattern | URLResolver]:
         from .urls_admin import extra_admin_urls
 
-        return extra_admin_urls(self) + super().get_urls()
+        return security.second_factor_urls(self) + extra_admin_urls(self) + super().get_urls()

@@ -147,10 +147,21 @@ AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+# Behind N reverse proxies, the client address is the Nth from the right of X-Forwarded-For
+# (the rest can be forged); with none, the socket address. See privacyoffice.security.
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "privacyoffice.security.client_ip_address"
+AXES_LOCKOUT_CALLABLE = "privacyoffice.security.lockout_response"
 
 # Administrative interfaces use multi-factor authentication (OWASP ASVS V4.3.1).
 REQUIRE_2FA = env.bool("REQUIRE_2FA", default=not DEBUG)
 OTP_TOTP_ISSUER = "Privacy Office"
+# Wrong codes back off 1, 2, 4, 8... seconds per device (django-otp), and each one also counts
+# as a failed login for django-axes.
+OTP_TOTP_THROTTLE_FACTOR = 1
+# The device admin never shows a secret or its QR code, even to a superuser: a lost phone is
+# handled by deleting the device, and the user enrols a new one at the next login.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=30 * 60)  # inactivity timeout
 SESSION_SAVE_EVERY_REQUEST = True  # sliding expiry: the age counts from the last request
