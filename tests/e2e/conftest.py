@@ -1,0 +1,96 @@
+"""End-to-end tests in a real browser: Debian's Chromium driven by Playwright, on the live server.
+
+Playwright never downloads a browser here: it launches the system Chromium through
+`executable_path` (E2E_CHROMIUM overrides /usr/bin/chromium). Where that is missing the tests
+are skipped with the reason, and in CI (REQUIRE_SERVICES=1) they fail instead.
+
+Every test gets a fresh browser context (no cookies) whose Accept-Language is Japanese, like
+the staff's office PCs; `shot("name")` saves a full-page screenshot to var/e2e/<test>-NN-name.png
+so a person can look at each step. Test modules here carry `pytestmark = pytest.mark.e2e`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PROJECT_ROOT, skip_or_fail
+
+CHROMIUM = Path(os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium"))
+SCREENSHOT_DIR = PROJECT_ROOT / "var" / "e2e"
+# No GPU, no network of its own, no background updates: a quiet, reproducible browser, also as
+# root in a container (--no-sandbox).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "correct-horse-battery-staple"  # the personas' password (tests/conftest.py)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    """One Chromium per test module."""
+    if not CHROMIUM.exists():
+        skip_or_fail(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an asyncio loop running in this thread, which makes Django
+    # refuse ORM calls from the test body as "async"; they are plain sync calls, so allow them
+    # for as long as the browser lives (and only then).
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+            )
+            yield chromium
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A new page in a fresh context, Japanese browser, base URL = the live server."""
+    context = browser.new_context(
+        base_url=live_server.url,
+        locale="ja-JP",
+        extra_http_headers={"Accept-Language": "ja,en;q=0.5"},
+        viewport={"width": 1280, "height": 900},
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def shot(page, request) -> Callable[[str], Path]:
+    """shot("logged-in") saves var/e2e/<test name>-01-logged-in.png and returns its path."""
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    test_name = re.sub(r"[^A-Za-z0-9_-]+", "-", request.node.name).strip("-")
+    for old in SCREENSHOT_DIR.glob(f"{test_name}-*.png"):
+        old.unlink()
+    counter = iter(range(1, 100))
+
+    def take(step: str) -> Path:
+        path = SCREENSHOT_DIR / f"{test_name}-{next(counter):02d}-{step}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+def log_in(page, username: str, password: str = PASSWORD) -> None:
+    """Through the real login form, as a person would."""
+    page.goto("/admin/login/?next=/admin/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/")
