@@ -538,6 +538,10 @@ INVENTORY: dict[str, ModelEntry] = {
         # Aggregated counts only.
         fields=_all(C.NONE, "id", "key", "data", "computed_at", "duration_ms"),
     ),
+    # A staff user's own setting (the admin language): staff data, never a customer's.
+    "privacyoffice.StaffPreference": ModelEntry(
+        fields={"id": C.NONE, "user": C.STAFF, "language": C.STAFF, "updated_at": C.NONE},
+    ),
     # --- transition log (django-fsm-log) --------------------------------------------------------
     "django_fsm_log.StateLog": ModelEntry(
         subject=_statelog_for_customer,
