@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export DJANGO_SETTINGS_MODULE := privacyoffice.settings
 
-.PHONY: install system-deps run test lint format bench messages clean
+.PHONY: install system-deps browser-deps run test lint format bench messages makemessages clean
 
 # Debian packages the site needs at run time: a Japanese font for the letters (never tofu),
 # the Pango stack WeasyPrint renders with, and gettext to compile the Japanese catalogue.
@@ -31,12 +31,30 @@ install: system-deps $(STAMP) messages
 messages: $(STAMP)
 	@cd . && DJANGO_DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv -v 0
 
+# Extract the project's strings into locale/ja/LC_MESSAGES/django.po for translation (the same
+# extraction tests/test_i18n.py checks: it fails while a string has no Japanese). Then `make messages`.
+makemessages: $(STAMP)
+	@command -v msgmerge >/dev/null || { echo "gettext is missing: make system-deps" >&2; exit 1; }
+	DJANGO_DEBUG=1 $(PY) manage.py makemessages -l ja --no-obsolete \
+	  --ignore=.venv --ignore=var --ignore=tests --ignore='*.egg-info' -v 1
+
+# Debian's Chromium for the end-to-end tests (Playwright drives it and never downloads a browser
+# of its own). Without it the e2e tests are skipped, except in CI where they must run.
+browser-deps:
+	@if ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "Chromium is not installed (apt-get install chromium): the e2e tests will be skipped." >&2; \
+	  fi; \
+	fi
+
 run: install
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} REQUIRE_2FA=$${REQUIRE_2FA:-0} $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} REQUIRE_2FA=$${REQUIRE_2FA:-0} $(PY) manage.py seed_demo
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} REQUIRE_2FA=$${REQUIRE_2FA:-0} ./scripts/run-all.sh
 
-test: install
+test: install browser-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
