@@ -363,6 +363,8 @@ def _recipients(ctx: LoadContext) -> None:
             "id": base + i,
             "name": f"ベンチ{_CATEGORY_WORD[category]}{i + 1:03d}株式会社",
             "category": category,
+            # The CRM's dealer code (the customer import's dealer_code column).
+            "code": f"D{i + 1:04d}" if category == "dealer" else None,
             "agreement_reference": f"AG-{i + 1:04d}",
             "agreement_start": ctx.today - dt.timedelta(days=1000),
             "agreement_end": ctx.today + dt.timedelta(days=end_days),
@@ -371,7 +373,8 @@ def _recipients(ctx: LoadContext) -> None:
             "active": True,
         }
 
-    copy_model(ctx, Recipient, n, row)
+    concrete = {f.name for f in Recipient._meta.concrete_fields}
+    copy_model(ctx, Recipient, n, lambda i: {k: v for k, v in row(i).items() if k in concrete})
     ctx.recipient_ids = [base + i for i in range(n)]
     ctx.dealer_ids = [base + i for i in range(n) if categories[i % len(categories)] == "dealer"]
     ctx.default_pk[Recipient] = ctx.recipient_ids[0]
