@@ -75,3 +75,192 @@ class RequestCommentFactory(DjangoModelFactory):
 
 
 # === privacyoffice ==============================================================================
+# Dashboard and report rows, built directly (no services): the tests count what they build.
+# Prefixed "Po" so they never clash with the consent_app section's factories.
+from django.utils import timezone as _po_tz  # noqa: E402
+
+
+class PoUserFactory(DjangoModelFactory):
+    class Meta:
+        model = "auth.User"
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"po-user-{n}")
+
+
+class PoPurposeFactory(DjangoModelFactory):
+    class Meta:
+        model = "consent_app.PurposeOfUse"
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"po-purpose-{n}")
+    title_ja = factory.Sequence(lambda n: f"目的{n}")
+    title_en = factory.Sequence(lambda n: f"Purpose {n}")
+    channels = factory.LazyFunction(lambda: ["email"])
+    sort_order = 50
+
+
+class PoRecipientFactory(DjangoModelFactory):
+    class Meta:
+        model = "consent_app.Recipient"
+
+    name = factory.Sequence(lambda n: f"提供先{n}株式会社")
+    category = "agreement"
+    agreement_reference = factory.Sequence(lambda n: f"AGR-{n:04d}")
+
+
+class PoCustomerFactory(DjangoModelFactory):
+    class Meta:
+        model = "consent_app.Customer"
+
+    number = factory.Sequence(lambda n: f"C{n:08d}")
+    family_name = "山田"
+    given_name = "花子"
+
+
+class PoConsentEventFactory(DjangoModelFactory):
+    class Meta:
+        model = "consent_app.ConsentEvent"
+
+    customer = factory.SubFactory(PoCustomerFactory)
+    purpose = factory.SubFactory(PoPurposeFactory)
+    channel = "email"
+    old_state = ""
+    new_state = "granted"
+    occurred_at = factory.LazyFunction(_po_tz.now)
+    actor = "customer"
+    source = "web"
+
+
+class PoConsentFlagFactory(DjangoModelFactory):
+    class Meta:
+        model = "consent_app.ConsentFlag"
+
+    customer = factory.SubFactory(PoCustomerFactory)
+    purpose = factory.SubFactory(PoPurposeFactory)
+    channel = "email"
+    state = "granted"
+    updated_at = factory.LazyFunction(_po_tz.now)
+    last_event = factory.SubFactory(
+        PoConsentEventFactory,
+        customer=factory.SelfAttribute("..customer"),
+        purpose=factory.SelfAttribute("..purpose"),
+        channel=factory.SelfAttribute("..channel"),
+        new_state=factory.SelfAttribute("..state"),
+    )
+
+
+class PoSuppressionFactory(DjangoModelFactory):
+    class Meta:
+        model = "consent_app.ProvisionSuppression"
+
+    customer = factory.SubFactory(PoCustomerFactory)
+    recipient = None
+
+
+class PoProvisionBatchFactory(DjangoModelFactory):
+    class Meta:
+        model = "consent_app.ProvisionBatch"
+
+    recipient = factory.SubFactory(PoRecipientFactory)
+    purpose = factory.SubFactory(PoPurposeFactory)
+    provided_on = factory.LazyFunction(_po_tz.localdate)
+    data_items = factory.LazyFunction(lambda: ["name", "address"])
+    basis = "consent"
+    status = "completed"
+
+
+class PoProvisionRecordFactory(DjangoModelFactory):
+    class Meta:
+        model = "consent_app.ProvisionRecord"
+
+    batch = factory.SubFactory(PoProvisionBatchFactory)
+    recipient = factory.SelfAttribute("batch.recipient")
+    customer = factory.SubFactory(PoCustomerFactory)
+    provided_on = factory.SelfAttribute("batch.provided_on")
+    data_items = factory.SelfAttribute("batch.data_items")
+    basis = "consent"
+    retain_until = factory.LazyAttribute(
+        lambda o: o.provided_on.replace(year=o.provided_on.year + 3)
+    )
+
+
+class PoLetterFactory(DjangoModelFactory):
+    class Meta:
+        model = "requests_app.Letter"
+
+    request = factory.SubFactory(DisclosureRequestFactory)
+    kind = "request_form"
+    language = "ja"
+    occasion = factory.Sequence(lambda n: f"po-occasion-{n}")
+    status = "generated"
+
+
+class PoDocumentViewingFactory(DjangoModelFactory):
+    class Meta:
+        model = "requests_app.DocumentViewing"
+
+    document = factory.SubFactory(IdentityDocumentFactory)
+    viewed_by = factory.SubFactory(PoUserFactory)
+
+
+class PoStateLogFactory(DjangoModelFactory):
+    """A transition log row of a request (django-fsm-log)."""
+
+    class Meta:
+        model = "django_fsm_log.StateLog"
+
+    content_object = factory.SubFactory(DisclosureRequestFactory)
+    source_state = "inquiry"
+    state = "form_sent"
+    transition = "send_form"
+
+
+class ExportLogFactory(DjangoModelFactory):
+    class Meta:
+        model = "privacyoffice.ExportLog"
+
+    report = "consent-ledger"
+    filters = factory.LazyFunction(lambda: {"date_from": None, "date_to": None})
+    exported_by = factory.SubFactory(PoUserFactory)
+
+
+# === security ===================================================================================
+class TOTPDeviceFactory(DjangoModelFactory):
+    """A confirmed authenticator (django-otp TOTP) with a random secret."""
+
+    class Meta:
+        model = "otp_totp.TOTPDevice"
+
+    name = "authenticator"
+    confirmed = True
+
+
+def totp_token(device, steps_ahead: int = 0) -> str:
+    """The token the user's authenticator app shows now (or `steps_ahead` 30 s steps later).
+
+    A token is accepted once (django-otp remembers the last step used), so a second login in
+    the same test uses the next step, which the default tolerance of one step still accepts.
+    """
+    from django_otp.oath import totp
+
+    value = totp(
+        device.bin_key,
+        step=device.step,
+        t0=device.t0,
+        digits=device.digits,
+        drift=device.drift + steps_ahead,
+    )
+    return f"{value:0{device.digits}d}"
+
+
+def login_with_second_factor(client, user):
+    """Log `user` in as after password and token: a session that passes REQUIRE_2FA."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    device = TOTPDeviceFactory(user=user)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
