@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
@@ -556,7 +557,8 @@ class DisclosureRequest(ConcurrentTransitionMixin, models.Model):
         source=RequestState.RESPONDED,
         target=RequestState.CLOSED,
         permission="requests_app.work_request",
-        custom={"label": _("Close")},
+        # A context: Django's own "Close" (a popup's close link) must keep its own Japanese.
+        custom={"label": pgettext_lazy("request transition", "Close")},
     )
     def close(self, by=None, description=None):
         pass
@@ -907,6 +909,8 @@ class DeadlineAlert(models.Model):
         related_name="deadline_alerts",
     )
     emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    # Overdue only: the day the managers' daily digest last listed this request.
+    managers_notified_on = models.DateField(_("managers notified on"), null=True, blank=True)
     dismissed_at = models.DateTimeField(_("dismissed at"), null=True, blank=True)
 
     class Meta:
@@ -922,6 +926,12 @@ class DeadlineAlert(models.Model):
         indexes = [
             # Admin home: the user's open alerts.
             models.Index(fields=["assignee", "dismissed_at"], name="alert_assignee_idx"),
+            # Alert scan: alerts still to e-mail (a failed send is retried by the next scan).
+            models.Index(
+                fields=["raised_at"],
+                name="alert_unemailed_idx",
+                condition=models.Q(emailed_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
