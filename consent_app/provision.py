@@ -135,8 +135,12 @@ def provision_batch_create(
     purpose: PurposeOfUse,
     by: AbstractBaseUser | None,
     data_items: list[str] | None = None,
+    enqueue: bool = True,
 ) -> ProvisionBatch:
-    """Validate and queue a provision batch; the worker runs it (`provision_batch_execute`)."""
+    """Validate and queue a provision batch; the worker runs it (`provision_batch_execute`).
+
+    `enqueue=False` leaves the run to the caller (the demo loader runs it in-process).
+    """
     from .tasks import run_provision_batch
 
     if not purpose.is_third_party_provision:
@@ -158,7 +162,8 @@ def provision_batch_create(
         )
         # After commit: the worker must find the row; a broker outage leaves it pending, and
         # the sweep queues it again.
-        transaction.on_commit(lambda: _enqueue(run_provision_batch, batch.pk))
+        if enqueue:
+            transaction.on_commit(lambda: _enqueue(run_provision_batch, batch.pk))
     logger.info(
         "provision batch %s created for recipient %s by user %s",
         batch.pk,

@@ -153,19 +153,39 @@ def normalize_customer_fields(fields: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def customer_search_columns(customer: Customer) -> dict[str, str]:
-    """The normalised search columns for a customer's current values.
+def search_columns(
+    *,
+    family_name: str = "",
+    given_name: str = "",
+    family_name_kana: str = "",
+    given_name_kana: str = "",
+    phone: str = "",
+    email: str = "",
+) -> dict[str, str]:
+    """The normalised search columns for these values.
 
     search_name holds the kanji name and the kana reading, separated by "|" so that a search
     never matches across the two.
     """
-    kanji = normalize_name(f"{customer.family_name}{customer.given_name}")
-    kana = normalize_name(f"{customer.family_name_kana}{customer.given_name_kana}")
+    kanji = normalize_name(f"{family_name}{given_name}")
+    kana = normalize_name(f"{family_name_kana}{given_name_kana}")
     return {
         "search_name": f"{kanji}|{kana}" if (kanji or kana) else "",
-        "search_phone": normalize_phone(customer.phone),
-        "search_email": normalize_email(customer.email),
+        "search_phone": normalize_phone(phone),
+        "search_email": normalize_email(email),
     }
+
+
+def customer_search_columns(customer: Customer) -> dict[str, str]:
+    """The normalised search columns for a customer's current values."""
+    return search_columns(
+        family_name=customer.family_name,
+        given_name=customer.given_name,
+        family_name_kana=customer.family_name_kana,
+        given_name_kana=customer.given_name_kana,
+        phone=customer.phone,
+        email=customer.email,
+    )
 
 
 def _apply_search_columns(customer: Customer) -> None:

@@ -1,0 +1,617 @@
+"""Bulk import of customers from the CRM's CSV export: every row checked first, then all or none.
+
+The file is decoded (UTF-8, with or without BOM, or Shift_JIS/CP932 as Japanese Excel writes it),
+its header mapped (English column names or the CRM's Japanese ones), and every row validated
+before anything is written. Any error stops the import and is reported per line; a clean file
+is written in one transaction with bulk operations (new customers created, known ones updated,
+each with a history entry naming the importing user). An erased customer is never brought back
+by an import: their row is an error.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from .models import Customer, Language, Recipient, RecipientCategory
+from .normalize import normalize_phone, normalize_postal_code
+from .services import (
+    customer_search_columns,
+    kana_is_valid,
+    normalize_customer_fields,
+    search_columns,
+)
+
+logger = logging.getLogger(__name__)
+
+# --- Messages (tests assert these) -------------------------------------------------------------
+IMPORT_EMPTY = _("The file is empty.")
+IMPORT_NO_ROWS = _("The file has a header but no customer rows.")
+IMPORT_TOO_LARGE = _("The file is larger than %(mb)s MB; split it into smaller files.")
+IMPORT_ENCODING = _(
+    "The file is neither UTF-8 nor Shift_JIS (CP932) text. Save it from Excel as “CSV UTF-8” "
+    "or “CSV (comma delimited)”."
+)
+IMPORT_MISSING_COLUMNS = _("Missing columns: %(columns)s.")
+IMPORT_UNKNOWN_COLUMNS = _("Unknown columns: %(columns)s.")
+IMPORT_DUPLICATE_COLUMNS = _("Columns given twice: %(columns)s.")
+IMPORT_BAD_CSV = _("The file is not valid CSV: %(detail)s.")
+IMPORT_FIELD_TOO_LARGE = _("A field is longer than %(limit)s characters.")
+IMPORT_WRONG_FIELD_COUNT = _("This row has %(found)s fields; the header has %(expected)s.")
+IMPORT_REQUIRED = _("%(column)s is required.")
+IMPORT_TOO_LONG = _("%(column)s has at most %(max)s characters (this one has %(length)s).")
+IMPORT_BAD_NUMBER = _("The customer number may only contain letters, digits and hyphens.")
+IMPORT_DUPLICATE_NUMBER = _("Customer number %(number)s already appears on line %(line)s.")
+IMPORT_ERASED = _(
+    "Customer %(number)s has been erased; an import cannot restore an erased customer's data."
+)
+IMPORT_BAD_KANA = _("%(column)s must be kana (hiragana or katakana) only.")
+IMPORT_BAD_POSTAL = _("The postal code must have 7 digits (e.g. 100-0005).")
+IMPORT_BAD_PREFECTURE = _("“%(value)s” is not a Japanese prefecture.")
+IMPORT_BAD_PHONE = _("The phone number must have 10 to 15 digits.")
+IMPORT_BAD_EMAIL = _("The e-mail address is not valid.")
+IMPORT_BAD_DATE = _("The date of birth must be a date like 1980-04-01 (not in the future).")
+IMPORT_BAD_LANGUAGE = _("The preferred language must be ja or en.")
+IMPORT_UNKNOWN_DEALER = _("No active franchised dealer has the code %(code)s.")
+IMPORT_CONTROL_CHARACTERS = _("%(column)s contains control characters.")
+IMPORT_WRITE_FAILED = _(
+    "The import could not be written (another change to the same customers at the same time?). "
+    "Nothing was imported; try again."
+)
+
+IMPORT_MAX_BYTES = 100 * 1024 * 1024
+# The csv module's own field limit: a field above it is an error with its line number.
+FIELD_SIZE_LIMIT = 131_072
+_BATCH_SIZE = 5_000
+_LOOKUP_CHUNK = 10_000
+
+# Column name → model field. The CRM's Japanese header names are accepted as aliases.
+COLUMNS: dict[str, str] = {
+    "number": "number",
+    "family_name": "family_name",
+    "given_name": "given_name",
+    "family_name_kana": "family_name_kana",
+    "given_name_kana": "given_name_kana",
+    "postal_code": "postal_code",
+    "prefecture": "prefecture",
+    "address": "address",
+    "phone": "phone",
+    "email": "email",
+    "date_of_birth": "date_of_birth",
+    "preferred_language": "preferred_language",
+    "dealer_code": "dealer",
+}
+COLUMN_ALIASES: dict[str, str] = {
+    "顧客番号": "number",
+    "姓": "family_name",
+    "名": "given_name",
+    "セイ": "family_name_kana",
+    "メイ": "given_name_kana",
+    "郵便番号": "postal_code",
+    "都道府県": "prefecture",
+    "住所": "address",
+    "電話番号": "phone",
+    "メールアドレス": "email",
+    "生年月日": "date_of_birth",
+    "希望言語": "preferred_language",
+    "販売会社コード": "dealer_code",
+}
+REQUIRED_COLUMNS: tuple[str, ...] = ("number", "family_name", "given_name")
+# Columns whose value may not be empty.
+REQUIRED_VALUES: tuple[str, ...] = ("number", "family_name")
+
+PREFECTURES: frozenset[str] = frozenset(
+    [
+        "北海道",
+        "青森県",
+        "岩手県",
+        "宮城県",
+        "秋田県",
+        "山形県",
+        "福島県",
+        "茨城県",
+        "栃木県",
+        "群馬県",
+        "埼玉県",
+        "千葉県",
+        "東京都",
+        "神奈川県",
+        "新潟県",
+        "富山県",
+        "石川県",
+        "福井県",
+        "山梨県",
+        "長野県",
+        "岐阜県",
+        "静岡県",
+        "愛知県",
+        "三重県",
+        "滋賀県",
+        "京都府",
+        "大阪府",
+        "兵庫県",
+        "奈良県",
+        "和歌山県",
+        "鳥取県",
+        "島根県",
+        "岡山県",
+        "広島県",
+        "山口県",
+        "徳島県",
+        "香川県",
+        "愛媛県",
+        "高知県",
+        "福岡県",
+        "佐賀県",
+        "長崎県",
+        "熊本県",
+        "大分県",
+        "宮崎県",
+        "鹿児島県",
+        "沖縄県",
+    ]
+)
+
+_NUMBER_RE = re.compile(r"^[A-Z0-9-]+$")
+_DATE_RE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_email = EmailValidator()
+_MAX_LENGTHS: dict[str, int] = {
+    f.name: f.max_length
+    for f in Customer._meta.get_fields()
+    if getattr(f, "max_length", None) and f.name in COLUMNS.values()
+}
+_COLUMN_LABELS: dict[str, Any] = {
+    "number": _("customer number"),
+    "family_name": _("family name"),
+    "given_name": _("given name"),
+    "family_name_kana": _("family name (kana)"),
+    "given_name_kana": _("given name (kana)"),
+    "address": _("address"),
+    "postal_code": _("postal code"),
+    "prefecture": _("prefecture"),
+    "phone": _("phone"),
+    "email": _("e-mail"),
+    "date_of_birth": _("date of birth"),
+    "preferred_language": _("preferred language"),
+    "dealer_code": _("dealer code"),
+}
+
+
+@dataclass
+class RowError:
+    line: int  # 0: the file as a whole
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = _("line %(line)s") % {"line": self.line} if self.line else _("file")
+        column = f" [{self.column}]" if self.column else ""
+        return f"{where}{column}: {self.message}"
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    encoding: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class _FileError(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _msg(message, **params) -> str:
+    return str(message) % params if params else str(message)
+
+
+def decode_csv_bytes(data: bytes, encoding: str = "auto") -> tuple[str, str]:
+    """Decode the upload; returns (text, encoding used). Auto: UTF-8 (BOM or not), else CP932."""
+    if encoding not in ("auto", "utf-8", "cp932"):
+        raise _FileError(_msg(IMPORT_ENCODING))
+    candidates = ["utf-8", "cp932"] if encoding == "auto" else [encoding]
+    for name in candidates:
+        body = data
+        if name == "utf-8" and data.startswith(codecs.BOM_UTF8):
+            body = data[len(codecs.BOM_UTF8) :]
+        try:
+            return body.decode(name), name
+        except UnicodeDecodeError:
+            continue
+    raise _FileError(_msg(IMPORT_ENCODING))
+
+
+def _map_header(header: list[str]) -> list[str]:
+    names = []
+    for raw in header:
+        name = raw.strip().lstrip("\ufeff")
+        names.append(COLUMN_ALIASES.get(name, name.lower()))
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise _FileError(_msg(IMPORT_DUPLICATE_COLUMNS, columns=", ".join(duplicates)))
+    unknown = [n for n in names if n not in COLUMNS]
+    if unknown:
+        raise _FileError(_msg(IMPORT_UNKNOWN_COLUMNS, columns=", ".join(unknown)))
+    missing = [c for c in REQUIRED_COLUMNS if c not in names]
+    if missing:
+        raise _FileError(_msg(IMPORT_MISSING_COLUMNS, columns=", ".join(missing)))
+    return names
+
+
+def _parse_date(value: str) -> date | None:
+    match = _DATE_RE.match(value)
+    if not match:
+        return None
+    try:
+        parsed = date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+    if parsed > timezone.localdate() or parsed.year < 1900:
+        return None
+    return parsed
+
+
+def _validate_row(
+    values: dict[str, str], line: int, dealers: dict[str, int], errors: list[RowError]
+) -> dict[str, Any] | None:
+    """Check one row; returns the customer fields, or None after appending its errors."""
+    before = len(errors)
+
+    def err(column: str, message, **params) -> None:
+        errors.append(RowError(line, column, _msg(message, **params)))
+
+    for column, value in values.items():
+        label = _COLUMN_LABELS[column]
+        if _CONTROL_RE.search(value):
+            err(column, IMPORT_CONTROL_CHARACTERS, column=label)
+            continue
+        limit = _MAX_LENGTHS.get(COLUMNS[column])
+        if limit and len(value) > limit:
+            err(column, IMPORT_TOO_LONG, column=label, max=limit, length=len(value))
+    if len(errors) > before:
+        return None
+    for column in REQUIRED_VALUES:
+        if not values.get(column):
+            err(column, IMPORT_REQUIRED, column=_COLUMN_LABELS[column])
+
+    fields: dict[str, Any] = {
+        COLUMNS[c]: v for c, v in values.items() if c not in ("dealer_code", "date_of_birth")
+    }
+    fields = normalize_customer_fields(fields)
+    number = fields.get("number", "")
+    if number and not _NUMBER_RE.match(number):
+        err("number", IMPORT_BAD_NUMBER)
+    for column in ("family_name_kana", "given_name_kana"):
+        if values.get(column) and not kana_is_valid(values[column]):
+            err(column, IMPORT_BAD_KANA, column=_COLUMN_LABELS[column])
+    postal = values.get("postal_code", "")
+    if postal and len(normalize_postal_code(postal)) != 8:
+        err("postal_code", IMPORT_BAD_POSTAL)
+    prefecture = fields.get("prefecture", "")
+    if prefecture and prefecture not in PREFECTURES:
+        err("prefecture", IMPORT_BAD_PREFECTURE, value=prefecture[:20])
+    phone = values.get("phone", "")
+    if phone and not 10 <= len(normalize_phone(phone)) <= 15:
+        err("phone", IMPORT_BAD_PHONE)
+    email = fields.get("email", "")
+    if email:
+        try:
+            _email(email)
+        except ValidationError:
+            err("email", IMPORT_BAD_EMAIL)
+    dob_text = values.get("date_of_birth", "")
+    if dob_text:
+        dob = _parse_date(dob_text)
+        if dob is None:
+            err("date_of_birth", IMPORT_BAD_DATE)
+        fields["date_of_birth"] = dob
+    elif "date_of_birth" in values:
+        fields["date_of_birth"] = None
+    if "preferred_language" in values:
+        language = values["preferred_language"].lower() or Language.JAPANESE
+        if language not in Language.values:
+            err("preferred_language", IMPORT_BAD_LANGUAGE)
+        fields["preferred_language"] = language
+    if "dealer_code" in values:
+        code = values["dealer_code"]
+        if code and code not in dealers:
+            err("dealer_code", IMPORT_UNKNOWN_DEALER, code=code[:32])
+        fields["dealer_id"] = dealers.get(code) if code else None
+    return None if len(errors) > before else fields
+
+
+def _existing_customers(numbers: list[str]) -> dict[str, Customer]:
+    found: dict[str, Customer] = {}
+    for start in range(0, len(numbers), _LOOKUP_CHUNK):
+        chunk = numbers[start : start + _LOOKUP_CHUNK]
+        for customer in Customer.objects.filter(number__in=chunk):
+            found[customer.number] = customer
+    return found
+
+
+def customer_import(
+    *,
+    data: bytes,
+    by: AbstractBaseUser | None,
+    encoding: str = "auto",
+    dry_run: bool = False,
+) -> ImportResult:
+    """Validate every row of a CRM CSV export, then import all rows or none.
+
+    Returns the counts and, when anything is wrong, the per-line errors (nothing is written
+    then). `dry_run` validates only. Known customer numbers are updated (only the columns the
+    file has), new ones created; each written customer gets a history entry by `by`.
+    """
+    result = ImportResult()
+    try:
+        rows = _read_rows(data, encoding, result)
+    except _FileError as exc:
+        result.errors.append(RowError(0, "", exc.message))
+        return result
+    result.rows = len(rows)
+
+    dealers = dict(
+        Recipient.objects.filter(
+            category=RecipientCategory.DEALER, active=True, code__isnull=False
+        ).values_list("code", "pk")
+    )
+    validated: list[tuple[int, dict[str, Any]]] = []
+    first_line: dict[str, int] = {}
+    for line, values in rows:
+        fields = _validate_row(values, line, dealers, result.errors)
+        if fields is None:
+            continue
+        number = fields["number"]
+        if number in first_line:
+            result.errors.append(
+                RowError(
+                    line,
+                    "number",
+                    _msg(IMPORT_DUPLICATE_NUMBER, number=number, line=first_line[number]),
+                )
+            )
+            continue
+        first_line[number] = line
+        validated.append((line, fields))
+
+    existing = _existing_customers(list(first_line))
+    now = timezone.now()
+    to_create: list[dict[str, Any]] = []
+    to_update: list[Customer] = []
+    for line, fields in validated:
+        customer = existing.get(fields["number"])
+        if customer is not None and customer.erased_at is not None:
+            result.errors.append(
+                RowError(line, "number", _msg(IMPORT_ERASED, number=fields["number"]))
+            )
+            continue
+        if customer is None:
+            row = {**_NEW_CUSTOMER_DEFAULTS, **fields, "created_at": now, "updated_at": now}
+            row.update(search_columns(**{k: row[k] for k in _SEARCH_INPUTS}))
+            to_create.append(row)
+            continue
+        changed = [k for k, v in fields.items() if getattr(customer, k) != v]
+        if not changed:
+            result.unchanged += 1
+            continue
+        for name in changed:
+            setattr(customer, name, fields[name])
+        for name, value in customer_search_columns(customer).items():
+            setattr(customer, name, value)
+        customer.updated_at = now
+        to_update.append(customer)
+
+    result.errors.sort(key=lambda e: e.line)
+    if result.errors or dry_run:
+        if dry_run and not result.errors:
+            result.created, result.updated = len(to_create), len(to_update)
+        return result
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                _write_postgres(to_create, to_update, by, now)
+            else:
+                _write_orm(to_create, to_update, by)
+    except IntegrityError:
+        result.errors.append(RowError(0, "", _msg(IMPORT_WRITE_FAILED)))
+        return result
+    result.created, result.updated = len(to_create), len(to_update)
+    logger.info(
+        "customer import by user %s: %s rows, %s created, %s updated, %s unchanged",
+        getattr(by, "pk", None),
+        result.rows,
+        result.created,
+        result.updated,
+        result.unchanged,
+    )
+    return result
+
+
+def _read_rows(data: bytes, encoding: str, result: ImportResult) -> list[tuple[int, dict]]:
+    if not data or not data.strip():
+        raise _FileError(_msg(IMPORT_EMPTY))
+    if len(data) > IMPORT_MAX_BYTES:
+        raise _FileError(_msg(IMPORT_TOO_LARGE, mb=IMPORT_MAX_BYTES // (1024 * 1024)))
+    text, result.encoding = decode_csv_bytes(data, encoding)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[tuple[int, dict]] = []
+    try:
+        header = next(reader, None)
+        if not header or not any(h.strip() for h in header):
+            raise _FileError(_msg(IMPORT_EMPTY))
+        names = _map_header(header)
+        for raw in reader:
+            if not any(cell.strip() for cell in raw):
+                continue  # blank lines, e.g. Excel's trailing one
+            line = reader.line_num
+            if len(raw) != len(names):
+                result.errors.append(
+                    RowError(
+                        line,
+                        "",
+                        _msg(IMPORT_WRONG_FIELD_COUNT, found=len(raw), expected=len(names)),
+                    )
+                )
+                continue
+            rows.append((line, {n: cell.strip() for n, cell in zip(names, raw, strict=True)}))
+    except csv.Error as exc:
+        detail = str(exc)
+        if "field larger than field limit" in detail:
+            message = _msg(IMPORT_FIELD_TOO_LARGE, limit=f"{FIELD_SIZE_LIMIT:,}")
+        else:
+            message = _msg(IMPORT_BAD_CSV, detail=detail)
+        raise _FileError(f"{_('line %(line)s') % {'line': reader.line_num}}: {message}") from None
+    if not rows and not result.errors:
+        raise _FileError(_msg(IMPORT_NO_ROWS))
+    return rows
+
+
+# --- Writing -----------------------------------------------------------------------------------
+_REASON = "CRM import"
+_SEARCH_INPUTS = (
+    "family_name",
+    "given_name",
+    "family_name_kana",
+    "given_name_kana",
+    "phone",
+    "email",
+)
+_NEW_CUSTOMER_DEFAULTS: dict[str, Any] = {
+    "family_name": "",
+    "given_name": "",
+    "family_name_kana": "",
+    "given_name_kana": "",
+    "postal_code": "",
+    "prefecture": "",
+    "address": "",
+    "phone": "",
+    "email": "",
+    "date_of_birth": None,
+    "preferred_language": Language.JAPANESE,
+    "dealer_id": None,
+    "erased_at": None,
+}
+
+
+def _write_orm(
+    to_create: list[dict[str, Any]], to_update: list[Customer], by: AbstractBaseUser | None
+) -> None:
+    """Portable path (SQLite): Django's bulk operations with django-simple-history's helpers."""
+    if to_create:
+        bulk_create_with_history(
+            [Customer(**row) for row in to_create],
+            Customer,
+            batch_size=_BATCH_SIZE,
+            default_user=by,
+            default_change_reason=_REASON,
+        )
+    if to_update:
+        fields = [f.name for f in Customer._meta.concrete_fields if f.name not in ("id",)]
+        bulk_update_with_history(
+            to_update,
+            Customer,
+            fields,
+            batch_size=500,
+            default_user=by,
+            default_change_reason=_REASON,
+        )
+        if Customer.objects.filter(
+            pk__in=[c.pk for c in to_update], erased_at__isnull=False
+        ).exists():
+            raise IntegrityError("customer erased during import")
+
+
+def _write_postgres(
+    to_create: list[dict[str, Any]],
+    to_update: list[Customer],
+    by: AbstractBaseUser | None,
+    now,
+) -> None:
+    """PostgreSQL: COPY, the fastest way in (100,000 customers with history in seconds).
+
+    New customers get ids from the table's sequence and are COPYed with their history rows;
+    updated ones are COPYed into a temporary table and applied with one UPDATE … FROM, which
+    skips (and so detects) a customer erased since validation.
+    """
+    table = Customer._meta.db_table
+    columns = [f.column for f in Customer._meta.concrete_fields]
+    attnames = [f.attname for f in Customer._meta.concrete_fields]
+    history_model = Customer.history.model
+    history_fields = [f for f in history_model._meta.concrete_fields if f.name != "history_id"]
+    history_extra = {
+        "history_date": now,
+        "history_change_reason": _REASON,
+        "history_user_id": getattr(by, "pk", None),
+    }
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # psycopg's own cursor, for COPY
+        if to_create:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, len(to_create)],
+            )
+            for row, (new_id,) in zip(to_create, cursor.fetchall(), strict=True):
+                row["id"] = new_id
+            _copy(raw, table, columns, ([row[a] for a in attnames] for row in to_create))
+            _copy(
+                raw,
+                history_model._meta.db_table,
+                [f.column for f in history_fields],
+                _history_rows(to_create, history_fields, {**history_extra, "history_type": "+"}),
+            )
+        if to_update:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE consent_import_update ON COMMIT DROP AS "  # noqa: S608
+                f"SELECT * FROM {table} WITH NO DATA"
+            )
+            rows = [{a: getattr(c, a) for a in attnames} for c in to_update]
+            _copy(raw, "consent_import_update", columns, ([r[a] for a in attnames] for r in rows))
+            assignments = ", ".join(
+                f"{col} = u.{col}" for col in columns if col not in ("id", "created_at")
+            )
+            cursor.execute(
+                f"UPDATE {table} AS c SET {assignments} "  # noqa: S608 - model columns only
+                "FROM consent_import_update AS u WHERE c.id = u.id AND c.erased_at IS NULL"
+            )
+            if cursor.rowcount != len(rows):
+                raise IntegrityError("customer erased during import")
+            _copy(
+                raw,
+                history_model._meta.db_table,
+                [f.column for f in history_fields],
+                _history_rows(rows, history_fields, {**history_extra, "history_type": "~"}),
+            )
+
+
+def _history_rows(rows: list[dict[str, Any]], history_fields, extra: dict[str, Any]):
+    for row in rows:
+        yield [extra[f.attname] if f.attname in extra else row[f.attname] for f in history_fields]
+
+
+def _copy(raw_cursor, table: str, columns: list[str], rows) -> None:
+    with raw_cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
