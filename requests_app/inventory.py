@@ -504,6 +504,7 @@ INVENTORY: dict[str, ModelEntry] = {
             "raised_at": C.NONE,
             "assignee": C.STAFF,
             "emailed_at": C.NONE,
+            "managers_notified_on": C.NONE,
             "dismissed_at": C.NONE,
         },
     ),
