@@ -86,6 +86,30 @@ def test_committed_catalogue_has_no_fuzzy_entries():
     assert not fuzzy, f"fuzzy entries in {CATALOGUE.name}: {fuzzy}"
 
 
+# Our catalogue is searched before Django's own: a project msgid that is also one of Django's
+# replaces Django's Japanese everywhere (the admin's "Close" link once read 完了にする, the request
+# transition). Use pgettext for such a word, or translate it as Django does. Deliberate exceptions:
+SHADOWING_ALLOWED = {
+    "English": "英語 in our language list; Django's 英語(米国) is for en-us",
+    "name": "名称 (recipients, groups): Django's 名前 reads oddly for a company",
+}
+
+
+def test_project_translations_leave_djangos_own_japanese_unchanged():
+    import django
+
+    ours = {e.msgid: e.msgstr for e in polib.pofile(str(CATALOGUE)) if not e.msgctxt}
+    changed = []
+    for path in sorted(Path(django.__file__).parent.glob("**/locale/ja/LC_MESSAGES/django.po")):
+        for entry in polib.pofile(str(path)):
+            theirs, mine = entry.msgstr, ours.get(entry.msgid)
+            if entry.msgctxt or not theirs or mine is None or entry.msgid in SHADOWING_ALLOWED:
+                continue
+            if mine != theirs:
+                changed.append(f"  {entry.msgid!r}: Django {theirs!r}, ours {mine!r}")
+    assert not changed, "project strings change Django's Japanese:\n" + "\n".join(changed)
+
+
 def test_compiled_catalogue_is_up_to_date():
     """The site reads the .mo; an edited .po that was not compiled is not what users see."""
     assert COMPILED.exists(), f"{COMPILED} is missing: run `make messages`"
