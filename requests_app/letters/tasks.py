@@ -67,3 +67,21 @@ def letters_requeue_stale_task() -> int:
     from .services import letters_requeue_stale
 
     return letters_requeue_stale()
+
+
+@shared_task(
+    name="requests_app.deadline_alerts_scan",
+    ignore_result=True,
+    autoretry_for=RETRYABLE,
+    retry_backoff=30,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=3,
+)
+def deadline_alerts_scan_task() -> dict:
+    """Beat, hourly (and on demand from the admin): raise, e-mail and digest deadline alerts."""
+    from dataclasses import asdict
+
+    from .alerts import deadline_alerts_scan
+
+    return asdict(deadline_alerts_scan())

@@ -1,0 +1,693 @@
+"""The data a letter template sees: plain dicts and strings, never model instances.
+
+Manager-edited templates must not reach model methods (Django templates call callables), so
+everything is copied into dicts here. The legal wording (request type names, refusal grounds and
+the articles they cite) lives here in both languages rather than in the UI translation catalogue:
+a letter is a legal document and its text must not depend on whether a UI string is translated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from requests_app.models import (
+    AgentType,
+    DisclosureMethod,
+    DisclosureRequest,
+    Letter,
+    LetterKind,
+    Outcome,
+    RefusalGround,
+    RequestType,
+)
+
+SAMPLE_REFERENCE = "PR-2026-000123"
+
+# Fees (APPI Art. 38) apply to purpose notice and the two disclosures only; the amount is the
+# published one (privacy notice), overridable per request.
+DEFAULT_FEE_YEN = 1000
+
+# --- request types (APPI Arts. 32–35) ----------------------------------------------------------
+REQUEST_TYPE_TEXT: dict[str, dict[str, str]] = {
+    RequestType.PURPOSE_NOTICE: {
+        "ja": "保有個人データの利用目的の通知",
+        "en": "notification of the purposes of use of your retained personal data",
+        "article_ja": "個人情報保護法第32条第2項",
+        "article_en": "Article 32(2) of the Act on the Protection of Personal Information (APPI)",
+    },
+    RequestType.DISCLOSURE: {
+        "ja": "保有個人データの開示",
+        "en": "disclosure of your retained personal data",
+        "article_ja": "個人情報保護法第33条第1項",
+        "article_en": "Article 33(1) of the Act on the Protection of Personal Information (APPI)",
+    },
+    RequestType.RECORD_DISCLOSURE: {
+        "ja": "第三者提供記録の開示",
+        "en": "disclosure of the records of provision of your personal data to third parties",
+        "article_ja": "個人情報保護法第33条第5項",
+        "article_en": "Article 33(5) of the Act on the Protection of Personal Information (APPI)",
+    },
+    RequestType.CORRECTION: {
+        "ja": "保有個人データの内容の訂正、追加又は削除",
+        "en": "correction, addition or deletion of the content of your retained personal data",
+        "article_ja": "個人情報保護法第34条第1項",
+        "article_en": "Article 34(1) of the Act on the Protection of Personal Information (APPI)",
+    },
+    RequestType.ERASURE: {
+        "ja": "保有個人データの利用停止又は消去",
+        "en": "suspension of use or erasure of your retained personal data",
+        "article_ja": "個人情報保護法第35条第1項及び第5項",
+        "article_en": "Article 35(1) and (5) of the Act on the Protection of Personal Information "
+        "(APPI)",
+    },
+    RequestType.PROVISION_STOP: {
+        "ja": "保有個人データの第三者への提供の停止",
+        "en": "suspension of the provision of your retained personal data to third parties",
+        "article_ja": "個人情報保護法第35条第3項及び第5項",
+        "article_en": "Article 35(3) and (5) of the Act on the Protection of Personal Information "
+        "(APPI)",
+    },
+}
+
+# The article under which a decision not to act (in whole or part) is notified; Art. 36 then asks
+# the company to endeavour to explain its reasons.
+NOTICE_ARTICLE: dict[str, dict[str, str]] = {
+    RequestType.PURPOSE_NOTICE: {
+        "ja": "個人情報保護法第32条第3項",
+        "en": "Article 32(3) of the APPI",
+    },
+    RequestType.DISCLOSURE: {"ja": "個人情報保護法第33条第3項", "en": "Article 33(3) of the APPI"},
+    RequestType.RECORD_DISCLOSURE: {
+        "ja": "個人情報保護法第33条第5項において準用する同条第3項",
+        "en": "Article 33(3) of the APPI as applied by Article 33(5)",
+    },
+    RequestType.CORRECTION: {"ja": "個人情報保護法第34条第3項", "en": "Article 34(3) of the APPI"},
+    RequestType.ERASURE: {"ja": "個人情報保護法第35条第7項", "en": "Article 35(7) of the APPI"},
+    RequestType.PROVISION_STOP: {
+        "ja": "個人情報保護法第35条第7項",
+        "en": "Article 35(7) of the APPI",
+    },
+}
+
+# --- refusal grounds, each with the provision it rests on ----------------------------------------
+REFUSAL_GROUNDS: dict[str, dict[str, str]] = {
+    # Disclosure and record disclosure: Art. 33(2) provisos (applied to records by 33(5)).
+    RefusalGround.HARM_TO_PERSON: {
+        "ja": "開示することにより、本人又は第三者の生命、身体、財産その他の権利利益を害する"
+        "おそれがあるため（個人情報保護法第33条第2項第1号）",
+        "en": "disclosure would be likely to harm the life, body, property or other rights or "
+        "interests of you or a third party (Article 33(2)(i) of the APPI)",
+    },
+    RefusalGround.BUSINESS_HINDRANCE: {
+        "ja": "開示することにより、当社の業務の適正な実施に著しい支障を及ぼすおそれがあるため"
+        "（個人情報保護法第33条第2項第2号）",
+        "en": "disclosure would be likely to seriously interfere with the proper conduct of our "
+        "business (Article 33(2)(ii) of the APPI)",
+    },
+    RefusalGround.OTHER_LAW: {
+        "ja": "開示することが他の法令に違反することとなるため（個人情報保護法第33条第2項第3号）",
+        "en": "disclosure would violate another law (Article 33(2)(iii) of the APPI)",
+    },
+    # Purpose notice: Art. 32(2) provisos.
+    RefusalGround.PURPOSE_ALREADY_CLEAR: {
+        "ja": "当該保有個人データの利用目的が、公表等により既に明らかであるため"
+        "（個人情報保護法第32条第2項第1号）",
+        "en": "the purposes of use of the data are already clear from what we have published "
+        "(Article 32(2)(i) of the APPI)",
+    },
+    RefusalGround.PURPOSE_ART21_EXCEPTION: {
+        "ja": "利用目的を通知することにより、本人若しくは第三者の権利利益又は当社の権利若しくは"
+        "正当な利益を害するおそれがある場合等に該当するため（個人情報保護法第32条第2項第2号、第21条第4項"
+        "第1号から第3号まで）",
+        "en": "notifying the purposes would be likely to harm the rights or interests of you, a "
+        "third party or our company, or another case of Article 21(4)(i) to (iii) applies "
+        "(Article 32(2)(ii) of the APPI)",
+    },
+    # Correction: Art. 34(1) covers content that is untrue only.
+    RefusalGround.CONTENT_TRUE: {
+        "ja": "調査の結果、当社が保有する内容が事実でないとは認められなかったため"
+        "（個人情報保護法第34条第1項及び第2項は、内容が事実でない場合の訂正等を定めています。）",
+        "en": "our investigation did not find the content we hold to be untrue (Article 34(1) of "
+        "the APPI provide for the correction of content that is untrue)",
+    },
+    # Suspension of use, erasure, suspension of provision: Art. 35 grounds not met.
+    RefusalGround.ART35_GROUNDS_NOT_MET: {
+        "ja": "調査の結果、個人情報保護法第35条第1項、第3項又は第5項に定める要件"
+        "（目的外利用、不適正な利用、不正な取得、本人の同意のない第三者提供、利用する必要がなくなった場合等）に該当する事実が"
+        "認められなかったため",
+        "en": "our investigation found none of the circumstances set out in Article 35(1), (3) "
+        "or (5) of the APPI (use beyond the purpose, improper use or acquisition, provision "
+        "without consent, data no longer needed, and so on)",
+    },
+    # Procedure (Art. 37): the request could not be confirmed as yours.
+    "identity_not_verified": {
+        "ja": "当社の定める手続（個人情報保護法第37条）による本人確認ができなかったため",
+        "en": "we could not verify your identity under our published procedure (Article 37 of "
+        "the APPI)",
+    },
+}
+
+OUTCOME_TEXT: dict[str, dict[str, str]] = {
+    Outcome.FULFILLED: {"ja": "ご請求のとおり対応いたしました", "en": "fulfilled in full"},
+    Outcome.PARTLY_FULFILLED: {"ja": "一部について対応いたしました", "en": "partly fulfilled"},
+    Outcome.REFUSED: {"ja": "対応いたしかねます", "en": "refused"},
+    Outcome.NO_DATA_HELD: {"ja": "該当する保有個人データはありません", "en": "no data held"},
+    Outcome.ALTERNATIVE_MEASURE: {
+        "ja": "代替措置により対応いたしました",
+        "en": "an alternative measure was taken",
+    },
+}
+
+METHOD_TEXT: dict[str, dict[str, str]] = {
+    DisclosureMethod.PAPER: {"ja": "書面の交付", "en": "paper copy by post"},
+    DisclosureMethod.ELECTRONIC: {"ja": "電磁的記録の提供", "en": "electronic record"},
+}
+
+CORRECTION_KIND_TEXT: dict[str, dict[str, str]] = {
+    "amend": {"ja": "訂正", "en": "Amendment"},
+    "add": {"ja": "追加", "en": "Addition"},
+    "delete": {"ja": "削除", "en": "Deletion"},
+}
+
+CUSTOMER_FIELD_TEXT: dict[str, dict[str, str]] = {
+    "family_name": {"ja": "氏", "en": "Family name"},
+    "given_name": {"ja": "名", "en": "Given name"},
+    "family_name_kana": {"ja": "氏（フリガナ）", "en": "Family name (kana)"},
+    "given_name_kana": {"ja": "名（フリガナ）", "en": "Given name (kana)"},
+    "postal_code": {"ja": "郵便番号", "en": "Postal code"},
+    "prefecture": {"ja": "都道府県", "en": "Prefecture"},
+    "address": {"ja": "住所", "en": "Address"},
+    "phone": {"ja": "電話番号", "en": "Telephone"},
+    "email": {"ja": "メールアドレス", "en": "E-mail"},
+    "date_of_birth": {"ja": "生年月日", "en": "Date of birth"},
+    "preferred_language": {"ja": "希望言語", "en": "Preferred language"},
+}
+
+AGENT_TEXT: dict[str, dict[str, str]] = {
+    AgentType.LEGAL_REPRESENTATIVE: {"ja": "法定代理人", "en": "legal representative"},
+    AgentType.APPOINTED_AGENT: {"ja": "任意代理人", "en": "appointed agent"},
+}
+
+
+def _text(table: dict[str, dict[str, str]], key: str, language: str, default: str = "") -> str:
+    entry = table.get(key)
+    if not entry:
+        return default or key
+    return entry.get(language) or entry.get("ja") or default
+
+
+# --- the parts ---------------------------------------------------------------------------------
+def company_context(language: str) -> dict[str, Any]:
+    name = settings.COMPANY_NAME
+    if language == "en":
+        name = getattr(settings, "COMPANY_NAME_EN", "") or name
+    return {
+        "name": name,
+        "department": "個人情報相談窓口" if language == "ja" else "Privacy Inquiries Desk",
+        "privacy_contact": settings.PRIVACY_CONTACT,
+        "contact_email": getattr(settings, "PRIVACY_CONTACT_EMAIL", ""),
+    }
+
+
+def recipient_context(request: DisclosureRequest, language: str) -> dict[str, Any]:
+    """Whom the letter goes to: the agent where one acts, else the requester as they wrote.
+
+    The address is the one the requester gave (checked against the identity document), falling
+    back to the linked customer's when the requester left it empty.
+    """
+    customer = request.customer if request.customer_id else None
+    if request.agent_type and request.agent_name:
+        return {
+            "name": request.agent_name,
+            "postal_code": "",
+            "address_lines": [line for line in (request.agent_address or "").splitlines() if line],
+            "is_agent": True,
+            "agent_role": _text(AGENT_TEXT, request.agent_type, language),
+            "principal_name": request.requester_name,
+        }
+    postal_code = request.requester_postal_code
+    address = request.requester_address
+    if not address and customer is not None and not customer.erased_at:
+        postal_code = customer.postal_code
+        address = f"{customer.prefecture}{customer.address}"
+    return {
+        "name": request.requester_name,
+        "postal_code": postal_code,
+        "address_lines": [line for line in (address or "").splitlines() if line],
+        "is_agent": False,
+        "agent_role": "",
+        "principal_name": request.requester_name,
+    }
+
+
+def _refusal(ground: str, language: str) -> dict[str, str]:
+    if not ground:
+        return {"code": "", "text": ""}
+    return {"code": ground, "text": _text(REFUSAL_GROUNDS, ground, language, default=ground)}
+
+
+def request_context(request: DisclosureRequest, language: str) -> dict[str, Any]:
+    rtype = request.request_type
+    return {
+        "reference": request.reference,
+        "type": rtype,
+        "type_title": _text(REQUEST_TYPE_TEXT, rtype, language),
+        "type_article": REQUEST_TYPE_TEXT.get(rtype, {}).get(f"article_{language}", ""),
+        "notice_article": _text(NOTICE_ARTICLE, rtype, language),
+        "is_fee_bearing": rtype in RequestType.fee_bearing(),
+        "received_at": request.received_at,
+        "form_sent_at": request.form_sent_at,
+        "documents_received_on": request.documents_received_on,
+        "due_date": request.due_date,
+        "outcome": request.outcome,
+        "outcome_text": _text(OUTCOME_TEXT, request.outcome, language) if request.outcome else "",
+        "refusal": _refusal(request.refusal_ground, language),
+        "explanation": request.outcome_explanation,
+        "summary": request.response_summary,
+        "request_grounds": request.request_grounds,
+        "method_requested": request.disclosure_method_requested,
+        "method_requested_text": _text(METHOD_TEXT, request.disclosure_method_requested, language)
+        if request.disclosure_method_requested
+        else "",
+        "method_used": request.disclosure_method_used,
+        "method_used_text": _text(METHOD_TEXT, request.disclosure_method_used, language)
+        if request.disclosure_method_used
+        else "",
+        "method_differs": bool(
+            request.disclosure_method_used
+            and request.disclosure_method_requested
+            and request.disclosure_method_used != request.disclosure_method_requested
+        ),
+        "method_fallback_reason": request.method_fallback_reason,
+        "fee_amount": request.fee_amount
+        if request.fee_amount is not None
+        else (DEFAULT_FEE_YEN if rtype in RequestType.fee_bearing() else None),
+        "fee_payment_method": request.fee_payment_method,
+        "fee_received_on": request.fee_received_on,
+        "requester_name": request.requester_name,
+        "requester_name_kana": request.requester_name_kana,
+        "agent_type": request.agent_type,
+        "agent_role": _text(AGENT_TEXT, request.agent_type, language) if request.agent_type else "",
+        "agent_name": request.agent_name,
+        "suspension_recipient": request.suspension_recipient.name
+        if request.suspension_recipient_id
+        else "",
+    }
+
+
+def customer_context(request: DisclosureRequest) -> dict[str, Any] | None:
+    customer = request.customer if request.customer_id else None
+    if customer is None:
+        return None
+    return {
+        "number": customer.number,
+        "name": customer.full_name,
+        "name_kana": customer.full_name_kana,
+        "is_erased": customer.erased_at is not None,
+        "erased_at": customer.erased_at,
+    }
+
+
+def corrections_context(request: DisclosureRequest, language: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": item.kind,
+            "kind_text": _text(CORRECTION_KIND_TEXT, item.kind, language),
+            "field": _text(CUSTOMER_FIELD_TEXT, item.field_name, language),
+            "current_value": item.current_value,
+            "requested_value": item.requested_value,
+            "accepted": item.accepted,
+            "applied": item.applied_at is not None,
+        }
+        for item in request.corrections.all().order_by("pk")
+    ]
+
+
+def extension_context(request: DisclosureRequest) -> dict[str, Any] | None:
+    extension = request.extensions.order_by("-extended_at", "-pk").first()
+    if extension is None:
+        return None
+    return {
+        "previous_due_date": extension.previous_due_date,
+        "new_due_date": extension.new_due_date,
+        "reason": extension.reason,
+    }
+
+
+def purposes_context(language: str) -> list[dict[str, Any]]:
+    from consent_app.models import PurposeOfUse
+
+    return [
+        {
+            "title": purpose.title_en if language == "en" else purpose.title_ja,
+            "description": purpose.description,
+            "is_third_party_provision": purpose.is_third_party_provision,
+        }
+        for purpose in PurposeOfUse.objects.filter(active=True).order_by("sort_order", "code")
+    ]
+
+
+def compilation_context(request: DisclosureRequest, language: str) -> dict[str, Any] | None:
+    """Everything held on the person, compiled by the workflow's selector (disclosures only)."""
+    if request.request_type not in (RequestType.DISCLOSURE, RequestType.RECORD_DISCLOSURE):
+        return None
+    if request.outcome not in (Outcome.FULFILLED, Outcome.PARTLY_FULFILLED):
+        return None
+    from requests_app.selectors import disclosure_compilation
+
+    return disclosure_compilation(request=request, language=language)
+
+
+def letter_note(letter: Letter) -> str:
+    """What this letter says beyond its template: for a request for more documents, the comment
+    staff wrote on that transition (which documents are missing)."""
+    if letter.kind != LetterKind.MORE_DOCUMENTS:
+        return ""
+    from django.contrib.contenttypes.models import ContentType
+    from django_fsm_log.models import StateLog
+
+    logs = StateLog.objects.filter(
+        content_type=ContentType.objects.get_for_model(DisclosureRequest),
+        object_id=str(letter.request_id),
+        transition="request_more_documents",
+    )
+    # The workflow names the transition log as the letter's occasion ("statelog-<id>").
+    prefix = "statelog-"
+    if letter.occasion.startswith(prefix) and letter.occasion[len(prefix) :].isdigit():
+        log = logs.filter(pk=int(letter.occasion[len(prefix) :])).first()
+    else:
+        log = None
+    log = log or logs.order_by("-timestamp").first()
+    return (log.description or "").strip() if log else ""
+
+
+def request_types_context(selected: str, language: str) -> list[dict[str, Any]]:
+    """Every request type, for the form's tick boxes (the one asked about ticked)."""
+    return [
+        {
+            "code": code,
+            "title": _text(REQUEST_TYPE_TEXT, code, language),
+            "checked": code == selected,
+        }
+        for code in RequestType.values
+    ]
+
+
+def _cell(value: Any, language: str) -> str:
+    from .template_library import endate, jdate
+
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return ("Yes" if value else "No") if language == "en" else ("はい" if value else "いいえ")
+    if isinstance(value, dt.date):
+        return endate(value) if language == "en" else jdate(value)
+    if isinstance(value, list | tuple):
+        return ", ".join(_cell(item, language) for item in value)
+    return str(value)
+
+
+def normalise_compilation(data: dict[str, Any] | None, language: str) -> dict[str, Any] | None:
+    """Sections with plain string cells: dates in the letter's style, lists joined, no None."""
+    if not data:
+        return data
+    sections = []
+    for section in data.get("sections", []):
+        columns = [str(column) for column in section.get("columns", [])]
+        rows = []
+        for row in section.get("rows", []):
+            if isinstance(row, dict):
+                row = list(row.values())
+            rows.append([_cell(cell, language) for cell in row])
+        sections.append(
+            {
+                "key": section.get("key", ""),
+                "title": str(section.get("title", "")),
+                "columns": columns,
+                "rows": rows,
+            }
+        )
+    return {"sections": sections, "generated_at": data.get("generated_at")}
+
+
+def letter_context(*, letter: Letter, today: dt.date | None = None) -> dict[str, Any]:
+    """The full context of a real letter."""
+    request = letter.request
+    language = letter.language
+    return {
+        "language": language,
+        "kind": letter.kind,
+        "today": today or timezone.localdate(),
+        "letter": {"number": f"{request.reference}-{letter.pk}", "kind": letter.kind},
+        "note": letter_note(letter),
+        "company": company_context(language),
+        "recipient": recipient_context(request, language),
+        "request": request_context(request, language),
+        "customer": customer_context(request),
+        "corrections": corrections_context(request, language),
+        "extension": extension_context(request),
+        "purposes": purposes_context(language)
+        if request.request_type == RequestType.PURPOSE_NOTICE
+        else [],
+        "compilation": normalise_compilation(compilation_context(request, language), language),
+        "request_types": request_types_context(request.request_type, language),
+    }
+
+
+# --- sample data for the template preview (and the tests) --------------------------------------
+def sample_context(
+    *,
+    kind: str,
+    request_type: str = "",
+    language: str = "ja",
+    outcome: str = "",
+    today: dt.date | None = None,
+) -> dict[str, Any]:
+    """Demo data shaped exactly like `letter_context`, for previews: no real person in it."""
+    rtype = request_type or RequestType.DISCLOSURE
+    today = today or timezone.localdate()
+    if not outcome:
+        outcome = {
+            LetterKind.REFUSAL: Outcome.REFUSED,
+            LetterKind.NO_DATA_HELD: Outcome.NO_DATA_HELD,
+            LetterKind.RESPONSE: Outcome.FULFILLED,
+        }.get(kind, "")
+    refusal_code = {
+        RequestType.PURPOSE_NOTICE: RefusalGround.PURPOSE_ALREADY_CLEAR,
+        RequestType.CORRECTION: RefusalGround.CONTENT_TRUE,
+        RequestType.ERASURE: RefusalGround.ART35_GROUNDS_NOT_MET,
+        RequestType.PROVISION_STOP: RefusalGround.ART35_GROUNDS_NOT_MET,
+    }.get(rtype, RefusalGround.BUSINESS_HINDRANCE)
+    en = language == "en"
+    received = timezone.now() - dt.timedelta(days=20)
+    docs_on = today - dt.timedelta(days=10)
+    fee_bearing = rtype in RequestType.fee_bearing()
+    request = {
+        "reference": SAMPLE_REFERENCE,
+        "type": rtype,
+        "type_title": _text(REQUEST_TYPE_TEXT, rtype, language),
+        "type_article": REQUEST_TYPE_TEXT.get(rtype, {}).get(f"article_{language}", ""),
+        "notice_article": _text(NOTICE_ARTICLE, rtype, language),
+        "is_fee_bearing": fee_bearing,
+        "received_at": received,
+        "form_sent_at": received + dt.timedelta(days=1),
+        "documents_received_on": docs_on,
+        "due_date": docs_on + dt.timedelta(days=14),
+        "outcome": outcome,
+        "outcome_text": _text(OUTCOME_TEXT, outcome, language) if outcome else "",
+        "refusal": _refusal(
+            refusal_code if outcome in (Outcome.REFUSED, Outcome.PARTLY_FULFILLED) else "",
+            language,
+        ),
+        "explanation": (
+            "The records requested include information about other persons that we cannot "
+            "separate from yours."
+            if en
+            else "ご請求の記録には他の方の情報が含まれており、お客様の情報と分離することが"
+            "できないためです。"
+        )
+        if outcome in (Outcome.REFUSED, Outcome.PARTLY_FULFILLED, Outcome.ALTERNATIVE_MEASURE)
+        else "",
+        "summary": "",
+        "request_grounds": "",
+        "method_requested": DisclosureMethod.ELECTRONIC,
+        "method_requested_text": _text(METHOD_TEXT, DisclosureMethod.ELECTRONIC, language),
+        "method_used": DisclosureMethod.PAPER,
+        "method_used_text": _text(METHOD_TEXT, DisclosureMethod.PAPER, language),
+        "method_differs": rtype in (RequestType.DISCLOSURE, RequestType.RECORD_DISCLOSURE),
+        "method_fallback_reason": (
+            "Part of the records exists only on paper."
+            if en
+            else "記録の一部が紙媒体のみで保管されているため。"
+        ),
+        "fee_amount": DEFAULT_FEE_YEN if fee_bearing else None,
+        "fee_payment_method": "定額小為替" if not en else "postal money order",
+        "fee_received_on": docs_on if fee_bearing else None,
+        "requester_name": "Hanako Yamada" if en else "山田 花子",
+        "requester_name_kana": "ヤマダ ハナコ",
+        "agent_type": "",
+        "agent_role": "",
+        "agent_name": "",
+        "suspension_recipient": "",
+    }
+    compilation = None
+    if rtype in (RequestType.DISCLOSURE, RequestType.RECORD_DISCLOSURE) and outcome in (
+        Outcome.FULFILLED,
+        Outcome.PARTLY_FULFILLED,
+    ):
+        compilation = sample_compilation(language=language, request_type=rtype)
+    return {
+        "language": language,
+        "kind": kind,
+        "today": today,
+        "letter": {"number": f"{SAMPLE_REFERENCE}-1", "kind": kind},
+        "note": (
+            "The copy of your driver's licence was not legible. Please send a clearer copy."
+            if en
+            else "お送りいただいた運転免許証の写しが不鮮明で判読できませんでした。"
+            "鮮明な写しを改めてお送りください。"
+        )
+        if kind == LetterKind.MORE_DOCUMENTS
+        else "",
+        "company": company_context(language),
+        "recipient": {
+            "name": request["requester_name"],
+            "postal_code": "5300001",
+            "address_lines": ["大阪府大阪市北区梅田1-2-3", "サンプルマンション101号室"],
+            "is_agent": False,
+            "agent_role": "",
+            "principal_name": request["requester_name"],
+        },
+        "request": request,
+        "customer": {
+            "number": "C-00012345",
+            "name": request["requester_name"],
+            "name_kana": "ヤマダ ハナコ",
+            "is_erased": rtype == RequestType.ERASURE,
+            "erased_at": timezone.now() if rtype == RequestType.ERASURE else None,
+        },
+        "corrections": [
+            {
+                "kind": "amend",
+                "kind_text": _text(CORRECTION_KIND_TEXT, "amend", language),
+                "field": _text(CUSTOMER_FIELD_TEXT, "address", language),
+                "current_value": "大阪府大阪市北区梅田9-9-9",
+                "requested_value": "大阪府大阪市北区梅田1-2-3 サンプルマンション101号室",
+                "accepted": True,
+                "applied": True,
+            },
+            {
+                "kind": "amend",
+                "kind_text": _text(CORRECTION_KIND_TEXT, "amend", language),
+                "field": _text(CUSTOMER_FIELD_TEXT, "date_of_birth", language),
+                "current_value": "1980-04-01",
+                "requested_value": "1980-04-11",
+                "accepted": outcome != Outcome.PARTLY_FULFILLED,
+                "applied": outcome != Outcome.PARTLY_FULFILLED,
+            },
+        ]
+        if rtype == RequestType.CORRECTION
+        else [],
+        "extension": {
+            "previous_due_date": docs_on + dt.timedelta(days=14),
+            "new_due_date": docs_on + dt.timedelta(days=28),
+            "reason": (
+                "We need to retrieve records from our archive held by a franchised dealer."
+                if en
+                else "販売会社で保管している記録の取り寄せに時間を要するため。"
+            ),
+        }
+        if kind == LetterKind.EXTENSION_NOTICE
+        else None,
+        "purposes": [
+            {
+                "title": title_en if en else title_ja,
+                "description": "",
+                "is_third_party_provision": third,
+            }
+            for title_ja, title_en, third in _SAMPLE_PURPOSES
+        ]
+        if rtype == RequestType.PURPOSE_NOTICE
+        else [],
+        "compilation": normalise_compilation(compilation, language),
+        "request_types": request_types_context(rtype, language),
+    }
+
+
+_SAMPLE_PURPOSES = [
+    (
+        "商品・サービス、各種イベント・キャンペーンのご案内（郵送、電話、電子メール等）",
+        "Information on products, services, events and campaigns (mail, telephone, e-mail)",
+        False,
+    ),
+    (
+        "商品開発・顧客満足度向上のためのアンケート調査",
+        "Questionnaire surveys for product development and customer satisfaction",
+        False,
+    ),
+    (
+        "子会社・関連会社、販売会社及び情報提供契約を締結した者への提供",
+        "Provision to subsidiaries, affiliates, franchised dealers and parties with an "
+        "information supply agreement",
+        True,
+    ),
+]
+
+
+def sample_compilation(*, language: str, request_type: str) -> dict[str, Any]:
+    """A compilation shaped like `requests_app.selectors.disclosure_compilation`'s result."""
+    en = language == "en"
+    customer_rows = [
+        ["顧客番号" if not en else "Customer number", "C-00012345"],
+        ["氏名" if not en else "Name", "山田 花子"],
+        ["フリガナ" if not en else "Name (kana)", "ヤマダ ハナコ"],
+        ["郵便番号" if not en else "Postal code", "530-0001"],
+        ["住所" if not en else "Address", "大阪府大阪市北区梅田1-2-3 サンプルマンション101号室"],
+        ["電話番号" if not en else "Telephone", "06-0000-0000"],
+        ["メールアドレス" if not en else "E-mail", "hanako@example.jp"],
+        ["生年月日" if not en else "Date of birth", "1980-04-11"],
+    ]
+    consent_rows = [
+        [f"{title_en if en else title_ja}", channel, state, "2025-06-01"]
+        for (title_ja, title_en, _third), channel, state in zip(
+            _SAMPLE_PURPOSES * 4,
+            ["郵送", "電話", "電子メール", "—"] * 3,
+            ["同意", "撤回", "同意", "同意"] * 3,
+            strict=False,
+        )
+    ]
+    provision_rows = [
+        [f"2025-{month:02d}-01", "サンプル販売株式会社", "氏名、住所、電話番号", "本人の同意"]
+        for month in range(1, 13)
+    ]
+    sections = [
+        {
+            "key": "customer",
+            "title": "お客様情報" if not en else "Customer details",
+            "columns": ["項目", "内容"] if not en else ["Item", "Value"],
+            "rows": customer_rows,
+        },
+        {
+            "key": "consents",
+            "title": "同意の状況" if not en else "Consents",
+            "columns": ["利用目的", "手段", "状態", "更新日"]
+            if not en
+            else ["Purpose", "Channel", "State", "Updated"],
+            "rows": consent_rows,
+        },
+        {
+            "key": "provisions",
+            "title": "第三者提供記録" if not en else "Third-party provision records",
+            "columns": ["提供日", "提供先", "データ項目", "根拠"]
+            if not en
+            else ["Date", "Recipient", "Data items", "Basis"],
+            "rows": provision_rows,
+        },
+    ]
+    if request_type == RequestType.RECORD_DISCLOSURE:
+        sections = sections[2:]
+    return {"sections": sections, "generated_at": timezone.now()}

@@ -1,0 +1,186 @@
+"""Letters to PDF: a Django template (the manager's body inside a fixed layout) → HTML → WeasyPrint.
+
+The letter engine is a separate Django template Engine: it sees only `templates/letters/`, has our
+filters built in, and is never used for the admin pages. WeasyPrint fetches nothing but the font
+files named in settings.LETTER_FONT_FILES (a manager-edited template cannot pull a local file or
+a URL into a PDF), and a missing font file is an error, never a letter in boxes (tofu).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.template import Context, Engine
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
+
+FONT_MISSING = _(
+    "Letter font file %(path)s is missing: install the IPAex fonts (make system-deps) or set "
+    "LETTER_FONT_FILES. Letters are never rendered without their Japanese font."
+)
+NO_FONTS = _("LETTER_FONT_FILES is empty: letters need a Japanese font.")
+NO_TEMPLATE = _(
+    "No current letter template for %(kind)s in %(language)s: a manager must create one."
+)
+FETCH_REFUSED = _("Letters may not load external resources (%(url)s).")
+
+LAYOUT_TEMPLATE = "letters/layout.html"
+CONTACT_MARKER = "data-letter-contact"
+# The font families the letter CSS uses; the first font file is the serif (Mincho) face, the
+# second the sans (Gothic) face for headings; with one file both use it.
+SERIF_FAMILY = "LetterSerif"
+SANS_FAMILY = "LetterSans"
+
+
+class LetterFontMissing(RuntimeError):
+    """A configured font file does not exist: a configuration error, never retried."""
+
+
+class LetterTemplateMissing(LookupError):
+    """No template version to render with."""
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    pdf: bytes
+    page_count: int
+    sha256: str
+
+
+@lru_cache(maxsize=1)
+def letter_engine() -> Engine:
+    return Engine(
+        dirs=[str(Path(settings.BASE_DIR) / "templates")],
+        app_dirs=False,
+        builtins=["requests_app.letters.template_library"],
+        autoescape=True,
+        debug=False,
+    )
+
+
+def font_files() -> list[Path]:
+    """The configured font files; raises LetterFontMissing if any is absent."""
+    paths = [Path(p) for p in settings.LETTER_FONT_FILES if p]
+    if not paths:
+        raise LetterFontMissing(str(NO_FONTS))
+    for path in paths:
+        if not path.is_file():
+            raise LetterFontMissing(str(FONT_MISSING % {"path": path}))
+    return paths
+
+
+def font_face_css() -> str:
+    paths = font_files()
+    serif = paths[0]
+    sans = paths[1] if len(paths) > 1 else paths[0]
+    return (
+        f'@font-face {{ font-family: "{SERIF_FAMILY}"; src: url("{serif.as_uri()}"); }}\n'
+        f'@font-face {{ font-family: "{SANS_FAMILY}"; src: url("{sans.as_uri()}"); }}\n'
+    )
+
+
+def render_template_string(source: str, context: dict[str, Any]) -> str:
+    """Render a manager-edited template string with the letter engine."""
+    return letter_engine().from_string(source).render(Context(context, autoescape=True))
+
+
+def render_letter_html(*, subject_source: str, body_source: str, context: dict[str, Any]) -> str:
+    """The whole letter as HTML: subject and body rendered, then placed in the layout."""
+    language = context.get("language") or "ja"
+    with translation.override(language):
+        subject = render_template_string(subject_source, context).strip()
+        body = render_template_string(body_source, context)
+        layout = letter_engine().get_template(LAYOUT_TEMPLATE)
+        return layout.render(
+            Context(
+                {
+                    **context,
+                    "subject": subject,
+                    "body": body,
+                    # A body that placed the contact box itself (before an annex) gets no second.
+                    "body_has_contact": CONTACT_MARKER in body,
+                    "font_face_css": font_face_css(),
+                    "serif_family": SERIF_FAMILY,
+                    "sans_family": SANS_FAMILY,
+                },
+                autoescape=True,
+            )
+        )
+
+
+def _url_fetcher_for(allowed: set[str]):
+    """A WeasyPrint URL fetcher that loads the font files and nothing else."""
+    from weasyprint.urls import URLFetcher
+
+    class FontsOnlyFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url in allowed:
+                return super().fetch(url, headers)
+            # Not fatal: WeasyPrint logs it and leaves the resource out of the letter.
+            raise ValueError(str(FETCH_REFUSED % {"url": url[:100]}))
+
+    return FontsOnlyFetcher(allowed_protocols={"file"})
+
+
+def html_to_pdf(html: str, *, title: str = "") -> RenderedPdf:
+    """WeasyPrint: HTML → PDF bytes with the page count and SHA-256."""
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    allowed = {path.as_uri() for path in font_files()}
+    font_config = FontConfiguration()
+    document = HTML(string=html, url_fetcher=_url_fetcher_for(allowed), base_url=None).render(
+        font_config=font_config
+    )
+    if title:
+        document.metadata.title = title
+    document.metadata.authors = [settings.COMPANY_NAME]
+    buffer = io.BytesIO()
+    document.write_pdf(buffer)
+    pdf = buffer.getvalue()
+    return RenderedPdf(
+        pdf=pdf, page_count=len(document.pages), sha256=hashlib.sha256(pdf).hexdigest()
+    )
+
+
+def render_pdf(*, subject_source: str, body_source: str, context: dict[str, Any]) -> RenderedPdf:
+    html = render_letter_html(
+        subject_source=subject_source, body_source=body_source, context=context
+    )
+    # The title is the reference and kind only: PDF metadata must not carry a person's name.
+    reference = context.get("request", {}).get("reference", "")
+    return html_to_pdf(html, title=f"{reference} {context.get('kind', '')}".strip())
+
+
+def render_letter_pdf(*, letter) -> RenderedPdf:
+    """Render a Letter row with the template version it records."""
+    from .context import letter_context
+
+    template = letter.template
+    if template is None:
+        raise LetterTemplateMissing(
+            str(NO_TEMPLATE % {"kind": letter.get_kind_display(), "language": letter.language})
+        )
+    context = letter_context(letter=letter)
+    return render_pdf(subject_source=template.subject, body_source=template.body, context=context)
+
+
+def render_preview_pdf(
+    *, subject: str, body: str, kind: str, request_type: str, language: str, outcome: str = ""
+) -> RenderedPdf:
+    """A sample PDF from demo data, for the template preview button."""
+    from .context import sample_context
+
+    context = sample_context(
+        kind=kind, request_type=request_type, language=language, outcome=outcome
+    )
+    return render_pdf(subject_source=subject, body_source=body, context=context)

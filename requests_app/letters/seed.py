@@ -1,0 +1,195 @@
+"""The seeded letter templates: one per kind (responses one per request type) and language.
+
+The bodies live in templates/letters/seed/ as files so they can be read and reviewed as HTML;
+the data migration loads them as version 1. Managers then edit them in the admin, where each save
+is a new version: changing a file here later does not change a database that is already seeded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+
+SEED_DIR = Path(settings.BASE_DIR) / "templates" / "letters" / "seed"
+
+# (kind, request_type, language, subject, body file). request_type "" = any request type.
+SEED_TEMPLATES: list[tuple[str, str, str, str, str]] = [
+    (
+        "request_form",
+        "",
+        "ja",
+        "保有個人データの開示等のご請求書類のご送付について",
+        "request_form.ja.html",
+    ),
+    (
+        "request_form",
+        "",
+        "en",
+        "Your request concerning your personal information: request form and instructions",
+        "request_form.en.html",
+    ),
+    ("more_documents", "", "ja", "追加書類のご提出のお願い", "more_documents.ja.html"),
+    (
+        "more_documents",
+        "",
+        "en",
+        "Your request {{ request.reference }}: further documents needed",
+        "more_documents.en.html",
+    ),
+    (
+        "extension_notice",
+        "",
+        "ja",
+        "ご回答期日の延長について（ご通知）",
+        "extension_notice.ja.html",
+    ),
+    (
+        "extension_notice",
+        "",
+        "en",
+        "Your request {{ request.reference }}: new reply date",
+        "extension_notice.en.html",
+    ),
+    (
+        "response",
+        "purpose_notice",
+        "ja",
+        "保有個人データの利用目的のご通知",
+        "response.purpose_notice.ja.html",
+    ),
+    (
+        "response",
+        "purpose_notice",
+        "en",
+        "Notification of the purposes of use of your personal data",
+        "response.purpose_notice.en.html",
+    ),
+    (
+        "response",
+        "disclosure",
+        "ja",
+        "保有個人データの開示について（ご回答）",
+        "response.disclosure.ja.html",
+    ),
+    (
+        "response",
+        "disclosure",
+        "en",
+        "Disclosure of your retained personal data",
+        "response.disclosure.en.html",
+    ),
+    (
+        "response",
+        "record_disclosure",
+        "ja",
+        "第三者提供記録の開示について（ご回答）",
+        "response.record_disclosure.ja.html",
+    ),
+    (
+        "response",
+        "record_disclosure",
+        "en",
+        "Disclosure of the records of provision to third parties",
+        "response.record_disclosure.en.html",
+    ),
+    (
+        "response",
+        "correction",
+        "ja",
+        "保有個人データの内容の訂正等について（ご通知）",
+        "response.correction.ja.html",
+    ),
+    (
+        "response",
+        "correction",
+        "en",
+        "Your request for correction of your personal data",
+        "response.correction.en.html",
+    ),
+    (
+        "response",
+        "erasure",
+        "ja",
+        "保有個人データの利用停止等について（ご通知）",
+        "response.erasure.ja.html",
+    ),
+    (
+        "response",
+        "erasure",
+        "en",
+        "Your request for suspension of use or erasure of your personal data",
+        "response.erasure.en.html",
+    ),
+    (
+        "response",
+        "provision_stop",
+        "ja",
+        "保有個人データの第三者提供の停止について（ご通知）",
+        "response.provision_stop.ja.html",
+    ),
+    (
+        "response",
+        "provision_stop",
+        "en",
+        "Your request to stop the provision of your personal data to third parties",
+        "response.provision_stop.en.html",
+    ),
+    (
+        "refusal",
+        "",
+        "ja",
+        "{{ request.type_title }}のご請求について（ご通知）",
+        "refusal.ja.html",
+    ),
+    (
+        "refusal",
+        "",
+        "en",
+        "Your request {{ request.reference }}: our decision",
+        "refusal.en.html",
+    ),
+    (
+        "no_data_held",
+        "",
+        "ja",
+        "{{ request.type_title }}のご請求について（ご通知）",
+        "no_data_held.ja.html",
+    ),
+    (
+        "no_data_held",
+        "",
+        "en",
+        "Your request {{ request.reference }}: no personal data held",
+        "no_data_held.en.html",
+    ),
+]
+
+
+def seed_body(filename: str) -> str:
+    return (SEED_DIR / filename).read_text(encoding="utf-8")
+
+
+def seed_letter_templates(LetterTemplate) -> int:
+    """Create version 1 of every seeded template that has no version yet; returns how many.
+
+    Takes the model class so the data migration can pass its historical model.
+    """
+    created = 0
+    for kind, request_type, language, subject, filename in SEED_TEMPLATES:
+        exists = LetterTemplate.objects.filter(
+            kind=kind, request_type=request_type, language=language
+        ).exists()
+        if exists:
+            continue
+        LetterTemplate.objects.create(
+            kind=kind,
+            request_type=request_type,
+            language=language,
+            version=1,
+            subject=subject,
+            body=seed_body(filename),
+            is_current=True,
+        )
+        created += 1
+    return created

@@ -1,0 +1,118 @@
+"""Filters available in every letter template (a builtin of the letter template engine).
+
+Dates: `jdate` writes the Western year the Japanese way (2026年11月24日), which is what the seeded
+templates use; `wareki` writes the era (令和8年11月24日) for a manager who prefers it; `endate`
+is the English style (24 November 2026).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+# Era start dates (the first day of each era); 元年 is the first year of an era.
+_ERAS: list[tuple[dt.date, str, str]] = [
+    (dt.date(2019, 5, 1), "令和", "Reiwa"),
+    (dt.date(1989, 1, 8), "平成", "Heisei"),
+    (dt.date(1926, 12, 25), "昭和", "Showa"),
+    (dt.date(1912, 7, 30), "大正", "Taisho"),
+]
+_MONTHS_EN = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+
+def _as_date(value) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+@register.filter
+def jdate(value) -> str:
+    """2026-11-24 → 2026年11月24日."""
+    day = _as_date(value)
+    return f"{day.year}年{day.month}月{day.day}日" if day else ""
+
+
+@register.filter
+def wareki(value) -> str:
+    """2026-11-24 → 令和8年11月24日 (2019-05-01 → 令和元年5月1日)."""
+    day = _as_date(value)
+    if not day:
+        return ""
+    for start, name, _latin in _ERAS:
+        if day >= start:
+            year = day.year - start.year + 1
+            return f"{name}{'元' if year == 1 else year}年{day.month}月{day.day}日"
+    return jdate(day)
+
+
+@register.filter
+def endate(value) -> str:
+    """2026-11-24 → 24 November 2026."""
+    day = _as_date(value)
+    return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}" if day else ""
+
+
+@register.filter
+def yen(value) -> str:
+    """1000 → 1,000円."""
+    if value in (None, ""):
+        return ""
+    try:
+        return f"{int(value):,}円"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+@register.filter
+def yen_en(value) -> str:
+    """1000 → JPY 1,000."""
+    if value in (None, ""):
+        return ""
+    try:
+        return f"JPY {int(value):,}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+@register.filter
+def postal(value) -> str:
+    """1000005 or 100-0005 → 〒100-0005 (empty stays empty)."""
+    digits = "".join(ch for ch in str(value or "") if ch.isdigit())
+    if len(digits) == 7:
+        return f"〒{digits[:3]}-{digits[3:]}"
+    return f"〒{value}" if value else ""
+
+
+@register.filter
+def checkbox(value) -> str:
+    """A ticked or empty box for forms (■ / □ are in every JIS font)."""
+    return "■" if value else "□"
