@@ -67,9 +67,12 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# `make bench` (default scale: 1 M customers), `make bench SCALE=small`, `SCALE=tiny` (smoke).
+# The load drops and re-creates BENCH_DATABASE_URL's database: never point it at real data.
 SCALE ?= full
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/privacyoffice_bench
 bench: install
-	$(PY) manage.py run_bench --scale $(SCALE)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench --scale $(SCALE) $(BENCH_ARGS)
 
 clean:
 	rm -rf var/test_db.sqlite3* var/celery

@@ -340,6 +340,15 @@ def _catalogue(ctx: LoadContext) -> None:
         if p.is_third_party_provision and ctx.third_party_purpose_id is None:
             ctx.third_party_purpose_id = p.pk
     ctx.third_party_purpose_id = ctx.third_party_purpose_id or purposes[-1].pk
+    # Letter templates: seeded by the letters' data migration; the same seed function otherwise.
+    LetterTemplate = apps.get_model("requests_app", "LetterTemplate")
+    if not LetterTemplate.objects.exists():
+        try:
+            from requests_app.letters.seed import seed_letter_templates
+        except ImportError:
+            pass
+        else:
+            seed_letter_templates(LetterTemplate)
     ContentType = apps.get_model("contenttypes", "ContentType")
     ctx.default_pk[ContentType] = ContentType.objects.get_for_model(
         apps.get_model("requests_app", "DisclosureRequest")
