@@ -237,16 +237,17 @@ class _SecondFactorView(View):
         logout(request)
         return lockout_response(request, None, credentials)
 
-    def _token_failed(self, request: HttpRequest, form: TokenForm) -> HttpResponse | None:
-        """Count a wrong token as a failed login; a response only when it locked the user out."""
+    def _token_failed(
+        self, request: HttpRequest, form: TokenForm, message: str
+    ) -> HttpResponse | None:
+        """Count a refused token as a failed login; a response only when it locked the user out."""
         user_login_failed.send(
             sender=__name__, credentials=_credentials(request.user), request=request
         )
         logger.warning("2fa token rejected user_id=%s", request.user.pk)
         if getattr(request, "axes_locked_out", False):
             return self._locked_out(request)
-        wait = totp_throttle_seconds(user=request.user)
-        form.add_error("token", THROTTLED % {"seconds": wait} if wait else INVALID_TOKEN)
+        form.add_error("token", message)
         return None
 
     def check_token(self, request: HttpRequest, token: str) -> bool:
@@ -274,9 +275,16 @@ class _SecondFactorView(View):
     def post(self, request: HttpRequest) -> HttpResponse:
         form = TokenForm(request.POST)
         if form.is_valid():
-            if self.check_token(request, form.cleaned_data["token"]):
+            # While django-otp's back-off runs, no token is checked at all (not even a right one),
+            # so guessing fast gains nothing; the attempt still counts towards the lockout.
+            wait = totp_throttle_seconds(user=request.user)
+            if wait:
+                message = THROTTLED % {"seconds": wait}
+            elif self.check_token(request, form.cleaned_data["token"]):
                 return HttpResponseRedirect(_safe_next(request))
-            locked_out = self._token_failed(request, form)
+            else:
+                message = INVALID_TOKEN
+            locked_out = self._token_failed(request, form, message)
             if locked_out is not None:
                 return locked_out
         return self.render_page(request, form)
