@@ -501,7 +501,8 @@ def deadline_scan(scale: Scale) -> list[Result]:
 
 def _find_deadline_scan() -> Callable[[], Any] | None:
     candidates = [
-        ("requests_app.letters.alerts", ("deadline_alerts_raise", "alerts_raise", "scan")),
+        # The hourly beat job: raise the missing alerts, e-mail them, the managers' digest.
+        ("requests_app.letters.alerts", ("deadline_alerts_scan", "deadline_alerts_raise")),
         ("requests_app.alerts", ("deadline_alerts_raise", "alerts_raise", "scan")),
         ("requests_app.letters.services", ("deadline_alerts_raise", "deadline_scan")),
     ]
