@@ -236,7 +236,7 @@ def _reset_sequence(model: type[models.Model]) -> None:
         quoted_column, quoted_table = (connection.ops.quote_name(n) for n in (column, table))
         # Identifiers come from the model's own metadata, never from input.
         query = (
-            "SELECT setval(pg_get_serial_sequence(%s, %s), "  # noqa: S608
+            "SELECT setval(pg_get_serial_sequence(%s, %s), "  # noqa: S608  # nosec B608  # model metadata
             f"GREATEST((SELECT MAX({quoted_column}) FROM {quoted_table}), 1))"
         )
         cursor.execute(query, [quoted_table, column])

@@ -584,7 +584,7 @@ def _write_postgres(
             )
         if to_update:
             cursor.execute(
-                f"CREATE TEMPORARY TABLE consent_import_update ON COMMIT DROP AS "  # noqa: S608
+                f"CREATE TEMPORARY TABLE consent_import_update ON COMMIT DROP AS "  # noqa: S608  # nosec B608  # table from model
                 f"SELECT * FROM {table} WITH NO DATA"
             )
             rows = [{a: getattr(c, a) for a in attnames} for c in to_update]
@@ -593,7 +593,7 @@ def _write_postgres(
                 f"{col} = u.{col}" for col in columns if col not in ("id", "created_at")
             )
             cursor.execute(
-                f"UPDATE {table} AS c SET {assignments} "  # noqa: S608 - model columns only
+                f"UPDATE {table} AS c SET {assignments} "  # noqa: S608  # nosec B608  # model columns only
                 "FROM consent_import_update AS u WHERE c.id = u.id AND c.erased_at IS NULL"
             )
             if cursor.rowcount != len(rows):

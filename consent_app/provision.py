@@ -201,7 +201,7 @@ def _insert_records(batch: ProvisionBatch, keep_until: date) -> int:
     json_cast = "::jsonb" if connection.vendor == "postgresql" else ""
     table = ProvisionRecord._meta.db_table
     sql = (
-        f"INSERT INTO {table} "  # noqa: S608 - table name from the model, values bound.
+        f"INSERT INTO {table} "  # noqa: S608  # nosec B608  # table from the model, values bound
         "(batch_id, recipient_id, customer_id, provided_on, data_items, basis, retain_until) "
         f"SELECT %s, %s, eligible.eligible_id, %s, %s{json_cast}, %s, %s "
         f"FROM ({select_sql}) AS eligible"

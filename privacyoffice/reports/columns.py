@@ -169,14 +169,14 @@ class JsonListJoined(Func):
         sql, params = compiler.compile(self.source_expressions[0])
         return (
             # {sql} is compiled SQL of a column, never user input.
-            f"(SELECT group_concat(value, ';') FROM json_each({sql}))",  # noqa: S608
+            f"(SELECT group_concat(value, ';') FROM json_each({sql}))",  # noqa: S608  # nosec B608
             params,
         )
 
     def as_postgresql(self, compiler, connection, **extra_context):
         sql, params = compiler.compile(self.source_expressions[0])
         return (
-            f"(SELECT string_agg(item, ';' ORDER BY position)"  # noqa: S608
+            f"(SELECT string_agg(item, ';' ORDER BY position)"  # noqa: S608  # nosec B608  # compiled column SQL
             f" FROM jsonb_array_elements_text(CASE WHEN jsonb_typeof({sql}) = 'array'"
             f" THEN {sql} ELSE '[]'::jsonb END) WITH ORDINALITY AS items(item, position))",
             params * 2,
