@@ -32,3 +32,10 @@ def make_customer(db):
 @pytest.fixture
 def customer(make_customer):
     return make_customer()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The personas are created with a password in almost every test here; Argon2 (the
+    # production hasher) would make each of these tests take about a second.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

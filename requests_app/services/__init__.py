@@ -1,0 +1,39 @@
+"""Writes of the request workflow, split by sub-domain; import from here.
+
+- workflow: create, details, assignment, comments, every transition, deadline extension;
+- fulfilment: outcome rules and the data changes a fulfilled request makes;
+- documents: identity-document upload, viewing and purge.
+"""
+
+from .documents import (  # noqa: F401
+    identity_document_open,
+    identity_document_upload,
+    identity_documents_purge_due,
+    identity_documents_purge_for_request,
+    sniff_identity_document,
+    validate_identity_document_file,
+)
+from .fulfilment import correction_value, request_fulfil, validate_outcome  # noqa: F401
+from .workflow import (  # noqa: F401
+    TRANSITION_SERVICES,
+    request_approve_and_send,
+    request_assign,
+    request_bulk_assign,
+    request_bulk_lapse,
+    request_close,
+    request_comment_add,
+    request_create,
+    request_draft_response,
+    request_extend_deadline,
+    request_lapse,
+    request_more_documents,
+    request_receive_documents,
+    request_send_back,
+    request_send_form,
+    request_update,
+    request_verify_identity,
+    request_withdraw,
+    transition_blockers,
+    transition_label,
+    validate_request_details,
+)

@@ -1,0 +1,724 @@
+"""The request workflow: creation, details, assignment, comments and every transition.
+
+Each transition service works in one transaction: it locks the request row, checks that the
+state is still the one the user acted on (else "the request changed under you"), checks the
+permission and the conditions with a clear message, runs the django-fsm transition with `by`
+and `description` (django-fsm-log records who, when, from, to and the comment), saves (the
+ConcurrentTransitionMixin refuses a save over a changed state as a second line of defence),
+then queues the letter the transition owes (`letter_queue`, published after commit). The letter's
+occasion is the transition-log id, so a retried transition never yields two letters.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
+from django_fsm_log.models import StateLog
+
+from .. import deadlines, selectors
+from ..models import (
+    OPEN_STATES,
+    AgentType,
+    DeadlineExtension,
+    DisclosureMethod,
+    DisclosureRequest,
+    LetterKind,
+    ReferenceCounter,
+    RequestChannel,
+    RequestComment,
+    RequestState,
+    RequestType,
+    UseMeasure,
+)
+from .fulfilment import request_fulfil, validate_outcome
+
+logger = logging.getLogger(__name__)
+
+# --- Messages (tests assert these) -------------------------------------------------------------
+REQUEST_CHANGED = _(
+    "The request changed under you: someone else acted on it first. Reload the page and check "
+    "its state before trying again."
+)
+TRANSITION_NOT_ALLOWED = _("“%(transition)s” is not possible while the request is “%(state)s”.")
+TRANSITION_FORBIDDEN = _("You are not allowed to “%(transition)s” on this request.")
+FOUR_EYES = _(
+    "The response must be approved and sent by a manager other than the one who drafted it "
+    "(four eyes)."
+)
+DOCUMENTS_MISSING = _("Identity cannot be verified yet; missing: %(missing)s.")
+CORRECTIONS_MISSING = _("Enter the corrections asked for before drafting the response.")
+FEE_UNPAID = _(
+    "The fee has not been received: no response is sent while a due fee is unpaid (Art. 38)."
+)
+LAPSE_TOO_EARLY = _(
+    "A request lapses only when no documents came back within %(days)s days of the form."
+)
+REASON_REQUIRED = _("Give a reason; it is recorded with the step.")
+RECEIVED_IN_FUTURE = _("The documents cannot have arrived in the future.")
+RECEIVED_BEFORE_REQUEST = _("The documents cannot have arrived before the request itself.")
+LINK_CUSTOMER_OR_NO_DATA = _(
+    "Link the request to the customer it concerns, or record that no data is held: one of them."
+)
+CUSTOMER_ERASED = _(
+    "This customer has been erased: no data is held on them any more. Record “no data held”."
+)
+FEE_NOT_ALLOWED = _(
+    "No fee may be charged for this type of request; fees are allowed only for purpose notice "
+    "and disclosure (Art. 38)."
+)
+FEE_RECEIPT_WITHOUT_FEE = _("Record the fee amount before its receipt.")
+METHOD_ONLY_FOR_DISCLOSURE = _("A disclosure method applies only to the two disclosure types.")
+MEASURE_ONLY_FOR_ERASURE = _("Suspension of use or erasure applies only to an Art. 35(1) request.")
+ART35_GROUND_ONLY_FOR_ART35 = _("An Art. 35 ground applies only to an Art. 35 request.")
+PURPOSES_ONLY_FOR_SUSPENSION = _("Purposes to suspend apply only to a suspension of use.")
+RECIPIENT_ONLY_FOR_PROVISION_STOP = _(
+    "A recipient to stop applies only to a suspension of provision to third parties."
+)
+UNKNOWN_PURPOSES = _("Unknown purposes of use: %(codes)s.")
+AGENT_NAME_REQUIRED = _("Give the agent's name.")
+AGENT_DETAILS_WITHOUT_AGENT = _("Agent details are given, but the request is from the person.")
+REQUESTER_NAME_REQUIRED = _("Give the requester's name.")
+UNKNOWN_REQUEST_TYPE = _("Unknown request type: %(type)s.")
+UNKNOWN_FIELDS = _("These fields cannot be set here: %(fields)s.")
+REQUEST_NOT_OPEN = _("The request has ended; only its notes can still be changed.")
+ASSIGNEE_NOT_STAFF = _("Requests can only be assigned to privacy staff or managers.")
+COMMENT_EMPTY = _("The comment is empty.")
+COMMENT_FORBIDDEN = _("You are not allowed to comment on requests.")
+EXTENSION_FORBIDDEN = _("Only a privacy manager can extend a deadline.")
+EXTENSION_CLOCK_NOT_RUNNING = _(
+    "The deadline can only be extended while the request is being answered (documents received, "
+    "verified or drafted)."
+)
+EXTENSION_NOT_LATER = _("The new due date must be after the current one (%(due)s).")
+EXTENSION_NOT_WORKING_DAY = _(
+    "%(date)s is not a working day (Sunday, Saturday, public holiday or year-end closure)."
+)
+CLOSURE_INVALID = deadlines.MONTH_DAY_INVALID
+
+# Details staff may give at creation and edit while the request is open.
+DETAIL_FIELDS: tuple[str, ...] = (
+    "channel",
+    "requester_name",
+    "requester_name_kana",
+    "requester_postal_code",
+    "requester_address",
+    "requester_phone",
+    "requester_email",
+    "requester_date_of_birth",
+    "language",
+    "agent_type",
+    "agent_name",
+    "agent_address",
+    "disclosure_method_requested",
+    "fee_amount",
+    "fee_payment_method",
+    "fee_received_on",
+    "suspension_purpose_codes",
+    "suspension_recipient",
+    "use_measure",
+    "legal_ground",
+    "request_grounds",
+    "notes",
+)
+_ALWAYS_EDITABLE = {"notes"}
+_ART35_TYPES = {RequestType.ERASURE, RequestType.PROVISION_STOP}
+_DISCLOSURE_TYPES = {RequestType.DISCLOSURE, RequestType.RECORD_DISCLOSURE}
+
+
+def _error(message, code: str, **params: Any) -> ValidationError:
+    return ValidationError(message, code=code, params=params or None)
+
+
+# --- details -----------------------------------------------------------------------------------
+def validate_request_details(*, request_type: str, fields: dict[str, Any]) -> None:
+    """The rules on a request's details (fee per Art. 38, type-specific fields), per field."""
+    errors: dict[str, list[ValidationError]] = {}
+
+    def add(field: str, message, **params) -> None:
+        errors.setdefault(field, []).append(_error(message, field, **params))
+
+    if request_type not in RequestType.values:
+        add("request_type", UNKNOWN_REQUEST_TYPE, type=request_type)
+        raise ValidationError(errors)
+    if "requester_name" in fields and not (fields["requester_name"] or "").strip():
+        add("requester_name", REQUESTER_NAME_REQUIRED)
+    if fields.get("fee_amount") and request_type not in RequestType.fee_bearing():
+        add("fee_amount", FEE_NOT_ALLOWED)
+    if fields.get("fee_received_on") and not fields.get("fee_amount"):
+        add("fee_received_on", FEE_RECEIPT_WITHOUT_FEE)
+    if fields.get("disclosure_method_requested") and request_type not in _DISCLOSURE_TYPES:
+        add("disclosure_method_requested", METHOD_ONLY_FOR_DISCLOSURE)
+    if fields.get("use_measure") and request_type != RequestType.ERASURE:
+        add("use_measure", MEASURE_ONLY_FOR_ERASURE)
+    if fields.get("legal_ground") and request_type not in _ART35_TYPES:
+        add("legal_ground", ART35_GROUND_ONLY_FOR_ART35)
+    codes = fields.get("suspension_purpose_codes") or []
+    if codes:
+        if request_type != RequestType.ERASURE or fields.get("use_measure") == UseMeasure.ERASE:
+            add("suspension_purpose_codes", PURPOSES_ONLY_FOR_SUSPENSION)
+        else:
+            from consent_app.models import PurposeOfUse
+
+            known = set(PurposeOfUse.objects.filter(code__in=codes).values_list("code", flat=True))
+            if unknown := sorted(set(codes) - known):
+                add("suspension_purpose_codes", UNKNOWN_PURPOSES, codes=", ".join(unknown))
+    if fields.get("suspension_recipient") and request_type != RequestType.PROVISION_STOP:
+        add("suspension_recipient", RECIPIENT_ONLY_FOR_PROVISION_STOP)
+    if fields.get("agent_type"):
+        if not (fields.get("agent_name") or "").strip():
+            add("agent_name", AGENT_NAME_REQUIRED)
+    elif (fields.get("agent_name") or "").strip() or (fields.get("agent_address") or "").strip():
+        add("agent_type", AGENT_DETAILS_WITHOUT_AGENT)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _clean_text(value: Any) -> Any:
+    # NFC so that duplicate detection compares like with like; surrounding spaces dropped.
+    return unicodedata.normalize("NFC", value).strip() if isinstance(value, str) else value
+
+
+def _next_reference(received_at: datetime) -> str:
+    """PR-YYYY-NNNNNN, race-free: the year's counter row is locked until the caller commits."""
+    year = timezone.localtime(received_at).year
+    ReferenceCounter.objects.get_or_create(year=year)
+    ReferenceCounter.objects.filter(year=year).update(last_number=F("last_number") + 1)
+    number = ReferenceCounter.objects.values_list("last_number", flat=True).get(year=year)
+    return f"PR-{year}-{number:06d}"
+
+
+def request_create(
+    *,
+    by: AbstractBaseUser,
+    request_type: str,
+    requester_name: str,
+    received_at: datetime | None = None,
+    assignee: AbstractBaseUser | None = None,
+    **details: Any,
+) -> DisclosureRequest:
+    """Log a new request (an inquiry), with its reference, flagged if it may be a duplicate."""
+    unknown = sorted(set(details) - set(DETAIL_FIELDS))
+    if unknown:
+        raise _error(UNKNOWN_FIELDS, "unknown_fields", fields=", ".join(unknown))
+    details = {name: _clean_text(value) for name, value in details.items()}
+    requester_name = _clean_text(requester_name or "")
+    details.setdefault("agent_type", AgentType.NONE)
+    details.setdefault("channel", RequestChannel.POST)
+    if request_type in _DISCLOSURE_TYPES:
+        details.setdefault("disclosure_method_requested", DisclosureMethod.PAPER)
+    validate_request_details(
+        request_type=request_type, fields={**details, "requester_name": requester_name}
+    )
+    if assignee is not None and not assignee.has_perm("requests_app.work_request"):
+        raise _error(ASSIGNEE_NOT_STAFF, "assignee")
+    received_at = received_at or timezone.now()
+    with transaction.atomic():
+        duplicate = selectors.possible_duplicates(
+            name=requester_name,
+            email=details.get("requester_email", ""),
+            phone=details.get("requester_phone", ""),
+        ).first()
+        request = DisclosureRequest(
+            reference=_next_reference(received_at),
+            request_type=request_type,
+            requester_name=requester_name,
+            received_at=received_at,
+            assignee=assignee,
+            possible_duplicate_of=duplicate,
+            **details,
+        )
+        request.full_clean(exclude=["state"])
+        request.save()
+    logger.info(
+        "request %s created (type %s) by user %s%s",
+        request.pk,
+        request_type,
+        by.pk,
+        f", possible duplicate of {duplicate.pk}" if duplicate else "",
+    )
+    return request
+
+
+def request_update(
+    *, request: DisclosureRequest, by: AbstractBaseUser, changes: dict[str, Any]
+) -> DisclosureRequest:
+    """Change a request's details; the type rules (fee, method, scope) are checked as a whole."""
+    unknown = sorted(set(changes) - set(DETAIL_FIELDS))
+    if unknown:
+        raise _error(UNKNOWN_FIELDS, "unknown_fields", fields=", ".join(unknown))
+    changes = {name: _clean_text(value) for name, value in changes.items()}
+    with transaction.atomic():
+        locked = DisclosureRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.state not in OPEN_STATES and set(changes) - _ALWAYS_EDITABLE:
+            raise _error(REQUEST_NOT_OPEN, "not_open")
+        merged = {name: getattr(locked, name) for name in DETAIL_FIELDS}
+        merged.update(changes)
+        validate_request_details(request_type=locked.request_type, fields=merged)
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        locked.full_clean(exclude=["state"])
+        locked.save(update_fields=[*changes, "updated_at"])
+    logger.info(
+        "request %s updated by user %s (fields: %s)", locked.pk, by.pk, ",".join(sorted(changes))
+    )
+    return locked
+
+
+def request_assign(
+    *, request: DisclosureRequest, assignee: AbstractBaseUser | None, by: AbstractBaseUser
+) -> DisclosureRequest:
+    request_bulk_assign(request_ids=[request.pk], assignee=assignee, by=by)
+    request.refresh_from_db(fields=["assignee"])
+    return request
+
+
+def request_bulk_assign(
+    *, request_ids: Iterable[int], assignee: AbstractBaseUser | None, by: AbstractBaseUser
+) -> tuple[int, int]:
+    """Assign open requests to one user (or unassign). Returns (assigned, skipped as ended)."""
+    if assignee is not None and not (
+        assignee.is_active and assignee.has_perm("requests_app.work_request")
+    ):
+        raise _error(ASSIGNEE_NOT_STAFF, "assignee")
+    ids = list(request_ids)
+    assigned = DisclosureRequest.objects.filter(pk__in=ids, state__in=OPEN_STATES).update(
+        assignee=assignee, updated_at=timezone.now()
+    )
+    logger.info(
+        "user %s assigned %s requests to user %s", by.pk, assigned, getattr(assignee, "pk", None)
+    )
+    return assigned, len(ids) - assigned
+
+
+def request_comment_add(
+    *, request: DisclosureRequest, author: AbstractBaseUser, body: str
+) -> RequestComment:
+    """An internal comment on the request (shown in its timeline)."""
+    if not author.has_perm("requests_app.add_requestcomment"):
+        raise _error(COMMENT_FORBIDDEN, "forbidden")
+    body = (body or "").strip()
+    if not body:
+        raise _error(COMMENT_EMPTY, "empty")
+    comment = RequestComment.objects.create(request=request, author=author, body=body)
+    logger.info("comment %s on request %s by user %s", comment.pk, request.pk, author.pk)
+    return comment
+
+
+# --- transitions -------------------------------------------------------------------------------
+# The message for each condition a transition may fail on.
+def _condition_message(request: DisclosureRequest, condition: Callable) -> ValidationError:
+    name = condition.__name__
+    if name == "has_identity_document":
+        return _error(
+            DOCUMENTS_MISSING, "documents_missing", missing=", ".join(request.missing_documents())
+        )
+    if name == "has_corrections":
+        return _error(CORRECTIONS_MISSING, "corrections_missing")
+    if name == "fee_settled":
+        return _error(FEE_UNPAID, "fee_unpaid")
+    if name == "lapse_period_passed":
+        from django.conf import settings
+
+        return _error(LAPSE_TOO_EARLY, "too_early", days=settings.REQUEST_LAPSE_DAYS)
+    return _error(TRANSITION_NOT_ALLOWED, "not_allowed", transition=name, state=request.state)
+
+
+def transition_label(name: str) -> str:
+    method = getattr(DisclosureRequest, name)
+    for transition in method._django_fsm.transitions.values():
+        return str(transition.custom.get("label") or name)
+    return name
+
+
+def transition_blockers(
+    request: DisclosureRequest, name: str, user, *, check_conditions: bool = True
+) -> list[ValidationError]:
+    """Why `user` cannot take transition `name` now (empty: they can). Reads, never writes.
+
+    In order: the state, the permission (four eyes included), then the conditions."""
+    method = getattr(request, name)
+    label = transition_label(name)
+    if not can_proceed(method, check_conditions=False):
+        return [
+            _error(
+                TRANSITION_NOT_ALLOWED,
+                "not_allowed",
+                transition=label,
+                state=request.get_state_display(),
+            )
+        ]
+    transition = method._django_fsm.get_transition(request.state)
+    # The permission alone (django_fsm.has_transition_perm would also fold in the conditions).
+    if user is None or not transition.has_perm(request, user):
+        if name == "approve_and_send" and user and user.has_perm("requests_app.approve_response"):
+            return [_error(FOUR_EYES, "four_eyes")]
+        return [_error(TRANSITION_FORBIDDEN, "forbidden", transition=label)]
+    if not check_conditions:
+        return []
+    return [
+        _condition_message(request, condition)
+        for condition in transition.conditions
+        if not condition(request)
+    ]
+
+
+def _latest_log(request: DisclosureRequest) -> StateLog:
+    return (
+        StateLog.objects.filter(
+            content_type=ContentType.objects.get_for_model(DisclosureRequest),
+            object_id=request.pk,
+        )
+        .order_by("-id")
+        .first()
+    )
+
+
+def _transition(
+    *,
+    request: DisclosureRequest,
+    name: str,
+    by: AbstractBaseUser,
+    description: str = "",
+    prepare: Callable[[DisclosureRequest], None] | None = None,
+    after: Callable[[DisclosureRequest, StateLog], None] | None = None,
+    letter: str | None = None,
+) -> DisclosureRequest:
+    """Lock, check, transition, save, log and queue the letter: all or nothing."""
+    with transaction.atomic():
+        locked = DisclosureRequest.objects.select_for_update().get(pk=request.pk)
+        # The user acted on the state they saw; if it moved meanwhile, their action is stale.
+        if locked.state != request.state:
+            raise _error(REQUEST_CHANGED, "conflict")
+        # State, permission, then the transition's conditions; only then the user's input.
+        blockers = transition_blockers(locked, name, by)
+        if blockers:
+            raise blockers[0]
+        if prepare is not None:
+            prepare(locked)
+        try:
+            getattr(locked, name)(by=by, description=description or None)
+            locked.save()
+        except ConcurrentTransition:
+            raise _error(REQUEST_CHANGED, "conflict") from None
+        except TransitionNotAllowed:
+            raise _error(
+                TRANSITION_NOT_ALLOWED,
+                "not_allowed",
+                transition=transition_label(name),
+                state=locked.get_state_display(),
+            ) from None
+        log = _latest_log(locked)
+        if after is not None:
+            after(locked, log)
+        if letter is not None:
+            from ..letters.services import letter_queue
+
+            letter_queue(request=locked, kind=letter, occasion=f"statelog-{log.pk}", by=by)
+    logger.info(
+        "request %s: %s -> %s by user %s", locked.pk, name, locked.state, getattr(by, "pk", None)
+    )
+    return locked
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise _error(REASON_REQUIRED, "reason")
+    return reason
+
+
+def request_send_form(
+    *, request: DisclosureRequest, by: AbstractBaseUser, comment: str = ""
+) -> DisclosureRequest:
+    """Send the request form and instructions (policy step 1); a request-form letter is owed."""
+
+    def prepare(r: DisclosureRequest) -> None:
+        r.form_sent_at = timezone.now()
+
+    return _transition(
+        request=request,
+        name="send_form",
+        by=by,
+        description=comment,
+        prepare=prepare,
+        letter=LetterKind.REQUEST_FORM,
+    )
+
+
+def request_receive_documents(
+    *,
+    request: DisclosureRequest,
+    by: AbstractBaseUser,
+    received_on: date | None = None,
+    comment: str = "",
+) -> DisclosureRequest:
+    """The completed form and ID documents arrived: the answer clock starts (Civil Code Art. 140:
+    the day of receipt is not counted)."""
+    today = timezone.localdate()
+    received_on = received_on or today
+    if received_on > today:
+        raise _error(RECEIVED_IN_FUTURE, "received_on")
+    if received_on < timezone.localtime(request.received_at).date():
+        raise _error(RECEIVED_BEFORE_REQUEST, "received_on")
+
+    def prepare(r: DisclosureRequest) -> None:
+        r.documents_received_on = received_on
+        r.due_date = deadlines.due_date_for_request_type(
+            request_type=r.request_type, received_on=received_on
+        )
+
+    return _transition(
+        request=request, name="receive_documents", by=by, description=comment, prepare=prepare
+    )
+
+
+def request_more_documents(
+    *, request: DisclosureRequest, by: AbstractBaseUser, reason: str
+) -> DisclosureRequest:
+    """Documents incomplete: ask for more. The clock stops and restarts at the complete request."""
+    reason = _require_reason(reason)
+
+    def prepare(r: DisclosureRequest) -> None:
+        r.documents_received_on = None
+        r.due_date = None
+        r.form_sent_at = timezone.now()  # the lapse period counts from this letter
+
+    return _transition(
+        request=request,
+        name="request_more_documents",
+        by=by,
+        description=reason,
+        prepare=prepare,
+        letter=LetterKind.MORE_DOCUMENTS,
+    )
+
+
+def request_verify_identity(
+    *,
+    request: DisclosureRequest,
+    by: AbstractBaseUser,
+    customer=None,
+    no_data_held: bool = False,
+    comment: str = "",
+) -> DisclosureRequest:
+    """Identity checked against the documents: link the customer, or record that none is held."""
+    if (customer is None) == (not no_data_held):
+        raise _error(LINK_CUSTOMER_OR_NO_DATA, "customer")
+
+    def prepare(r: DisclosureRequest) -> None:
+        # Read the tombstone from the database: the caller's customer object may be stale.
+        if (
+            customer is not None
+            and type(customer).objects.filter(pk=customer.pk, erased_at__isnull=False).exists()
+        ):
+            raise _error(CUSTOMER_ERASED, "customer")
+        r.customer = customer
+        r.no_data_held = bool(no_data_held)
+        if customer is not None and r.possible_duplicate_of_id is None:
+            r.possible_duplicate_of = selectors.possible_duplicates(
+                customer_id=customer.pk, exclude_pk=r.pk
+            ).first()
+
+    return _transition(
+        request=request, name="verify_identity", by=by, description=comment, prepare=prepare
+    )
+
+
+def request_draft_response(
+    *,
+    request: DisclosureRequest,
+    by: AbstractBaseUser,
+    outcome: str,
+    refusal_ground: str = "",
+    explanation: str = "",
+    summary: str = "",
+    method_used: str = "",
+    fallback_reason: str = "",
+    comment: str = "",
+) -> DisclosureRequest:
+    """Record the outcome and the response (checked against the law for this type)."""
+
+    def prepare(r: DisclosureRequest) -> None:
+        validate_outcome(
+            request=r,
+            outcome=outcome,
+            refusal_ground=refusal_ground,
+            explanation=explanation,
+            method_used=method_used,
+            fallback_reason=fallback_reason,
+        )
+        r.outcome = outcome
+        r.refusal_ground = refusal_ground
+        r.outcome_explanation = explanation.strip()
+        r.response_summary = summary.strip()
+        r.disclosure_method_used = method_used
+        r.method_fallback_reason = fallback_reason.strip()
+        r.drafted_by = by
+
+    return _transition(
+        request=request, name="draft_response", by=by, description=comment, prepare=prepare
+    )
+
+
+def request_send_back(
+    *, request: DisclosureRequest, by: AbstractBaseUser, reason: str
+) -> DisclosureRequest:
+    """The reviewer sends the draft back for rework."""
+    reason = _require_reason(reason)
+    return _transition(request=request, name="send_back", by=by, description=reason)
+
+
+def request_approve_and_send(
+    *, request: DisclosureRequest, by: AbstractBaseUser, comment: str = ""
+) -> DisclosureRequest:
+    """A second manager approves: the data changes the outcome calls for happen now, and the
+    response letter (or refusal, or "no data held") is queued."""
+    stored: list[DisclosureRequest] = []
+
+    def prepare(r: DisclosureRequest) -> None:
+        r.approved_by = by
+        r.responded_at = timezone.now()
+
+    def after(r: DisclosureRequest, _log: StateLog) -> None:
+        stored.append(r)
+        request_fulfil(request=r, by=by)
+        if r.electronic_copy:
+            r.save(update_fields=["electronic_copy", "electronic_copy_sha256", "updated_at"])
+
+    try:
+        return _transition(
+            request=request,
+            name="approve_and_send",
+            by=by,
+            description=comment,
+            prepare=prepare,
+            after=after,
+            letter=LetterKind.RESPONSE,
+        )
+    except Exception:
+        # The transaction rolled back: remove an electronic copy written before the failure.
+        for r in stored:
+            if r.electronic_copy:
+                r.electronic_copy.storage.delete(r.electronic_copy.name)
+        raise
+
+
+def request_close(
+    *, request: DisclosureRequest, by: AbstractBaseUser, comment: str = ""
+) -> DisclosureRequest:
+    def prepare(r: DisclosureRequest) -> None:
+        r.closed_at = timezone.now()  # starts the identity-document purge period
+
+    return _transition(request=request, name="close", by=by, description=comment, prepare=prepare)
+
+
+def request_withdraw(
+    *, request: DisclosureRequest, by: AbstractBaseUser, reason: str
+) -> DisclosureRequest:
+    """The person withdrew the request. `closed_at` records when the request ended."""
+    reason = _require_reason(reason)
+
+    def prepare(r: DisclosureRequest) -> None:
+        r.closed_at = timezone.now()
+
+    return _transition(request=request, name="withdraw", by=by, description=reason, prepare=prepare)
+
+
+def request_lapse(
+    *, request: DisclosureRequest, by: AbstractBaseUser, reason: str = ""
+) -> DisclosureRequest:
+    """No documents came back within REQUEST_LAPSE_DAYS: the request lapses (a staff decision,
+    taken from the list after checking the post, so a late letter is never overlooked)."""
+
+    def prepare(r: DisclosureRequest) -> None:
+        r.closed_at = timezone.now()
+
+    return _transition(
+        request=request,
+        name="lapse",
+        by=by,
+        description=(reason or "").strip() or str(_("No documents returned in time")),
+        prepare=prepare,
+    )
+
+
+def request_bulk_lapse(
+    *, request_ids: Iterable[int], by: AbstractBaseUser, reason: str = ""
+) -> tuple[list[DisclosureRequest], list[tuple[DisclosureRequest, str]]]:
+    """Lapse each request that may lapse, each in its own transaction (one log entry each).
+    Returns (lapsed, [(skipped, why)])."""
+    lapsed, skipped = [], []
+    for request in DisclosureRequest.objects.filter(pk__in=list(request_ids)).order_by("pk"):
+        try:
+            lapsed.append(request_lapse(request=request, by=by, reason=reason))
+        except ValidationError as exc:
+            skipped.append((request, exc.messages[0]))
+    return lapsed, skipped
+
+
+def request_extend_deadline(
+    *, request: DisclosureRequest, by: AbstractBaseUser, new_due_date: date, reason: str
+) -> DeadlineExtension:
+    """A manager extends the deadline, with a reason; an extension notice is owed the person."""
+    from ..letters.services import letter_queue
+
+    if not by.has_perm("requests_app.extend_deadline"):
+        raise _error(EXTENSION_FORBIDDEN, "forbidden")
+    reason = _require_reason(reason)
+    with transaction.atomic():
+        locked = DisclosureRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.state != request.state:
+            raise _error(REQUEST_CHANGED, "conflict")
+        if locked.state not in RequestState.clock_running_states() or locked.due_date is None:
+            raise _error(EXTENSION_CLOCK_NOT_RUNNING, "not_running")
+        if new_due_date <= locked.due_date:
+            raise _error(EXTENSION_NOT_LATER, "not_later", due=locked.due_date.isoformat())
+        rule = deadlines.rule_for(locked.request_type)
+        if not deadlines.is_working_day(new_due_date, rule):
+            raise _error(
+                EXTENSION_NOT_WORKING_DAY, "not_working_day", date=new_due_date.isoformat()
+            )
+        extension = DeadlineExtension.objects.create(
+            request=locked,
+            previous_due_date=locked.due_date,
+            new_due_date=new_due_date,
+            reason=reason,
+            extended_by=by,
+        )
+        locked.due_date = new_due_date
+        locked.save(update_fields=["due_date", "updated_at"])
+        letter_queue(
+            request=locked,
+            kind=LetterKind.EXTENSION_NOTICE,
+            occasion=f"extension-{extension.pk}",
+            by=by,
+        )
+    logger.info("request %s deadline extended (extension %s)", locked.pk, extension.pk)
+    return extension
+
+
+# The transition services by transition name (the admin's buttons call these).
+TRANSITION_SERVICES: dict[str, Callable[..., DisclosureRequest]] = {
+    "send_form": request_send_form,
+    "receive_documents": request_receive_documents,
+    "request_more_documents": request_more_documents,
+    "verify_identity": request_verify_identity,
+    "draft_response": request_draft_response,
+    "send_back": request_send_back,
+    "approve_and_send": request_approve_and_send,
+    "close": request_close,
+    "withdraw": request_withdraw,
+    "lapse": request_lapse,
+}
