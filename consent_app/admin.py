@@ -1,16 +1,779 @@
-from django.contrib import admin
+"""The staff screens for customers, consent, recipients and provision (thin: services do the work).
 
-from . import models
+Big tables (customers, flags, events, records) have no date_hierarchy (its DISTINCT over dates is
+slow at millions of rows), no full result count, list_select_related for constant query counts,
+and list filters only on fields with choices. Append-only models refuse change and delete to
+everyone; consent changes, suppressions, batches and imports go through custom pages that call
+the services.
+"""
 
-for _model in (
-    models.Customer,
-    models.PurposeOfUse,
-    models.PrivacyNotice,
-    models.Recipient,
-    models.ConsentFlag,
-    models.ConsentEvent,
-    models.ProvisionSuppression,
-    models.ProvisionBatch,
-    models.ProvisionRecord,
-):
-    admin.site.register(_model)
+from __future__ import annotations
+
+import csv
+import logging
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import eligibility, provision, selectors, services
+from .admin_forms import (
+    ConsentChangeForm,
+    CustomerAdminForm,
+    CustomerImportForm,
+    ProvisionBatchForm,
+    RecipientAdminForm,
+    SuppressionForm,
+)
+from .importing import customer_import
+from .models import (
+    Channel,
+    ConsentEvent,
+    ConsentFlag,
+    Customer,
+    PrivacyNotice,
+    ProvisionBatch,
+    ProvisionRecord,
+    ProvisionSuppression,
+    PurposeOfUse,
+    Recipient,
+)
+
+logger = logging.getLogger(__name__)
+
+FORM_TEMPLATE = "admin/consent_app/form_page.html"
+# Errors listed on the import page; the count says how many more there were.
+MAX_SHOWN_IMPORT_ERRORS = 500
+# A cell starting with one of these is a formula to Excel: prefix it (OWASP CSV injection).
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_safe(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(_FORMULA_PREFIXES) else text
+
+
+def _form_page(request, model_admin, form, title: str, submit: str, **extra) -> TemplateResponse:
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "title": title,
+        "form": form,
+        "submit_label": submit,
+        "media": model_admin.media + form.media,
+        **extra,
+    }
+    return TemplateResponse(request, FORM_TEMPLATE, context)
+
+
+def _add_service_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+class ReadOnlyAdminMixin:
+    """Nobody adds, changes or deletes here through the generic admin forms."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ExactCustomerSearchMixin:
+    """Search by customer number (exact, any width) or request reference, via the index."""
+
+    search_fields = ("customer__number",)
+    search_help_text = _("Customer number")
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        from .normalize import normalize_customer_number
+
+        return queryset.filter(customer__number=normalize_customer_number(term)), False
+
+
+# --- Customers ---------------------------------------------------------------------------------
+class ConsentFlagInline(admin.TabularInline):
+    model = ConsentFlag
+    extra = 0
+    can_delete = False
+    fields = ("purpose", "channel", "state", "updated_at", "last_event")
+    readonly_fields = fields
+    verbose_name_plural = _("Consent in force")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("purpose", "last_event")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ConsentEventInline(admin.TabularInline):
+    model = ConsentEvent
+    extra = 0
+    can_delete = False
+    fields = (
+        "occurred_at",
+        "purpose",
+        "channel",
+        "old_state",
+        "new_state",
+        "actor",
+        "source",
+        "request_reference",
+        "recorded_by",
+        "notice",
+        "note",
+    )
+    readonly_fields = fields
+    ordering = ("-occurred_at", "-id")
+    verbose_name_plural = _("Consent ledger (read-only)")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("purpose", "recorded_by", "notice")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class SuppressionInline(admin.TabularInline):
+    model = ProvisionSuppression
+    extra = 0
+    can_delete = False
+    fields = ("recipient", "request_reference", "created_at", "created_by", "lifted_at", "note")
+    readonly_fields = fields
+    verbose_name_plural = _("Provision suppressions")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("recipient", "created_by")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ErasedFilter(admin.SimpleListFilter):
+    title = _("erased")
+    parameter_name = "erased"
+
+    def lookups(self, request, model_admin):
+        return [("no", _("Not erased")), ("yes", _("Erased"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(erased_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(erased_at__isnull=True)
+        return queryset
+
+
+@admin.register(Customer)
+class CustomerAdmin(SimpleHistoryAdmin):
+    form = CustomerAdminForm
+    list_display = (
+        "number",
+        "display_name",
+        "display_kana",
+        "prefecture",
+        "phone",
+        "email",
+        "dealer",
+        "erased_at",
+    )
+    list_display_links = ("number", "display_name")
+    list_filter = ("preferred_language", ErasedFilter)
+    list_select_related = ("dealer",)
+    search_fields = ("number",)  # shows the box; get_search_results does the searching
+    search_help_text = _(
+        "Customer number, name (kanji or kana, any width), phone (with or without hyphens) "
+        "or e-mail."
+    )
+    show_full_result_count = False
+    list_per_page = 50
+    raw_id_fields = ("dealer",)
+    readonly_fields = ("erased_at", "created_at", "updated_at")
+    inlines = (ConsentFlagInline, ConsentEventInline, SuppressionInline)
+    fieldsets = (
+        (None, {"fields": ("number", "preferred_language", "dealer")}),
+        (
+            _("Name"),
+            {"fields": (("family_name", "given_name"), ("family_name_kana", "given_name_kana"))},
+        ),
+        (
+            _("Contact"),
+            {"fields": ("postal_code", "prefecture", "address", "phone", "email")},
+        ),
+        (_("Other"), {"fields": ("date_of_birth", "erased_at", "created_at", "updated_at")}),
+        (None, {"fields": ("change_reason",)}),
+    )
+
+    @admin.display(description=_("name"), ordering="family_name")
+    def display_name(self, obj: Customer) -> str:
+        return obj.full_name if not obj.is_erased else str(_("(erased)"))
+
+    @admin.display(description=_("kana"))
+    def display_kana(self, obj: Customer) -> str:
+        return obj.full_name_kana
+
+    def get_search_results(self, request, queryset, search_term):
+        return selectors.customer_search_queryset(queryset, search_term), False
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            fields.append("number")  # the identifier never changes (services refuse it too)
+        return fields
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and obj.is_erased:
+            return fieldsets[:-1]  # no "reason for the change" on a read-only tombstone
+        return fieldsets
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.is_erased:
+            return False  # an erased customer is a tombstone: view only
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Never hard-deleted: an erasure anonymises in place (through a privacy request).
+        return False
+
+    def revert_disabled(self, request, obj=None) -> bool:
+        # Reverting would write around the services (no search columns, no erasure check).
+        return True
+
+    def save_model(self, request, obj, form, change) -> None:
+        reason = form.cleaned_data.get("change_reason", "")
+        if change:
+            changes = {
+                name: form.cleaned_data[name]
+                for name in form.changed_data
+                if name in services.CUSTOMER_FIELDS
+            }
+            current = Customer.objects.get(pk=obj.pk)
+            saved = services.customer_update(
+                customer=current, changes=changes, by=request.user, reason=reason
+            )
+        else:
+            fields = {
+                name: form.cleaned_data[name]
+                for name in services.CUSTOMER_FIELDS
+                if name in form.cleaned_data
+            }
+            saved = services.customer_create(by=request.user, **fields)
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change) -> None:
+        # The inlines are read-only; there is nothing related to save.
+        return None
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="{}_{}_import".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def has_import_permission(self, request) -> bool:
+        return request.user.has_perm("consent_app.add_customer") and request.user.has_perm(
+            "consent_app.change_customer"
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_import": self.has_import_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_record_consent": request.user.has_perm("consent_app.add_consentevent"),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload the CRM's CSV: every row checked, then all imported or none."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        result = None
+        form = CustomerImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            result = customer_import(
+                data=form.cleaned_data["file"].read(),
+                by=request.user,
+                encoding=form.cleaned_data["encoding"],
+                dry_run=form.cleaned_data["dry_run"],
+            )
+            if result.ok:
+                message = _(
+                    "%(rows)s rows: %(created)s customers created, %(updated)s updated, "
+                    "%(unchanged)s unchanged."
+                ) % {
+                    "rows": result.rows,
+                    "created": result.created,
+                    "updated": result.updated,
+                    "unchanged": result.unchanged,
+                }
+                if form.cleaned_data["dry_run"]:
+                    message = _("Check only, nothing imported. %(detail)s") % {"detail": message}
+                else:
+                    self.message_user(request, message, messages.SUCCESS)
+                    return redirect("admin:consent_app_customer_changelist")
+                self.message_user(request, message, messages.INFO)
+            else:
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%(count)s error: nothing was imported.",
+                        "%(count)s errors: nothing was imported.",
+                        len(result.errors),
+                    )
+                    % {"count": len(result.errors)},
+                    messages.ERROR,
+                )
+        return _form_page(
+            request,
+            self,
+            form,
+            _("Import customers from the CRM"),
+            _("Import"),
+            import_result=result,
+            import_errors=result.errors[:MAX_SHOWN_IMPORT_ERRORS] if result else [],
+            more_errors=max(0, len(result.errors) - MAX_SHOWN_IMPORT_ERRORS) if result else 0,
+            import_help=True,
+        )
+
+
+# --- Purposes and notices ----------------------------------------------------------------------
+@admin.register(PurposeOfUse)
+class PurposeOfUseAdmin(admin.ModelAdmin):
+    list_display = (
+        "code",
+        "title_ja",
+        "title_en",
+        "channels",
+        "is_third_party_provision",
+        "active",
+        "marketing_lists",
+    )
+    list_filter = ("active", "is_third_party_provision")
+    search_fields = ("code", "title_ja", "title_en")
+    ordering = ("sort_order", "code")
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # consent events point at purposes; retire one with "active" instead
+
+    def get_readonly_fields(self, request, obj=None):
+        # The code names the purpose in flags, events and requests; fixed once created.
+        return ("code",) if obj is not None else ()
+
+    def get_list_display(self, request):
+        columns = super().get_list_display(request)
+        if not request.user.has_perm("consent_app.export_marketing_list"):
+            columns = tuple(c for c in columns if c != "marketing_lists")
+        return columns
+
+    @admin.display(description=_("marketing lists"))
+    def marketing_lists(self, obj: PurposeOfUse) -> str:
+        if obj.is_third_party_provision:
+            return ""
+        links = [
+            format_html(
+                '<a href="{}">{}</a>',
+                reverse("admin:consent_app_purposeofuse_marketing_list", args=[obj.pk, channel]),
+                Channel(channel).label,
+            )
+            for channel in obj.channels or []
+            if channel in Channel.values
+        ]
+        return format_html(" · ".join(["{}"] * len(links)), *links)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:purpose_id>/marketing-list/<str:channel>/",
+                self.admin_site.admin_view(self.marketing_list_view),
+                name="consent_app_purposeofuse_marketing_list",
+            ),
+            *super().get_urls(),
+        ]
+
+    def marketing_list_view(self, request, purpose_id: int, channel: str):
+        """Stream the customers a campaign may reach (same eligibility engine as provision)."""
+        if not request.user.has_perm("consent_app.export_marketing_list"):
+            raise PermissionDenied
+        purpose = get_object_or_404(PurposeOfUse, pk=purpose_id)
+        if channel not in (purpose.channels or []) or purpose.is_third_party_provision:
+            raise Http404
+        columns = ["number", "family_name", "given_name", "family_name_kana", "given_name_kana"]
+        columns += {
+            Channel.POST: ["postal_code", "prefecture", "address"],
+            Channel.PHONE: ["phone"],
+            Channel.EMAIL: ["email"],
+        }.get(channel, [])
+        rows = (
+            eligibility.marketing_list(purpose=purpose, channel=channel)
+            .values_list(*columns)
+            .iterator(chunk_size=2000)
+        )
+
+        class Echo:
+            def write(self, value):
+                return value
+
+        writer = csv.writer(Echo())
+
+        def stream():
+            yield "\ufeff"  # BOM: Excel opens UTF-8 Japanese text correctly
+            yield writer.writerow(columns)
+            for row in rows:
+                yield writer.writerow([_csv_safe(v) for v in row])
+
+        logger.info(
+            "marketing list purpose %s channel %s exported by user %s",
+            purpose.pk,
+            channel,
+            request.user.pk,
+        )
+        response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+        filename = f"marketing-{purpose.code}-{channel}-{timezone.localdate():%Y%m%d}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+@admin.register(PrivacyNotice)
+class PrivacyNoticeAdmin(admin.ModelAdmin):
+    list_display = ("version", "effective_from", "created_at")
+    ordering = ("-version",)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # A published notice is what people consented under: publish a new version instead.
+        if obj is not None and ConsentEvent.objects.filter(notice=obj).exists():
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+# --- Recipients and suppressions ---------------------------------------------------------------
+@admin.register(Recipient)
+class RecipientAdmin(admin.ModelAdmin):
+    form = RecipientAdminForm
+    list_display = (
+        "name",
+        "code",
+        "category",
+        "country",
+        "foreign",
+        "agreement_reference",
+        "agreement_end",
+        "basis",
+        "active",
+    )
+    list_filter = ("category", "basis", "active", "contract_serves_as_record")
+    search_fields = ("name", "code", "agreement_reference")
+
+    @admin.display(description=_("foreign transfer"), boolean=True)
+    def foreign(self, obj: Recipient) -> bool:
+        return obj.is_foreign
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # records and batches point at it; deactivate instead
+
+
+@admin.register(ProvisionSuppression)
+class ProvisionSuppressionAdmin(ExactCustomerSearchMixin, admin.ModelAdmin):
+    list_display = (
+        "id",
+        "customer",
+        "recipient_display",
+        "request_reference",
+        "created_at",
+        "created_by",
+        "lifted_at",
+    )
+    list_select_related = ("customer", "recipient", "created_by")
+    raw_id_fields = ("customer",)
+    show_full_result_count = False
+    actions = ("lift",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    @admin.display(description=_("recipient"))
+    def recipient_display(self, obj: ProvisionSuppression) -> str:
+        return str(obj.recipient) if obj.recipient_id else str(_("All recipients"))
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = SuppressionForm(request.POST or None, initial=request.GET.dict())
+        if request.method == "POST" and form.is_valid():
+            try:
+                suppression = services.suppression_create(by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                _add_service_errors(form, exc)
+            else:
+                self.message_user(request, _("Provision suppressed."), messages.SUCCESS)
+                return redirect("admin:consent_app_customer_change", suppression.customer_id)
+        return _form_page(request, self, form, _("Stop provision to third parties"), _("Save"))
+
+    @admin.action(description=_("Lift the selected suppressions"), permissions=["change"])
+    def lift(self, request, queryset):
+        lifted = 0
+        for suppression in queryset.filter(lifted_at__isnull=True):
+            services.suppression_lift(suppression=suppression, by=request.user)
+            lifted += 1
+        self.message_user(
+            request,
+            ngettext("%(n)s suppression lifted.", "%(n)s suppressions lifted.", lifted)
+            % {"n": lifted},
+            messages.SUCCESS,
+        )
+
+
+# --- Consent flags and the ledger --------------------------------------------------------------
+@admin.register(ConsentFlag)
+class ConsentFlagAdmin(ExactCustomerSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("customer", "purpose", "channel", "state", "updated_at")
+    list_filter = ("channel", "state")
+    list_select_related = ("customer", "purpose")
+    show_full_result_count = False
+
+
+@admin.register(ConsentEvent)
+class ConsentEventAdmin(ExactCustomerSearchMixin, admin.ModelAdmin):
+    list_display = (
+        "id",
+        "customer",
+        "purpose",
+        "channel",
+        "old_state",
+        "new_state",
+        "occurred_at",
+        "actor",
+        "source",
+        "request_reference",
+        "recorded_by",
+    )
+    list_filter = ("channel", "new_state", "actor", "source")
+    list_select_related = ("customer", "purpose", "recorded_by")
+    show_full_result_count = False
+    ordering = ("-occurred_at", "-id")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # the ledger is append-only
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/evidence/",
+                self.admin_site.admin_view(self.evidence_view),
+                name="consent_app_consentevent_evidence",
+            ),
+            *super().get_urls(),
+        ]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Record a consent change through consent_change (the one way consent changes)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ConsentChangeForm(
+            request.POST or None, request.FILES or None, initial=request.GET.dict()
+        )
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                event = services.consent_change(
+                    customer=data["customer"],
+                    purpose=data["purpose"],
+                    channel=data["channel"],
+                    new_state=data["new_state"],
+                    actor=data["actor"],
+                    source=data["source"],
+                    by=request.user,
+                    request_reference=data["request_reference"],
+                    note=data["note"],
+                    occurred_at=data["occurred_at"],
+                    evidence=data["evidence"],
+                )
+            except ValidationError as exc:
+                _add_service_errors(form, exc)
+            else:
+                self.message_user(request, _("Consent change recorded."), messages.SUCCESS)
+                return redirect("admin:consent_app_customer_change", event.customer_id)
+        return _form_page(request, self, form, _("Record a consent change"), _("Record"))
+
+    def evidence_view(self, request, object_id: str):
+        """The signed form, to staff and managers only, never inline in the browser."""
+        if not request.user.has_perm("consent_app.add_consentevent"):
+            raise PermissionDenied
+        event = get_object_or_404(ConsentEvent, pk=object_id)
+        if not event.evidence:
+            raise Http404
+        logger.info("consent evidence %s viewed by user %s", event.pk, request.user.pk)
+        response = FileResponse(event.evidence.open("rb"), as_attachment=True)
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+# --- Provision batches and records -------------------------------------------------------------
+@admin.register(ProvisionBatch)
+class ProvisionBatchAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "recipient",
+        "purpose",
+        "provided_on",
+        "status",
+        "customer_count",
+        "created_by",
+        "created_at",
+        "download",
+    )
+    list_filter = ("status", "basis")
+    list_select_related = ("recipient", "purpose", "created_by")
+    actions = ("run_again",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("file"))
+    def download(self, obj: ProvisionBatch) -> str:
+        if not obj.file:
+            return ""
+        url = reverse("admin:consent_app_provisionbatch_download", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Download"))
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/download/",
+                self.admin_site.admin_view(self.download_view),
+                name="consent_app_provisionbatch_download",
+            ),
+            *super().get_urls(),
+        ]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ProvisionBatchForm(request.POST or None, initial=request.GET.dict())
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                batch = provision.provision_batch_create(
+                    recipient=data["recipient"],
+                    purpose=data["purpose"],
+                    by=request.user,
+                    data_items=data["data_items"] or None,
+                )
+            except ValidationError as exc:
+                _add_service_errors(form, exc)
+            else:
+                self.message_user(
+                    request,
+                    _("Batch #%(id)s queued: the file and the records are being prepared.")
+                    % {"id": batch.pk},
+                    messages.SUCCESS,
+                )
+                return redirect("admin:consent_app_provisionbatch_changelist")
+        return _form_page(request, self, form, _("Provide data to a third party"), _("Provide"))
+
+    def download_view(self, request, object_id: str):
+        """The file sent to the recipient: staff and managers who run batches, as attachment."""
+        if not request.user.has_perm("consent_app.add_provisionbatch"):
+            raise PermissionDenied
+        batch = get_object_or_404(ProvisionBatch, pk=object_id)
+        if not batch.file:
+            raise Http404
+        logger.info("provision batch %s file downloaded by user %s", batch.pk, request.user.pk)
+        response = FileResponse(
+            batch.file.open("rb"), as_attachment=True, filename=f"provision-{batch.pk}.csv"
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    @admin.action(description=_("Run the selected failed batches again"), permissions=["add"])
+    def run_again(self, request, queryset: QuerySet[ProvisionBatch]):
+        queued = 0
+        for batch in queryset.filter(status=ProvisionBatch.Status.FAILED):
+            try:
+                provision.provision_batch_requeue(batch=batch, by=request.user)
+            except ValidationError as exc:
+                self.message_user(request, " ".join(exc.messages), messages.ERROR)
+                continue
+            queued += 1
+        self.message_user(
+            request,
+            ngettext("%(n)s batch queued again.", "%(n)s batches queued again.", queued)
+            % {"n": queued},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(ProvisionRecord)
+class ProvisionRecordAdmin(ExactCustomerSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "id",
+        "provided_on",
+        "recipient",
+        "customer",
+        "data_items",
+        "basis",
+        "batch",
+        "retain_until",
+    )
+    list_filter = ("basis",)
+    list_select_related = ("recipient", "customer", "batch")
+    show_full_result_count = False
+    ordering = ("-provided_on", "-id")

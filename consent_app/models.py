@@ -79,6 +79,9 @@ class PurposeOfUse(models.Model):
         verbose_name = _("purpose of use")
         verbose_name_plural = _("purposes of use")
         ordering = ["sort_order", "code"]
+        permissions = [
+            ("export_marketing_list", _("Can download marketing lists")),
+        ]
 
     def __str__(self) -> str:
         from django.utils.translation import get_language

@@ -50,6 +50,7 @@ CUSTOMER_ERASED = _("This customer has been erased; their data can no longer be 
 CUSTOMER_ALREADY_ERASED = _("This customer has already been erased.")
 CUSTOMER_NUMBER_REQUIRED = _("A customer number is required.")
 KANA_INVALID = _("Enter the reading in kana (hiragana or katakana) only.")
+DATE_OF_BIRTH_IN_FUTURE = _("The date of birth cannot be in the future.")
 ERASE_REFERENCE_REQUIRED = _("An erasure needs the reference of the request behind it.")
 CONSENT_UNKNOWN_PURPOSE = _("Unknown purpose of use: %(purpose)s.")
 CONSENT_CHANNEL_NOT_OFFERED = _(
@@ -217,6 +218,10 @@ def _validate_customer(customer: Customer, *, exclude_unique: bool = False) -> N
     except ValidationError as exc:
         for name, messages in exc.message_dict.items():
             errors.setdefault(name, []).extend(messages)
+    # After full_clean, which turns a date given as text into a date.
+    dob = customer.date_of_birth
+    if isinstance(dob, date) and dob > timezone.localdate():
+        errors.setdefault("date_of_birth", []).append(_error(DATE_OF_BIRTH_IN_FUTURE, "dob_future"))
     if errors:
         raise ValidationError(errors)
 

@@ -74,6 +74,7 @@ MANAGER_PERMISSIONS: list[str] = [
     *_crud("consent_app", "recipient", "add", "change"),
     *_crud("consent_app", "purposeofuse", "add", "change"),
     *_crud("consent_app", "privacynotice", "add", "change"),
+    "consent_app.export_marketing_list",
     "privacyoffice.view_dashboard",
     "privacyoffice.export_reports",
 ]

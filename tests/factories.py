@@ -1,9 +1,72 @@
 """factory_boy factories, one section per app. Add yours under your heading."""
 
-import factory  # noqa: F401
-from factory.django import DjangoModelFactory  # noqa: F401
+import factory
+from factory.django import DjangoModelFactory
+
 
 # === consent_app ================================================================================
+# Customers are created through consent_app.services.customer_create (search columns, history);
+# purposes come from the data migration (get them by code: "marketing", "survey",
+# "third_party_provision").
+def _consent_days_from_today(days: int):
+    import datetime
+
+    return datetime.date.today() + datetime.timedelta(days=days)
+
+
+class RecipientFactory(DjangoModelFactory):
+    class Meta:
+        model = "consent_app.Recipient"
+
+    name = factory.Sequence(lambda n: f"販売会社{n}株式会社")
+    code = factory.Sequence(lambda n: f"R{n:05d}")
+    category = "dealer"
+    data_items = factory.LazyFunction(lambda: ["name", "address"])
+    basis = "consent"
+    active = True
+
+
+class AgreementRecipientFactory(RecipientFactory):
+    """A party with an information supply agreement in force (a year either side of today)."""
+
+    name = factory.Sequence(lambda n: f"情報提供先{n}株式会社")
+    category = "agreement"
+    agreement_reference = factory.Sequence(lambda n: f"ISA-T{n:04d}")
+    agreement_start = factory.LazyFunction(lambda: _consent_days_from_today(-365))
+    agreement_end = factory.LazyFunction(lambda: _consent_days_from_today(365))
+
+
+class CustomerFactory(factory.Factory):
+    """A customer made by customer_create; pass by=<user> to name who created it."""
+
+    class Meta:
+        model = "consent_app.Customer"
+
+    number = factory.Sequence(lambda n: f"T{n:07d}")
+    family_name = factory.Iterator(["山田", "佐藤", "鈴木", "高橋"])
+    given_name = factory.Iterator(["太郎", "花子", "一郎", "陽子", "健"])
+    family_name_kana = factory.Iterator(["ヤマダ", "サトウ", "スズキ", "タカハシ"])
+    given_name_kana = factory.Iterator(["タロウ", "ハナコ", "イチロウ", "ヨウコ", "ケン"])
+    postal_code = "100-0005"
+    prefecture = "東京都"
+    address = factory.Sequence(lambda n: f"千代田区丸の内1-{n % 9 + 1}-1")
+    phone = factory.Sequence(lambda n: f"090-{n // 10000 % 10000:04d}-{n % 10000:04d}")
+    email = factory.Sequence(lambda n: f"customer{n}@example.jp")
+    date_of_birth = factory.LazyFunction(lambda: _consent_days_from_today(-365 * 45))
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        from consent_app.models import Customer
+
+        kwargs.pop("by", None)
+        return Customer(*args, **kwargs)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from consent_app.services import customer_create
+
+        by = kwargs.pop("by", None)
+        return customer_create(by=by, **kwargs)
 
 
 # === requests_app: workflow =====================================================================
@@ -72,6 +135,50 @@ class RequestCommentFactory(DjangoModelFactory):
 
 
 # === requests_app: letters and alerts ===========================================================
+# The seeded templates (data migration) exist in every test database; LetterTemplateFactory makes
+# extra ones (a kind/type/language with no current version, or an old version).
+class LetterTemplateFactory(DjangoModelFactory):
+    class Meta:
+        model = "requests_app.LetterTemplate"
+
+    kind = "request_form"
+    request_type = "purpose_notice"  # no seeded template is specific to it
+    language = "ja"
+    version = factory.Sequence(lambda n: 100 + n)
+    subject = "テスト件名 {{ request.reference }}"
+    body = "<p>{{ recipient.name }} 様</p><p>本文です。</p>"
+    is_current = True
+
+
+class LetterFactory(DjangoModelFactory):
+    """A queued letter with the current seeded template of its kind and language."""
+
+    class Meta:
+        model = "requests_app.Letter"
+
+    request = factory.SubFactory(DisclosureRequestFactory)
+    kind = "request_form"
+    language = "ja"
+    occasion = factory.Sequence(lambda n: f"letters-test-{n}")
+    status = "queued"
+    queued_at = factory.LazyFunction(_requests_tz.now)
+    template = factory.LazyAttribute(
+        lambda o: __import__(
+            "requests_app.letters.services", fromlist=["letter_template_current"]
+        ).letter_template_current(
+            kind=o.kind, request_type=o.request.request_type, language=o.language
+        )
+    )
+
+
+class DeadlineAlertFactory(DjangoModelFactory):
+    class Meta:
+        model = "requests_app.DeadlineAlert"
+
+    request = factory.SubFactory(DisclosureRequestFactory, state="verified")
+    level = "due_soon"
+    due_date = factory.LazyAttribute(lambda o: o.request.due_date or _requests_tz.localdate())
+    assignee = factory.LazyAttribute(lambda o: o.request.assignee)
 
 
 # === privacyoffice ==============================================================================
