@@ -39,6 +39,9 @@ TEMPLATE_NOT_CURRENT = _(
     "This template is not the current version any more; edit the current version instead."
 )
 
+# What a publish raises when the broker is unreachable (kombu wraps most in OperationalError).
+BROKER_ERRORS = (BrokerError, ConnectionError, OSError)
+
 # How long a letter may stay queued before the sweep publishes its task again. A few minutes:
 # long enough for a busy worker to reach it, short enough that a letter queued while the broker
 # was down goes out soon after it is back.
@@ -137,7 +140,7 @@ def letter_enqueue(*, letter_id: int) -> bool:
 
     try:
         letter_render.delay(letter_id)
-    except (BrokerError, ConnectionError, OSError) as exc:
+    except BROKER_ERRORS as exc:
         logger.warning(
             "letter %s: render task not published (%s); the sweep will re-queue it",
             letter_id,
