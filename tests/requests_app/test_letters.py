@@ -178,9 +178,11 @@ def test_a_broker_outage_leaves_the_letter_queued_and_the_caller_unharmed(
     """GIVEN Redis is down WHEN a transition queues a letter THEN the caller's request succeeds
     and the letter stays queued for the sweep."""
     request = DisclosureRequestFactory()
-    with mock.patch.object(letter_render, "delay", side_effect=BrokerError("Connection refused")):
-        with django_capture_on_commit_callbacks(execute=True):
-            letter = services.letter_queue(request=request, kind="request_form", occasion="x-1")
+    with (
+        mock.patch.object(letter_render, "delay", side_effect=BrokerError("Connection refused")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        letter = services.letter_queue(request=request, kind="request_form", occasion="x-1")
 
     letter.refresh_from_db()
     assert letter.status == Letter.Status.QUEUED
@@ -209,7 +211,7 @@ def test_running_the_task_twice_yields_one_file(letter_storage):
     letter_render(letter.pk)
 
     letter.refresh_from_db()
-    files = [path for path in letter_storage.rglob("*.pdf")]
+    files = list(letter_storage.rglob("*.pdf"))
     assert len(files) == 1
     assert letter.attempts == 1  # the second run found it generated and did nothing
 
@@ -325,9 +327,11 @@ def test_the_sweep_requeues_letters_queued_for_more_than_five_minutes(
     stale = LetterFactory(queued_at=timezone.now() - dt.timedelta(minutes=6))
     fresh = LetterFactory(queued_at=timezone.now() - dt.timedelta(minutes=1))
 
-    with mock.patch.object(letter_render, "delay") as delay:
-        with django_capture_on_commit_callbacks(execute=True):
-            count = letters_requeue_stale_task()
+    with (
+        mock.patch.object(letter_render, "delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        count = letters_requeue_stale_task()
 
     assert count == 1
     delay.assert_called_once_with(stale.pk)
@@ -344,9 +348,11 @@ def test_the_sweep_leaves_generated_sent_and_failed_letters_alone(
     for status in ("generated", "sent", "failed"):
         LetterFactory(status=status, queued_at=old)
 
-    with mock.patch.object(letter_render, "delay") as delay:
-        with django_capture_on_commit_callbacks(execute=True):
-            assert services.letters_requeue_stale() == 0
+    with (
+        mock.patch.object(letter_render, "delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert services.letters_requeue_stale() == 0
 
     assert not delay.called
 
@@ -357,14 +363,18 @@ def test_a_letter_queued_while_the_broker_was_down_is_generated_after_the_sweep(
     """GIVEN a letter queued while Redis was down WHEN the sweep runs with Redis back and the
     task runs THEN the letter is generated, once."""
     request = DisclosureRequestFactory()
-    with mock.patch.object(letter_render, "delay", side_effect=BrokerError("down")):
-        with django_capture_on_commit_callbacks(execute=True):
-            letter = services.letter_queue(request=request, kind="request_form", occasion="x-1")
+    with (
+        mock.patch.object(letter_render, "delay", side_effect=BrokerError("down")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        letter = services.letter_queue(request=request, kind="request_form", occasion="x-1")
     Letter.objects.filter(pk=letter.pk).update(queued_at=timezone.now() - dt.timedelta(minutes=6))
 
-    with mock.patch.object(letter_render, "delay", side_effect=lambda pk: letter_render(pk)):
-        with django_capture_on_commit_callbacks(execute=True):
-            services.letters_requeue_stale()
+    with (
+        mock.patch.object(letter_render, "delay", side_effect=lambda pk: letter_render(pk)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.letters_requeue_stale()
 
     letter.refresh_from_db()
     assert letter.status == Letter.Status.GENERATED
@@ -628,9 +638,11 @@ def test_a_letter_cannot_be_marked_sent_twice(staff):
 def test_retry_queues_a_failed_letter_again(django_capture_on_commit_callbacks, staff):
     letter = LetterFactory(status="failed", error="OperationalError: boom")
 
-    with mock.patch.object(letter_render, "delay") as delay:
-        with django_capture_on_commit_callbacks(execute=True):
-            services.letter_retry(letter=letter, by=staff)
+    with (
+        mock.patch.object(letter_render, "delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.letter_retry(letter=letter, by=staff)
 
     letter.refresh_from_db()
     assert letter.status == Letter.Status.QUEUED
