@@ -88,8 +88,9 @@ def export_start(
     if header not in ExportLog.Header.values:
         raise ValidationError(HEADER_UNKNOWN, code="header_unknown")
 
-    estimate = estimate_rows(report, date_from=date_from, date_to=date_to)
-    background = estimate > settings.EXPORT_ASYNC_THRESHOLD
+    threshold = settings.EXPORT_ASYNC_THRESHOLD
+    estimate = estimate_rows(report, date_from=date_from, date_to=date_to, threshold=threshold)
+    background = estimate > threshold
     with transaction.atomic():
         export = ExportLog.objects.create(
             report=report.slug,

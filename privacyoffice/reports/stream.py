@@ -203,10 +203,19 @@ class CsvExport:
         self.row_count = count
 
 
-def estimate_rows(report: Report, *, date_from: date | None, date_to: date | None) -> int:
-    """A cheap row estimate: the planner's on PostgreSQL, an exact count elsewhere (small DBs)."""
+def estimate_rows(
+    report: Report, *, date_from: date | None, date_to: date | None, threshold: int
+) -> int:
+    """Rows the export will have: exact up to `threshold`, estimated above it.
+
+    Counting stops at threshold + 1 rows, so deciding "background or not" costs the same on a
+    table of millions. Above it, the planner's estimate (PostgreSQL) sizes the progress bar.
+    """
     queryset = report.queryset(date_from=date_from, date_to=date_to)
+    bounded = queryset.values("pk")[: threshold + 1].count()
+    if bounded <= threshold:
+        return bounded
     if connection.vendor == "postgresql":
         plan = json.loads(queryset.explain(format="json"))
-        return int(plan[0]["Plan"]["Plan Rows"])
+        return max(bounded, int(plan[0]["Plan"]["Plan Rows"]))
     return queryset.count()
