@@ -48,6 +48,7 @@ from .models import (
     PurposeOfUse,
     Recipient,
 )
+from .paginators import EstimatedCountPaginator
 
 logger = logging.getLogger(__name__)
 
@@ -217,6 +218,8 @@ class CustomerAdmin(SimpleHistoryAdmin):
         "or e-mail."
     )
     show_full_result_count = False
+    # bench (issue 8): no COUNT(*) of the whole table per page view, the planner's estimate
+    paginator = EstimatedCountPaginator
     list_per_page = 50
     raw_id_fields = ("dealer",)
     readonly_fields = ("erased_at", "created_at", "updated_at")
@@ -576,6 +579,8 @@ class ConsentFlagAdmin(ExactCustomerSearchMixin, ReadOnlyAdminMixin, admin.Model
     list_filter = ("channel", "state")
     list_select_related = ("customer", "purpose")
     show_full_result_count = False
+    # bench (issue 8): no COUNT(*) of the whole table per page view, the planner's estimate
+    paginator = EstimatedCountPaginator
 
 
 @admin.register(ConsentEvent)
@@ -596,6 +601,8 @@ class ConsentEventAdmin(ExactCustomerSearchMixin, admin.ModelAdmin):
     list_filter = ("channel", "new_state", "actor", "source")
     list_select_related = ("customer", "purpose", "recorded_by")
     show_full_result_count = False
+    # bench (issue 8): no COUNT(*) of the whole table per page view, the planner's estimate
+    paginator = EstimatedCountPaginator
     ordering = ("-occurred_at", "-id")
 
     def get_readonly_fields(self, request, obj=None):
@@ -776,4 +783,6 @@ class ProvisionRecordAdmin(ExactCustomerSearchMixin, ReadOnlyAdminMixin, admin.M
     list_filter = ("basis",)
     list_select_related = ("recipient", "customer", "batch")
     show_full_result_count = False
+    # bench (issue 8): no COUNT(*) of the whole table per page view, the planner's estimate
+    paginator = EstimatedCountPaginator
     ordering = ("-provided_on", "-id")

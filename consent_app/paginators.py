@@ -6,6 +6,9 @@ consent events, on every page view. Unfiltered, the planner's own estimate (pg_c
 kept by autovacuum/ANALYZE) is as good for "about how many pages" and costs one catalogue lookup.
 Filtered or searched lists still count exactly: they are small, and their count is served by the
 same index as the filter.
+
+It lives in consent_app (which imports nothing of the other apps) so that requests_app's admin
+can use it too without breaking the one-way dependencies of the design.
 """
 
 from __future__ import annotations
