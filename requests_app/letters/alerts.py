@@ -91,6 +91,7 @@ def _requests_needing_alerts(today: dt.date):
         )
         .annotate(alert_level=level)
         .filter(~Exists(already))
+        .order_by()  # no sort: the model's default ordering serves no purpose here
         .values_list("pk", "alert_level", "due_date", "assignee_id")
     )
 
