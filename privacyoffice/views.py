@@ -247,8 +247,12 @@ def _monthly_chart(months: list[selectors.MonthRow]) -> dict:
     width, height = 760, 260
     left, right, top, bottom = 44, 12, 12, 36
     plot_w, plot_h = width - left - right, height - top - bottom
-    step = _nice_step(max([m.total for m in months] + [1]) / 4)
-    top_value = step * 4
+    highest = max([m.total for m in months] + [1])
+    step = _nice_step(highest / 5)
+    tick_count = -(
+        -highest // step
+    )  # ceiling division: the top tick is at or above the tallest bar
+    top_value = step * tick_count
     slot = plot_w / len(months)
     bar_w = slot * 0.62
     type_labels = dict(RequestType.choices)
