@@ -211,11 +211,16 @@ def identity_documents_purge_cutoff(*, now: datetime) -> datetime:
     return now - timedelta(days=settings.IDENTITY_DOCUMENT_PURGE_DAYS)
 
 
+# The request states after which a document's file is purged (as the purge service has them).
+ENDED_STATES = [RequestState.CLOSED, RequestState.WITHDRAWN, RequestState.LAPSED]
+
+
 def identity_documents_awaiting_purge(*, now: datetime) -> int:
-    """Documents whose purge is due: request closed over IDENTITY_DOCUMENT_PURGE_DAYS ago,
-    file not yet purged."""
+    """Documents whose purge is due: request ended and closed over IDENTITY_DOCUMENT_PURGE_DAYS
+    ago, file not yet purged (what the purge task will take next)."""
     return IdentityDocument.objects.filter(
         purged_at__isnull=True,
+        request__state__in=ENDED_STATES,
         request__closed_at__lte=identity_documents_purge_cutoff(now=now),
     ).count()
 
