@@ -57,10 +57,12 @@ def browser() -> Iterator:
 
 @pytest.fixture
 def page(browser, live_server):
-    """A new page in a fresh context, Japanese browser, base URL = the live server."""
+    """A new page in a fresh context: a Japanese browser in Tokyo, base URL = the live server."""
     context = browser.new_context(
         base_url=live_server.url,
         locale="ja-JP",
+        # The office's clock: otherwise the admin's date widgets warn of a time difference.
+        timezone_id="Asia/Tokyo",
         extra_http_headers={"Accept-Language": "ja,en;q=0.5"},
         viewport={"width": 1280, "height": 900},
     )
