@@ -274,6 +274,13 @@ class CustomerAdmin(SimpleHistoryAdmin):
         # Reverting would write around the services (no search columns, no erasure check).
         return True
 
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # revert_disabled only hides the button: simple-history still saves a POSTed form here
+        # after checking nothing but the *view* permission (an auditor could change a customer).
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
     def save_model(self, request, obj, form, change) -> None:
         reason = form.cleaned_data.get("change_reason", "")
         if change:

@@ -299,7 +299,10 @@ class LetterTemplateAdmin(admin.ModelAdmin):
         ]
         return urls + super().get_urls()
 
-    @admin.action(description=_("Restore the selected versions as new current versions"))
+    @admin.action(
+        permissions=["add"],  # offered only to those who may publish templates (managers)
+        description=_("Restore the selected versions as new current versions"),
+    )
     def restore_version(self, request, queryset):
         if not self.has_add_permission(request):
             raise PermissionDenied
