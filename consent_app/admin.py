@@ -303,10 +303,6 @@ class CustomerAdmin(SimpleHistoryAdmin):
         obj.pk = saved.pk
         obj.refresh_from_db()
 
-    def save_related(self, request, form, formsets, change) -> None:
-        # The inlines are read-only; there is nothing related to save.
-        return None
-
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
         return [

@@ -280,8 +280,8 @@ def _validate_row(
     """Check one row; returns the customer fields, or None after appending its errors."""
     before = len(errors)
 
-    def err(column: str, message, **params) -> None:
-        errors.append(RowError(line, column, _msg(message, **params)))
+    def err(where: str, message, **params) -> None:
+        errors.append(RowError(line, where, _msg(message, **params)))
 
     for column, value in values.items():
         label = _COLUMN_LABELS[column]
