@@ -1,6 +1,993 @@
-from django.contrib import admin
+"""The staff screens for privacy requests (thin: forms collect, services decide).
 
-from . import models
+The request list opens on "my open requests" for staff; filters by queue, state, type, assignee
+and due status (`?due=overdue`, `?due=soon`, `?due=lapsable`, the names the dashboard links
+to); constant query counts (list_select_related). The request page shows the transition buttons
+the user may take (and why others are blocked), the identity documents, the corrections, and one
+timeline of transitions, letters, document viewings, extensions and comments, newest first.
+Append-only records (the transition log, document viewings) can be neither changed nor deleted.
+"""
 
-for _model in (models.DisclosureRequest, models.IdentityDocument, models.DeadlineRule):
-    admin.site.register(_model)
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from typing import Any
+
+from django import forms as django_forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+from django_fsm_log.models import StateLog
+
+from . import deadlines, forms, selectors, services, views
+from .models import (
+    OPEN_STATES,
+    CorrectionItem,
+    DeadlineExtension,
+    DeadlineRule,
+    DisclosureRequest,
+    DocumentViewing,
+    IdentityDocument,
+    RequestComment,
+    RequestState,
+    RequestType,
+)
+from .services.workflow import REQUEST_CHANGED, TRANSITION_SERVICES
+
+logger = logging.getLogger(__name__)
+
+FORM_TEMPLATE = "admin/requests_app/disclosurerequest/form_page.html"
+_REFERENCE = re.compile(r"^PR-\d{4}-\d{1,6}$")
+
+
+# --- list filters --------------------------------------------------------------------------------
+class QueueFilter(admin.SimpleListFilter):
+    """Default view: "my open requests" for privacy staff; all open requests for the others."""
+
+    title = _("queue")
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("mine", _("My open requests")),
+            ("open", _("All open requests")),
+            ("all", _("All requests")),
+        ]
+
+    @staticmethod
+    def default_for(request: HttpRequest, params: dict) -> str:
+        # Only a bare list opens on the user's queue: a link with any filter (the dashboard's
+        # `?due=overdue`) shows what it names for everyone.
+        if params:
+            return "all"
+        user = request.user
+        if user.has_perm("requests_app.work_request") and not user.has_perm(
+            "requests_app.approve_response"
+        ):
+            return "mine"
+        return "open"
+
+    def value(self):
+        value = super().value()
+        return value if value in {"mine", "open", "all"} else self._default
+
+    def __init__(self, request, params, model, model_admin):
+        others = {k: v for k, v in params.items() if k not in {self.parameter_name, "o", "p"}}
+        self._default = self.default_for(request, others)
+        super().__init__(request, params, model, model_admin)
+        self._user = request.user
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "mine":
+            return queryset.filter(assignee=request.user, state__in=OPEN_STATES)
+        if value == "open":
+            return queryset.filter(state__in=OPEN_STATES)
+        return queryset
+
+
+class DueFilter(admin.SimpleListFilter):
+    title = _("due status")
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("overdue", _("Overdue")),
+            ("soon", _("Due within 3 days")),
+            ("lapsable", _("No documents back in time (may lapse)")),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "overdue":
+            return queryset.filter(pk__in=selectors.requests_overdue().values("pk"))
+        if value == "soon":
+            return queryset.filter(pk__in=selectors.requests_due_soon().values("pk"))
+        if value == "lapsable":
+            return queryset.filter(pk__in=selectors.requests_lapsable().values("pk"))
+        return queryset
+
+
+class AssigneeFilter(admin.SimpleListFilter):
+    title = _("assignee")
+    parameter_name = "assignee"
+
+    def lookups(self, request, model_admin):
+        choices = [("none", _("Unassigned"))]
+        choices += [(str(u.pk), u.get_full_name() or u.username) for u in forms.staff_users()]
+        return choices
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "none":
+            return queryset.filter(assignee__isnull=True)
+        if value and value.isdigit():
+            return queryset.filter(assignee_id=int(value))
+        return queryset
+
+
+# --- inlines -------------------------------------------------------------------------------------
+class CorrectionItemInline(admin.TabularInline):
+    """The corrections asked for (Art. 34): entered while the request is being examined."""
+
+    model = CorrectionItem
+    form = forms.CorrectionItemForm
+    extra = 0
+    readonly_fields = ["applied_at"]
+    verbose_name_plural = _("corrections asked for (Art. 34)")
+
+    def _editable(self, request, obj) -> bool:
+        return (
+            obj is not None
+            and obj.request_type == RequestType.CORRECTION
+            and obj.state in (RequestState.DOCUMENTS_RECEIVED, RequestState.VERIFIED)
+            and request.user.has_perm("requests_app.change_correctionitem")
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return self._editable(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._editable(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._editable(request, obj)
+
+
+class IdentityDocumentInline(admin.TabularInline):
+    model = IdentityDocument
+    extra = 0
+    can_delete = False
+    fields = ["document_type", "for_agent", "uploaded_at", "uploaded_by", "purged_at", "open"]
+    readonly_fields = fields
+    verbose_name_plural = _("identity documents")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("uploaded_by")
+
+    def has_add_permission(self, request, obj=None):
+        return False  # uploads go through the checked upload page
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("file"))
+    def open(self, document):
+        if document.pk is None:
+            return ""
+        if document.purged_at:
+            return gettext("purged")
+        if not self._user_may_open:
+            return "—"
+        url = reverse("admin:requests_app_identitydocument_file", args=[document.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("Download (logged)"))
+
+    def get_formset(self, request, obj=None, **kwargs):
+        self._user_may_open = request.user.has_perm("requests_app.view_document_file")
+        return super().get_formset(request, obj, **kwargs)
+
+
+# --- the request admin ---------------------------------------------------------------------------
+@admin.register(DisclosureRequest)
+class DisclosureRequestAdmin(admin.ModelAdmin):
+    form = forms.RequestForm
+    list_display = [
+        "reference",
+        "request_type",
+        "state_badge",
+        "requester_name",
+        "customer_number",
+        "assignee",
+        "received_on",
+        "due_badge",
+        "duplicate_flag",
+    ]
+    list_display_links = ["reference"]
+    list_select_related = ["assignee", "customer"]
+    list_filter = [QueueFilter, "state", "request_type", AssigneeFilter, DueFilter]
+    search_fields = ["reference", "requester_name", "requester_name_kana"]
+    search_help_text = _("Reference number, requester name or reading, customer number or name.")
+    show_full_result_count = False
+    list_per_page = 50
+    ordering = ["-received_at"]
+    inlines = [IdentityDocumentInline, CorrectionItemInline]
+    actions = ["bulk_assign", "bulk_lapse"]
+    change_form_template = "admin/requests_app/disclosurerequest/change_form.html"
+    readonly_fields = [
+        "reference",
+        "state",
+        "customer",
+        "no_data_held",
+        "possible_duplicate_of",
+        "form_sent_at",
+        "documents_received_on",
+        "due_date",
+        "outcome",
+        "refusal_ground",
+        "outcome_explanation",
+        "response_summary",
+        "disclosure_method_used",
+        "method_fallback_reason",
+        "drafted_by",
+        "approved_by",
+        "responded_at",
+        "closed_at",
+        "electronic_copy_link",
+    ]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "reference",
+                    "request_type",
+                    "state",
+                    "channel",
+                    "received_at",
+                    "assignee",
+                    "possible_duplicate_of",
+                ]
+            },
+        ),
+        (
+            _("Requester (as given)"),
+            {
+                "fields": [
+                    "requester_name",
+                    "requester_name_kana",
+                    "requester_date_of_birth",
+                    "requester_postal_code",
+                    "requester_address",
+                    "requester_phone",
+                    "requester_email",
+                    "language",
+                ]
+            },
+        ),
+        (_("Agent"), {"fields": ["agent_type", "agent_name", "agent_address"]}),
+        (
+            _("What is asked"),
+            {
+                "fields": [
+                    "disclosure_method_requested",
+                    "use_measure",
+                    "suspension_purpose_codes",
+                    "suspension_recipient",
+                    "legal_ground",
+                    "request_grounds",
+                ]
+            },
+        ),
+        (_("Fee (Art. 38)"), {"fields": ["fee_amount", "fee_payment_method", "fee_received_on"]}),
+        (
+            _("Verification and deadline"),
+            {
+                "fields": [
+                    "customer",
+                    "no_data_held",
+                    "form_sent_at",
+                    "documents_received_on",
+                    "due_date",
+                ]
+            },
+        ),
+        (
+            _("Response"),
+            {
+                "fields": [
+                    "outcome",
+                    "refusal_ground",
+                    "outcome_explanation",
+                    "response_summary",
+                    "disclosure_method_used",
+                    "method_fallback_reason",
+                    "electronic_copy_link",
+                    "drafted_by",
+                    "approved_by",
+                    "responded_at",
+                    "closed_at",
+                ]
+            },
+        ),
+        (_("Notes"), {"fields": ["notes"]}),
+    ]
+
+    # --- list ----------------------------------------------------------------------------------
+    @admin.display(description=_("state"), ordering="state")
+    def state_badge(self, obj):
+        return format_html(
+            '<span class="request-state request-state-{}">{}</span>',
+            obj.state,
+            obj.get_state_display(),
+        )
+
+    @admin.display(description=_("customer"), ordering="customer__number")
+    def customer_number(self, obj):
+        if obj.customer_id is None:
+            return gettext("no data held") if obj.no_data_held else "—"
+        return obj.customer.number
+
+    @admin.display(description=_("received"), ordering="received_at")
+    def received_on(self, obj):
+        return timezone.localtime(obj.received_at).date()
+
+    @admin.display(description=_("due"), ordering="due_date")
+    def due_badge(self, obj):
+        if obj.due_date is None:
+            return "—"
+        if obj.state not in RequestState.clock_running_states():
+            return obj.due_date
+        today = timezone.localdate()
+        if obj.due_date < today:
+            css, label = "overdue", gettext("overdue")
+        elif (obj.due_date - today).days <= selectors.DUE_SOON_DAYS:
+            css, label = "soon", gettext("due soon")
+        else:
+            return obj.due_date
+        return format_html(
+            '{} <span class="request-due request-due-{}">{}</span>', obj.due_date, css, label
+        )
+
+    @admin.display(description=_("duplicate?"))
+    def duplicate_flag(self, obj):
+        if not obj.possible_duplicate_of_id:
+            return ""
+        url = reverse(
+            "admin:requests_app_disclosurerequest_change", args=[obj.possible_duplicate_of_id]
+        )
+        return format_html(
+            '<a class="request-duplicate" href="{}" title="{}">⚠</a>',
+            url,
+            gettext("Possible duplicate of an open request"),
+        )
+
+    @admin.display(description=_("electronic copy"))
+    def electronic_copy_link(self, obj):
+        if not obj.electronic_copy:
+            return "—"
+        url = reverse("admin:requests_app_disclosurerequest_electronic_copy", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("Download"))
+
+    def get_search_results(self, request, queryset, search_term):
+        term = unicodedata.normalize("NFKC", search_term or "").strip()
+        if not term:
+            return queryset, False
+        if _REFERENCE.match(term.upper()):
+            # A reference number is exact (and uses the unique index).
+            return queryset.filter(reference=term.upper()), False
+        from consent_app.normalize import normalize_customer_number, normalize_name
+
+        condition = (
+            Q(requester_name__icontains=search_term.strip())
+            | Q(requester_name_kana__icontains=search_term.strip())
+            | Q(customer__number=normalize_customer_number(term))
+        )
+        folded = normalize_name(term)
+        if folded:
+            condition |= Q(customer__search_name__contains=folded)
+        return queryset.filter(condition), False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        if not request.user.has_perm("requests_app.work_request"):
+            actions.pop("bulk_assign", None)
+            actions.pop("bulk_lapse", None)
+        return actions
+
+    # --- permissions ---------------------------------------------------------------------------
+    def has_delete_permission(self, request, obj=None):
+        return False  # nothing is ever lost: a request ends as withdrawn or lapsed, never deleted
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(self.readonly_fields)
+        if obj is not None:
+            readonly += ["request_type", "received_at"]
+            if obj.state not in OPEN_STATES:
+                readonly += [f for f in services.workflow.DETAIL_FIELDS if f != "notes"]
+                readonly.append("assignee")
+        return readonly
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [
+                (None, {"fields": ["request_type", "channel", "received_at", "assignee"]}),
+                *self.fieldsets[1:5],
+                (_("Notes"), {"fields": ["notes"]}),
+            ]
+        return self.fieldsets
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        if request.user.has_perm("requests_app.work_request"):
+            initial.setdefault("assignee", request.user.pk)
+        return initial
+
+    # --- saving through the services -----------------------------------------------------------
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if not change:
+            details = {
+                name: data[name]
+                for name in services.workflow.DETAIL_FIELDS
+                if name in data and data[name] not in (None, "", [])
+            }
+            created = services.request_create(
+                by=request.user,
+                request_type=data["request_type"],
+                requester_name=details.pop("requester_name"),
+                received_at=data.get("received_at"),
+                assignee=data.get("assignee"),
+                **details,
+            )
+            obj.pk = created.pk
+            obj.reference = created.reference
+            if created.possible_duplicate_of_id:
+                self.message_user(
+                    request,
+                    gettext("Possible duplicate of the open request %(reference)s.")
+                    % {"reference": created.possible_duplicate_of.reference},
+                    messages.WARNING,
+                )
+            return
+        changes = {
+            name: data[name]
+            for name in form.changed_data
+            if name in services.workflow.DETAIL_FIELDS
+        }
+        if "assignee" in form.changed_data:
+            services.request_assign(request=obj, assignee=data.get("assignee"), by=request.user)
+        if changes:
+            services.request_update(request=obj, by=request.user, changes=changes)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as exc:
+            # A rule the form could not see (e.g. the state moved meanwhile): say so, lose nothing.
+            for message in exc.messages:
+                self.message_user(request, message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        extra_context = extra_context or {}
+        if obj is not None:
+            extra_context.update(self._workflow_context(request, obj))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _workflow_context(self, request, obj) -> dict[str, Any]:
+        user = request.user
+        buttons, blocked = [], []
+        may_work = user.has_perm("requests_app.work_request") or user.has_perm(
+            "requests_app.approve_response"
+        )
+        if may_work:
+            for name in TRANSITION_SERVICES:
+                reasons = services.transition_blockers(obj, name, user)
+                label = services.transition_label(name)
+                if not reasons:
+                    buttons.append(
+                        {
+                            "name": name,
+                            "label": label,
+                            "one_click": name in forms.ONE_CLICK_TRANSITIONS,
+                            "url": reverse(
+                                "admin:requests_app_disclosurerequest_transition",
+                                args=[obj.pk, name],
+                            ),
+                        }
+                    )
+                elif reasons[0].code not in {"not_allowed", "forbidden"}:
+                    blocked.append({"label": label, "reason": reasons[0].messages[0]})
+        return {
+            "workflow_buttons": buttons,
+            "workflow_blocked": blocked,
+            "expected_state": obj.state,
+            "timeline": selectors.request_timeline(request=obj),
+            "can_upload": obj.state in OPEN_STATES
+            and user.has_perm("requests_app.add_identitydocument"),
+            "can_comment": user.has_perm("requests_app.add_requestcomment"),
+            "can_extend": user.has_perm("requests_app.extend_deadline")
+            and obj.state in RequestState.clock_running_states(),
+            "can_compile": obj.customer_id is not None,
+            "comment_form": forms.CommentForm(),
+        }
+
+    # --- custom pages --------------------------------------------------------------------------
+    def get_urls(self):
+        def wrap(view):
+            return self.admin_site.admin_view(view)
+
+        return [
+            path(
+                "<path:object_id>/transition/<str:name>/",
+                wrap(self.transition_view),
+                name="requests_app_disclosurerequest_transition",
+            ),
+            path(
+                "<path:object_id>/documents/upload/",
+                wrap(self.upload_view),
+                name="requests_app_disclosurerequest_upload",
+            ),
+            path(
+                "<path:object_id>/comment/",
+                wrap(self.comment_view),
+                name="requests_app_disclosurerequest_comment",
+            ),
+            path(
+                "<path:object_id>/extend/",
+                wrap(self.extend_view),
+                name="requests_app_disclosurerequest_extend",
+            ),
+            path(
+                "<path:object_id>/compilation/",
+                wrap(self.compilation_view),
+                name="requests_app_disclosurerequest_compilation",
+            ),
+            path(
+                "<int:pk>/electronic-copy/",
+                wrap(views.electronic_copy_file),
+                name="requests_app_disclosurerequest_electronic_copy",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _get_for_view(self, request, object_id) -> DisclosureRequest:
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        return obj
+
+    def _change_url(self, obj) -> str:
+        return reverse("admin:requests_app_disclosurerequest_change", args=[obj.pk])
+
+    def _form_page(self, request, obj, form, title: str, submit: str, **extra):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": obj,
+            "title": title,
+            "form": form,
+            "submit_label": submit,
+            "media": self.media + form.media,
+            **extra,
+        }
+        return TemplateResponse(request, FORM_TEMPLATE, context)
+
+    def transition_view(self, request, object_id, name):
+        """GET: the transition's small form. POST: take the transition through its service."""
+        obj = self._get_for_view(request, object_id)
+        if name not in TRANSITION_SERVICES:
+            raise PermissionDenied
+        form_class = forms.TRANSITION_FORMS[name]
+        label = services.transition_label(name)
+        kwargs = {"request_obj": obj, "user": request.user}
+        if name == "verify_identity":
+            from consent_app.selectors import customer_candidates
+
+            kwargs["candidates"] = customer_candidates(
+                name=obj.requester_name,
+                kana=obj.requester_name_kana,
+                date_of_birth=obj.requester_date_of_birth,
+                postal_code=obj.requester_postal_code,
+                address=obj.requester_address,
+            )
+        if request.method == "POST":
+            form = form_class(request.POST, **kwargs)
+            if form.is_valid():
+                if form.cleaned_data["expected_state"] != obj.state:
+                    self.message_user(request, REQUEST_CHANGED, messages.ERROR)
+                    return HttpResponseRedirect(self._change_url(obj))
+                try:
+                    TRANSITION_SERVICES[name](request=obj, by=request.user, **form.service_kwargs())
+                except ValidationError as exc:
+                    if getattr(exc, "code", None) in {"conflict", "not_allowed", "forbidden"}:
+                        for message in exc.messages:
+                            self.message_user(request, message, messages.ERROR)
+                        return HttpResponseRedirect(self._change_url(obj))
+                    forms.add_service_errors(form, exc)
+                else:
+                    self.message_user(
+                        request,
+                        gettext("%(transition)s: done.") % {"transition": label},
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(self._change_url(obj))
+        else:
+            blockers = services.transition_blockers(obj, name, request.user)
+            if blockers:
+                for message in blockers[0].messages:
+                    self.message_user(request, message, messages.ERROR)
+                return HttpResponseRedirect(self._change_url(obj))
+            form = form_class(**kwargs)
+        return self._form_page(
+            request,
+            obj,
+            form,
+            title=f"{obj.reference}: {label}",
+            submit=label,
+            candidates=kwargs.get("candidates"),
+            warn_erasure=name == "approve_and_send"
+            and obj.request_type == RequestType.ERASURE
+            and obj.use_measure == "erase",
+        )
+
+    def upload_view(self, request, object_id):
+        obj = self._get_for_view(request, object_id)
+        if not request.user.has_perm("requests_app.add_identitydocument"):
+            raise PermissionDenied
+        form = forms.UploadDocumentForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.identity_document_upload(
+                    request=obj,
+                    document_type=form.cleaned_data["document_type"],
+                    for_agent=form.cleaned_data["for_agent"],
+                    file=form.cleaned_data["file"],
+                    by=request.user,
+                )
+            except ValidationError as exc:
+                forms.add_service_errors(form, exc)
+            else:
+                self.message_user(request, gettext("Document stored."), messages.SUCCESS)
+                return HttpResponseRedirect(self._change_url(obj))
+        return self._form_page(
+            request,
+            obj,
+            form,
+            title=gettext("%(reference)s: add an identity document") % {"reference": obj.reference},
+            submit=gettext("Upload"),
+            multipart=True,
+        )
+
+    def comment_view(self, request, object_id):
+        obj = self._get_for_view(request, object_id)
+        if request.method != "POST":
+            return HttpResponseRedirect(self._change_url(obj))
+        form = forms.CommentForm(request.POST)
+        try:
+            if not form.is_valid():
+                raise ValidationError(form.errors["body"])
+            services.request_comment_add(
+                request=obj, author=request.user, body=form.cleaned_data["body"]
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                self.message_user(request, message, messages.ERROR)
+        else:
+            self.message_user(request, gettext("Comment added."), messages.SUCCESS)
+        return HttpResponseRedirect(self._change_url(obj) + "#timeline")
+
+    def extend_view(self, request, object_id):
+        obj = self._get_for_view(request, object_id)
+        if not request.user.has_perm("requests_app.extend_deadline"):
+            raise PermissionDenied
+        form = forms.ExtendDeadlineForm(request.POST or None, initial={"expected_state": obj.state})
+        if request.method == "POST" and form.is_valid():
+            if form.cleaned_data["expected_state"] != obj.state:
+                self.message_user(request, REQUEST_CHANGED, messages.ERROR)
+                return HttpResponseRedirect(self._change_url(obj))
+            try:
+                services.request_extend_deadline(
+                    request=obj,
+                    by=request.user,
+                    new_due_date=form.cleaned_data["new_due_date"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as exc:
+                form.add_error("new_due_date" if exc.code != "reason" else "reason", exc)
+            else:
+                self.message_user(
+                    request,
+                    gettext("Deadline extended; an extension notice is being prepared."),
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(self._change_url(obj))
+        return self._form_page(
+            request,
+            obj,
+            form,
+            title=gettext("%(reference)s: extend the deadline") % {"reference": obj.reference},
+            submit=gettext("Extend"),
+            current_due=obj.due_date,
+        )
+
+    def compilation_view(self, request, object_id):
+        """What a disclosure would give the person now, for staff drafting the response."""
+        obj = self._get_for_view(request, object_id)
+        compilation = selectors.disclosure_compilation(request=obj)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": obj,
+            "title": gettext("%(reference)s: data held on the person")
+            % {"reference": obj.reference},
+            "compilation": compilation,
+        }
+        return TemplateResponse(
+            request, "admin/requests_app/disclosurerequest/compilation.html", context
+        )
+
+    # --- bulk actions --------------------------------------------------------------------------
+    def _action_page(self, request, queryset, form, action: str, title: str, submit: str):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "form": form,
+            "submit_label": submit,
+            "queryset": queryset,
+            "action": action,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "select_across": request.POST.get("select_across", "0"),
+        }
+        return TemplateResponse(
+            request, "admin/requests_app/disclosurerequest/bulk_action.html", context
+        )
+
+    @admin.action(description=_("Assign the selected requests"))
+    def bulk_assign(self, request, queryset: QuerySet):
+        if "apply" in request.POST:
+            form = forms.BulkAssignForm(request.POST)
+            if form.is_valid():
+                try:
+                    assigned, skipped = services.request_bulk_assign(
+                        request_ids=queryset.values_list("pk", flat=True),
+                        assignee=form.cleaned_data["assignee"],
+                        by=request.user,
+                    )
+                except ValidationError as exc:
+                    self.message_user(request, exc.messages[0], messages.ERROR)
+                    return None
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%(count)d request assigned.", "%(count)d requests assigned.", assigned
+                    )
+                    % {"count": assigned},
+                    messages.SUCCESS,
+                )
+                if skipped:
+                    self.message_user(
+                        request,
+                        ngettext(
+                            "%(count)d ended request left as it was.",
+                            "%(count)d ended requests left as they were.",
+                            skipped,
+                        )
+                        % {"count": skipped},
+                        messages.WARNING,
+                    )
+                return None
+        else:
+            form = forms.BulkAssignForm()
+        return self._action_page(
+            request, queryset, form, "bulk_assign", gettext("Assign requests"), gettext("Assign")
+        )
+
+    @admin.action(description=_("Lapse the selected requests (no documents back in time)"))
+    def bulk_lapse(self, request, queryset: QuerySet):
+        if "apply" in request.POST:
+            form = forms.BulkLapseForm(request.POST)
+            if form.is_valid():
+                lapsed, skipped = services.request_bulk_lapse(
+                    request_ids=queryset.values_list("pk", flat=True),
+                    by=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+                if lapsed:
+                    self.message_user(
+                        request,
+                        ngettext(
+                            "%(count)d request lapsed.", "%(count)d requests lapsed.", len(lapsed)
+                        )
+                        % {"count": len(lapsed)},
+                        messages.SUCCESS,
+                    )
+                for obj, why in skipped:
+                    self.message_user(request, f"{obj.reference}: {why}", messages.WARNING)
+                return None
+        else:
+            form = forms.BulkLapseForm()
+        return self._action_page(
+            request, queryset, form, "bulk_lapse", gettext("Lapse requests"), gettext("Lapse")
+        )
+
+    class Media:
+        css = {"all": ["requests_app/requests.css"]}
+
+
+# --- read-only records ---------------------------------------------------------------------------
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records nobody changes or deletes through the admin (append-only or service-made)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        return {}
+
+
+@admin.register(IdentityDocument)
+class IdentityDocumentAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "request",
+        "document_type",
+        "for_agent",
+        "content_type",
+        "size",
+        "uploaded_by",
+        "uploaded_at",
+        "purged_at",
+    ]
+    list_select_related = ["request", "uploaded_by"]
+    list_filter = ["document_type", "for_agent"]
+    search_fields = ["request__reference"]
+    show_full_result_count = False
+    exclude = ["file"]
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/file/",
+                self.admin_site.admin_view(views.identity_document_file),
+                name="requests_app_identitydocument_file",
+            ),
+            *super().get_urls(),
+        ]
+
+
+@admin.register(DocumentViewing)
+class DocumentViewingAdmin(ReadOnlyAdmin):
+    list_display = ["viewed_at", "document", "document_request", "viewed_by"]
+    list_select_related = ["document__request", "viewed_by"]
+    search_fields = ["document__request__reference"]
+    show_full_result_count = False
+
+    @admin.display(description=_("request"))
+    def document_request(self, obj):
+        return obj.document.request.reference
+
+
+@admin.register(RequestComment)
+class RequestCommentAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "request", "author", "body"]
+    list_select_related = ["request", "author"]
+    search_fields = ["request__reference"]
+    show_full_result_count = False
+
+
+@admin.register(CorrectionItem)
+class CorrectionItemAdmin(ReadOnlyAdmin):
+    list_display = ["request", "kind", "field_name", "accepted", "applied_at"]
+    list_select_related = ["request"]
+    search_fields = ["request__reference"]
+    show_full_result_count = False
+
+
+@admin.register(DeadlineExtension)
+class DeadlineExtensionAdmin(ReadOnlyAdmin):
+    list_display = ["extended_at", "request", "previous_due_date", "new_due_date", "extended_by"]
+    list_select_related = ["request", "extended_by"]
+    search_fields = ["request__reference"]
+    show_full_result_count = False
+
+
+class DeadlineRuleForm(django_forms.ModelForm):
+    class Meta:
+        model = DeadlineRule
+        fields = [
+            "request_type",
+            "days",
+            "day_kind",
+            "saturday_closed",
+            "closure_start",
+            "closure_end",
+        ]
+
+    def clean_closure_start(self):
+        value = self.cleaned_data["closure_start"]
+        deadlines.validate_month_day(value)
+        return value
+
+    def clean_closure_end(self):
+        value = self.cleaned_data["closure_end"]
+        deadlines.validate_month_day(value)
+        return value
+
+    def clean_days(self):
+        days = self.cleaned_data["days"]
+        if not 1 <= days <= 90:
+            raise ValidationError(_("Between 1 and 90 days."))
+        return days
+
+
+@admin.register(DeadlineRule)
+class DeadlineRuleAdmin(admin.ModelAdmin):
+    """Managers edit the days per request type; the next documents received use the new rule."""
+
+    form = DeadlineRuleForm
+    list_display = [
+        "request_type",
+        "days",
+        "day_kind",
+        "saturday_closed",
+        "closure_start",
+        "closure_end",
+    ]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # every type keeps a rule
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["request_type"] if obj else []
+
+
+if not admin.site.is_registered(StateLog):
+
+    @admin.register(StateLog)
+    class StateLogAdmin(ReadOnlyAdmin):
+        """The transition log: who, when, from, to, comment. Append-only."""
+
+        list_display = [
+            "timestamp",
+            "request_reference",
+            "transition",
+            "source_state",
+            "state",
+            "by",
+        ]
+        list_select_related = ["by", "content_type"]
+        list_filter = ["transition", "state"]
+        show_full_result_count = False
+
+        @admin.display(description=_("request"))
+        def request_reference(self, obj):
+            return f"#{obj.object_id}"

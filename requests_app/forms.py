@@ -1,0 +1,363 @@
+"""Forms of the request screens. They collect input; the services decide (rules live there).
+
+Form field names match the field names the services report errors on, so a service's
+ValidationError lands next to the right field (`add_service_errors`).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .inventory import customer_correctable_fields
+from .models import (
+    CorrectionItem,
+    DisclosureMethod,
+    DisclosureRequest,
+    IdentityDocument,
+    Outcome,
+    RefusalGround,
+    RequestType,
+)
+from .services import validate_identity_document_file, validate_request_details
+from .services.workflow import DETAIL_FIELDS
+
+CUSTOMER_NUMBER_UNKNOWN = _("No customer has the number %(number)s.")
+CHOOSE_ONE_CUSTOMER = _("Choose a candidate or type a customer number, not both.")
+
+
+def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form: per field where the form has the field."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def _purpose_choices() -> list[tuple[str, str]]:
+    from consent_app.models import PurposeOfUse
+
+    return [(p.code, str(p)) for p in PurposeOfUse.objects.filter(active=True)]
+
+
+def staff_users():
+    """Users a request can be assigned to: active, with the permission to work on requests."""
+    User = get_user_model()
+    return (
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(is_superuser=True)
+            | Q(groups__permissions__codename="work_request")
+            | Q(user_permissions__codename="work_request")
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+class RequestForm(forms.ModelForm):
+    """Add and change form of a request (details only; the workflow fields have their steps)."""
+
+    suspension_purpose_codes = forms.MultipleChoiceField(
+        label=_("purposes to suspend"),
+        required=False,
+        choices=_purpose_choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Suspension of use only; none chosen: every purpose."),
+    )
+
+    class Meta:
+        model = DisclosureRequest
+        fields = ["request_type", "assignee", "received_at", *DETAIL_FIELDS]
+        widgets = {
+            "request_grounds": forms.Textarea(attrs={"rows": 3}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "assignee" in self.fields:
+            self.fields["assignee"].queryset = staff_users()
+        if "received_at" in self.fields:
+            self.fields["received_at"].initial = timezone.now
+        if "suspension_recipient" in self.fields:
+            from consent_app.models import Recipient
+
+            self.fields["suspension_recipient"].queryset = Recipient.objects.filter(active=True)
+
+    def clean(self):
+        cleaned = super().clean()
+        request_type = cleaned.get("request_type") or getattr(self.instance, "request_type", "")
+        if request_type:
+            values = {name: cleaned.get(name) for name in DETAIL_FIELDS if name in self.fields}
+            try:
+                validate_request_details(request_type=request_type, fields=values)
+            except ValidationError as exc:
+                add_service_errors(self, exc)
+        return cleaned
+
+
+# --- transition forms ----------------------------------------------------------------------------
+class TransitionForm(forms.Form):
+    """Every transition form carries the state the user saw, to detect a concurrent change."""
+
+    expected_state = forms.CharField(widget=forms.HiddenInput)
+    comment = forms.CharField(
+        label=_("comment (recorded in the log)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, request_obj: DisclosureRequest, user=None, **kwargs):
+        self.request_obj = request_obj
+        self.user = user
+        kwargs.setdefault("initial", {})["expected_state"] = request_obj.state
+        super().__init__(*args, **kwargs)
+
+    def service_kwargs(self) -> dict:
+        return {"comment": self.cleaned_data.get("comment", "")}
+
+
+class ReasonForm(TransitionForm):
+    comment = None
+    reason = forms.CharField(
+        label=_("reason (recorded in the log)"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def service_kwargs(self) -> dict:
+        return {"reason": self.cleaned_data["reason"]}
+
+
+class LapseForm(ReasonForm):
+    reason = forms.CharField(
+        label=_("reason (recorded in the log)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ReceiveDocumentsForm(TransitionForm):
+    received_on = forms.DateField(
+        label=_("received on"),
+        initial=timezone.localdate,
+        help_text=_("The day the completed form and ID documents arrived; the clock starts here."),
+    )
+
+    def service_kwargs(self) -> dict:
+        return {**super().service_kwargs(), "received_on": self.cleaned_data["received_on"]}
+
+
+class VerifyIdentityForm(TransitionForm):
+    candidate = forms.ChoiceField(
+        label=_("matching customer"), required=False, widget=forms.RadioSelect
+    )
+    customer_number = forms.CharField(
+        label=_("or customer number"),
+        required=False,
+        max_length=20,
+        help_text=_("A customer who is not among the candidates."),
+    )
+    no_data_held = forms.BooleanField(label=_("no data is held on this person"), required=False)
+
+    def __init__(self, *args, candidates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.candidates = list(candidates)
+        self.fields["candidate"].choices = [
+            (
+                str(c.pk),
+                f"{c.number} {c.full_name}（{c.full_name_kana}） {c.date_of_birth or ''} "
+                f"〒{c.postal_code} {c.address}",
+            )
+            for c in self.candidates
+        ]
+
+    def clean(self):
+        from consent_app.models import Customer
+        from consent_app.normalize import normalize_customer_number
+
+        cleaned = super().clean()
+        number = normalize_customer_number(cleaned.get("customer_number") or "")
+        candidate = cleaned.get("candidate")
+        if candidate and number:
+            raise ValidationError(CHOOSE_ONE_CUSTOMER)
+        customer = None
+        if candidate:
+            customer = next((c for c in self.candidates if str(c.pk) == candidate), None)
+        elif number:
+            customer = Customer.objects.filter(number=number).first()
+            if customer is None:
+                self.add_error(
+                    "customer_number",
+                    ValidationError(CUSTOMER_NUMBER_UNKNOWN, params={"number": number}),
+                )
+        cleaned["customer"] = customer
+        return cleaned
+
+    def service_kwargs(self) -> dict:
+        return {
+            **super().service_kwargs(),
+            "customer": self.cleaned_data.get("customer"),
+            "no_data_held": self.cleaned_data.get("no_data_held", False),
+        }
+
+
+class DraftResponseForm(TransitionForm):
+    outcome = forms.ChoiceField(label=_("outcome"), choices=Outcome.choices)
+    refusal_ground = forms.ChoiceField(label=_("refusal ground"), required=False)
+    outcome_explanation = forms.CharField(
+        label=_("explanation to the person (Art. 36)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Required for a refusal, a partial fulfilment or an alternative measure."),
+    )
+    response_summary = forms.CharField(
+        label=_("response summary"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    disclosure_method_used = forms.ChoiceField(
+        label=_("disclosure method used"),
+        required=False,
+        choices=[("", "---------"), *DisclosureMethod.choices],
+    )
+    method_fallback_reason = forms.CharField(
+        label=_("reason for a different method"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        obj = self.request_obj
+        grounds = RefusalGround.for_type(obj.request_type)
+        self.fields["refusal_ground"].choices = [("", "---------")] + [
+            (g, RefusalGround(g).label) for g in grounds
+        ]
+        if obj.request_type not in (RequestType.DISCLOSURE, RequestType.RECORD_DISCLOSURE):
+            del self.fields["disclosure_method_used"]
+            del self.fields["method_fallback_reason"]
+        else:
+            self.fields["disclosure_method_used"].initial = obj.disclosure_method_requested
+        for name in ("outcome", "refusal_ground", "outcome_explanation", "response_summary"):
+            value = getattr(obj, name, "")
+            if value:
+                self.fields[name].initial = value
+        if obj.no_data_held:
+            self.fields["outcome"].initial = Outcome.NO_DATA_HELD
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            **super().service_kwargs(),
+            "outcome": data["outcome"],
+            "refusal_ground": data.get("refusal_ground", ""),
+            "explanation": data.get("outcome_explanation", ""),
+            "summary": data.get("response_summary", ""),
+            "method_used": data.get("disclosure_method_used", ""),
+            "fallback_reason": data.get("method_fallback_reason", ""),
+        }
+
+
+class ApproveForm(TransitionForm):
+    confirm = forms.BooleanField(
+        label=_("I have checked the response; send it and make the changes it calls for"),
+    )
+
+
+TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
+    "send_form": TransitionForm,
+    "receive_documents": ReceiveDocumentsForm,
+    "request_more_documents": ReasonForm,
+    "verify_identity": VerifyIdentityForm,
+    "draft_response": DraftResponseForm,
+    "send_back": ReasonForm,
+    "approve_and_send": ApproveForm,
+    "close": TransitionForm,
+    "withdraw": ReasonForm,
+    "lapse": LapseForm,
+}
+# Transitions taken with one click from the request page (the comment is optional).
+ONE_CLICK_TRANSITIONS = frozenset({"send_form", "close"})
+
+
+# --- other request-page forms ------------------------------------------------------------------
+class ExtendDeadlineForm(forms.Form):
+    expected_state = forms.CharField(widget=forms.HiddenInput)
+    new_due_date = forms.DateField(label=_("new due date"))
+    reason = forms.CharField(
+        label=_("reason (told to the person)"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class UploadDocumentForm(forms.Form):
+    document_type = forms.ChoiceField(
+        label=_("document type"), choices=IdentityDocument.DocumentType.choices
+    )
+    for_agent = forms.BooleanField(label=_("the agent's document"), required=False)
+    file = forms.FileField(
+        label=_("file (PDF, JPEG or PNG)"), validators=[validate_identity_document_file]
+    )
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(label=_("comment"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class BulkAssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(
+        label=_("assign to"),
+        queryset=None,
+        required=False,
+        empty_label=_("(nobody: unassign)"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = staff_users()
+
+
+class BulkLapseForm(forms.Form):
+    reason = forms.CharField(
+        label=_("reason (recorded in each request's log)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class CorrectionItemForm(forms.ModelForm):
+    field_name = forms.ChoiceField(label=_("field"))
+
+    class Meta:
+        model = CorrectionItem
+        fields = ["kind", "field_name", "current_value", "requested_value", "accepted"]
+        widgets = {
+            "current_value": forms.TextInput(attrs={"size": 30}),
+            "requested_value": forms.TextInput(attrs={"size": 30}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        from consent_app.models import Customer
+
+        super().__init__(*args, **kwargs)
+        self.fields["field_name"].choices = [
+            (name, Customer._meta.get_field(name).verbose_name)
+            for name in customer_correctable_fields()
+        ]
+
+    def clean(self):
+        from .services import correction_value
+
+        cleaned = super().clean()
+        if cleaned.get("field_name") and cleaned.get("kind"):
+            try:
+                correction_value(
+                    field_name=cleaned["field_name"],
+                    kind=cleaned["kind"],
+                    requested_value=cleaned.get("requested_value", ""),
+                )
+            except ValidationError as exc:
+                self.add_error("requested_value", exc)
+        return cleaned
