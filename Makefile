@@ -33,9 +33,10 @@ messages: $(STAMP)
 
 # Extract the project's strings into locale/ja/LC_MESSAGES/django.po for translation (the same
 # extraction tests/test_i18n.py checks: it fails while a string has no Japanese). Then `make messages`.
+# File names without line numbers, so moving code does not rewrite the whole catalogue.
 makemessages: $(STAMP)
 	@command -v msgmerge >/dev/null || { echo "gettext is missing: make system-deps" >&2; exit 1; }
-	DJANGO_DEBUG=1 $(PY) manage.py makemessages -l ja --no-obsolete \
+	DJANGO_DEBUG=1 $(PY) manage.py makemessages -l ja --no-obsolete --add-location=file \
 	  --ignore=.venv --ignore=var --ignore=tests --ignore='*.egg-info' -v 1
 
 # Debian's Chromium for the end-to-end tests (Playwright drives it and never downloads a browser
