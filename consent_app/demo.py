@@ -9,6 +9,7 @@ behind every flag, history behind every customer).
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 from django.db import transaction
@@ -291,31 +292,39 @@ def _recipients(today: date) -> dict[str, Recipient]:
     return out
 
 
+def demo_customers(*, count: int, seed: int) -> Iterator[tuple[dict, str, list[float]]]:
+    """The demo customers: (fields, dealer code, consent draws), a pure function of `seed`.
+
+    Every random number is drawn here, in one order, whatever the database holds, so the
+    N-th customer is always the same person.
+    """
+    rng = random.Random(seed)  # noqa: S311 - demo data must be reproducible, not secret
+    for index in range(1, count + 1):
+        fields = fake_customer(rng, index)
+        dealer_code = rng.choice(DEALER_CODES)
+        draws = [rng.random() for _ in range(6)]
+        yield fields, dealer_code, draws
+
+
 def seed(*, customers: int, seed: int, users: dict) -> dict:
     """Load the demo data; returns counts of what exists afterwards."""
-    rng = random.Random(seed)  # noqa: S311 - demo data must be reproducible, not secret
     staff = users.get("staff")
     today = timezone.localdate()
     purposes = {p.code: p for p in PurposeOfUse.objects.all()}
     with transaction.atomic():
         recipients = _recipients(today)
-        dealers = [recipients[c] for c in DEALER_CODES]
         existing = set(
             Customer.objects.filter(number__startswith=NUMBER_PREFIX).values_list(
                 "number", flat=True
             )
         )
         created: list[Customer] = []
-        for index in range(1, customers + 1):
-            fields = fake_customer(rng, index)
-            dealer = rng.choice(dealers)
-            # Draw every random number even for an existing customer: the sequence (and so
-            # every later customer) must not depend on what the database already holds.
-            consent_draws = [rng.random() for _ in range(6)]
+        generated = demo_customers(count=customers, seed=seed)
+        for index, (fields, dealer_code, draws) in enumerate(generated, start=1):
             if fields["number"] in existing:
                 continue
-            customer = services.customer_create(by=staff, dealer=dealer, **fields)
-            _consent(customer, purposes, consent_draws, staff, index)
+            customer = services.customer_create(by=staff, dealer=recipients[dealer_code], **fields)
+            _consent(customer, purposes, draws, staff, index)
             created.append(customer)
         if created:
             _suppressions(created, recipients, staff)
