@@ -48,6 +48,29 @@ from .services.workflow import REQUEST_CHANGED, TRANSITION_SERVICES
 logger = logging.getLogger(__name__)
 
 FORM_TEMPLATE = "admin/requests_app/disclosurerequest/form_page.html"
+# Short names for the list column (the full label, with its article, is the tooltip).
+SHORT_TYPE_LABELS = {
+    RequestType.PURPOSE_NOTICE: _("Purpose notice"),
+    RequestType.DISCLOSURE: _("Disclosure"),
+    RequestType.RECORD_DISCLOSURE: _("Record disclosure"),
+    RequestType.CORRECTION: _("Correction"),
+    RequestType.ERASURE: _("Suspension of use / erasure"),
+    RequestType.PROVISION_STOP: _("Stop of provision"),
+}
+# The "what is asked" fields that apply to each type (the others are hidden on its page).
+TYPE_FIELDS = {
+    RequestType.PURPOSE_NOTICE: [],
+    RequestType.DISCLOSURE: ["disclosure_method_requested"],
+    RequestType.RECORD_DISCLOSURE: ["disclosure_method_requested"],
+    RequestType.CORRECTION: ["request_grounds"],
+    RequestType.ERASURE: [
+        "use_measure",
+        "suspension_purpose_codes",
+        "legal_ground",
+        "request_grounds",
+    ],
+    RequestType.PROVISION_STOP: ["suspension_recipient", "legal_ground", "request_grounds"],
+}
 _REFERENCE = re.compile(r"^PR-\d{4}-\d{1,6}$")
 
 
@@ -212,7 +235,7 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
     form = forms.RequestForm
     list_display = [
         "reference",
-        "request_type",
+        "type_short",
         "state_badge",
         "requester_name",
         "customer_number",
@@ -332,6 +355,14 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
     ]
 
     # --- list ----------------------------------------------------------------------------------
+    @admin.display(description=_("type"), ordering="request_type")
+    def type_short(self, obj):
+        return format_html(
+            '<span title="{}">{}</span>',
+            obj.get_request_type_display(),
+            SHORT_TYPE_LABELS.get(obj.request_type, obj.request_type),
+        )
+
     @admin.display(description=_("state"), ordering="state")
     def state_badge(self, obj):
         return format_html(
@@ -434,7 +465,38 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
                 *self.fieldsets[1:5],
                 (_("Notes"), {"fields": ["notes"]}),
             ]
-        return self.fieldsets
+        fieldsets = []
+        for title, options in self.fieldsets:
+            fields = options["fields"]
+            if title == _("What is asked"):
+                fields = TYPE_FIELDS.get(obj.request_type, fields)
+            elif title == _("Fee (Art. 38)") and obj.request_type not in RequestType.fee_bearing():
+                fields = []
+            elif title == _("Response") and obj.request_type not in (
+                RequestType.DISCLOSURE,
+                RequestType.RECORD_DISCLOSURE,
+            ):
+                fields = [
+                    f
+                    for f in fields
+                    if f
+                    not in {
+                        "disclosure_method_used",
+                        "method_fallback_reason",
+                        "electronic_copy_link",
+                    }
+                ]
+            if fields:
+                fieldsets.append((title, {**options, "fields": fields}))
+        return fieldsets
+
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        if obj is None or obj.request_type != RequestType.CORRECTION:
+            inlines = [i for i in inlines if not isinstance(i, CorrectionItemInline)]
+        if obj is None:
+            inlines = [i for i in inlines if not isinstance(i, IdentityDocumentInline)]
+        return inlines
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)

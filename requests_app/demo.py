@@ -1,5 +1,319 @@
-"""Demo requests for `seed_demo` (filled in by the requests_app work)."""
+"""Demo privacy requests for `seed_demo`: every state and type, with documents and comments.
+
+Deterministic from `seed` (one random.Random) and idempotent: the demo requests carry a marker
+in their notes, and a second call finds them and adds nothing. Every request is driven through
+the real services, so the transition log, the letters, the deadlines, the documents and the
+fulfilment effects are exactly what staff would produce. Requests that reach verification are
+linked to consent_app's demo customers (when there are any; else "no data held").
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from . import services
+from .models import (
+    AgentType,
+    CorrectionItem,
+    DisclosureRequest,
+    IdentityDocument,
+    RequestState,
+    RequestType,
+)
+
+DEMO_MARKER = "[demo]"
+
+# How far each demo request goes: the state it ends in.
+ORDER = [
+    RequestState.INQUIRY,
+    RequestState.FORM_SENT,
+    RequestState.DOCUMENTS_RECEIVED,
+    RequestState.VERIFIED,
+    RequestState.RESPONSE_DRAFTED,
+    RequestState.RESPONDED,
+    RequestState.CLOSED,
+]
+
+COMMENTS = [
+    "本人より電話あり。書類は今週中に返送予定とのこと。",
+    "本人確認書類の住所と申請書の住所が一致することを確認。",
+    "販売会社に照会中（回答待ち）。",
+    "開示範囲について課長と相談済み。",
+    "返信用封筒の同封を確認。",
+]
+GROUNDS = [
+    "ダイレクトメールが不要になったため。",
+    "登録されている住所が転居前のものになっているため。",
+    "第三者への提供をやめてほしい。",
+    "保有している情報をすべて確認したい。",
+]
+
+
+@dataclass
+class Plan:
+    request_type: str
+    target: str
+    agent: bool = False
+    no_data: bool = False
+    overdue: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def _plans() -> list[Plan]:
+    plans = []
+    # Every type through every state of the main path.
+    for request_type in RequestType.values:
+        for target in ORDER:
+            plans.append(Plan(request_type, target))
+    plans += [
+        Plan(RequestType.DISCLOSURE, RequestState.VERIFIED, overdue=True),
+        Plan(RequestType.CORRECTION, RequestState.DOCUMENTS_RECEIVED, overdue=True),
+        Plan(RequestType.DISCLOSURE, RequestState.VERIFIED, agent=True),
+        Plan(RequestType.PURPOSE_NOTICE, RequestState.RESPONDED, no_data=True),
+        Plan(RequestType.DISCLOSURE, RequestState.WITHDRAWN),
+        Plan(RequestType.ERASURE, RequestState.WITHDRAWN),
+        Plan(RequestType.DISCLOSURE, RequestState.LAPSED),
+        Plan(RequestType.PROVISION_STOP, RequestState.LAPSED),
+        # Still waiting for the form, past the lapse period: the "may lapse" filter shows it.
+        Plan(RequestType.RECORD_DISCLOSURE, RequestState.FORM_SENT, extra={"stale": True}),
+    ]
+    return plans
+
+
+def _png(rng: random.Random) -> bytes:
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (320, 200), (240, 240, 232))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([8, 8, 312, 192], outline=(40, 90, 160), width=4)
+    draw.rectangle([20, 40, 100, 150], fill=(190, 200, 215))
+    for row in range(5):
+        width = rng.randint(120, 190)
+        draw.rectangle([115, 45 + row * 22, 115 + width, 55 + row * 22], fill=(90, 90, 90))
+    draw.text((115, 165), "SAMPLE", fill=(180, 30, 30))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _pdf() -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def _upload(request, by, rng: random.Random, *, document_type: str, for_agent: bool = False):
+    is_pdf = document_type in {
+        IdentityDocument.DocumentType.RESIDENCE_CERTIFICATE,
+        IdentityDocument.DocumentType.POWER_OF_ATTORNEY,
+    }
+    data = _pdf() if is_pdf else _png(rng)
+    upload = ContentFile(data, name="scan.pdf" if is_pdf else "scan.png")
+    return services.identity_document_upload(
+        request=request, document_type=document_type, file=upload, by=by, for_agent=for_agent
+    )
+
+
+def _details(plan: Plan, person, rng: random.Random) -> dict:
+    details: dict = {
+        "requester_name": person["name"],
+        "requester_name_kana": person["kana"],
+        "requester_postal_code": person["postal_code"],
+        "requester_address": person["address"],
+        "requester_phone": person["phone"],
+        "requester_date_of_birth": person["date_of_birth"],
+        "channel": rng.choice(["post", "post", "phone", "email", "web"]),
+        "notes": f"{DEMO_MARKER} デモ用の請求です。",
+    }
+    if plan.request_type in (RequestType.DISCLOSURE, RequestType.RECORD_DISCLOSURE):
+        details["disclosure_method_requested"] = rng.choice(["paper", "paper", "electronic"])
+    if plan.request_type in RequestType.fee_bearing() and rng.random() < 0.6:
+        details["fee_amount"] = 1000
+        details["fee_payment_method"] = "定額小為替"
+    if plan.request_type == RequestType.ERASURE:
+        details["use_measure"] = rng.choice(["suspend_use", "suspend_use", "erase"])
+        details["legal_ground"] = "no_longer_needed"
+    if plan.request_type == RequestType.PROVISION_STOP:
+        details["legal_ground"] = "rights_harm"
+    if plan.request_type in (RequestType.ERASURE, RequestType.PROVISION_STOP):
+        details["request_grounds"] = rng.choice(GROUNDS)
+    if plan.agent:
+        details.update(
+            agent_type=AgentType.APPOINTED_AGENT,
+            agent_name="弁護士 青木 恵",
+            agent_address="東京都港区虎ノ門1-2-3 青木法律事務所",
+        )
+    return details
+
+
+def _person(customer, rng: random.Random) -> dict:
+    if customer is not None:
+        return {
+            "name": customer.full_name,
+            "kana": customer.full_name_kana,
+            "postal_code": customer.postal_code,
+            "address": customer.address,
+            "phone": customer.phone,
+            "date_of_birth": customer.date_of_birth,
+        }
+    return {
+        "name": rng.choice(["小川 美穂", "西村 亮", "福田 直子"]),
+        "kana": "オガワ ミホ",
+        "postal_code": "530-0001",
+        "address": "大阪府大阪市北区梅田1-1-1",
+        "phone": "06-0000-1234",
+        "date_of_birth": date(1980, 5, 17),
+    }
+
+
+def _outcome_for(request: DisclosureRequest, rng: random.Random) -> dict:
+    if request.no_data_held:
+        return {"outcome": "no_data_held"}
+    kind = request.request_type
+    if kind == RequestType.CORRECTION:
+        return {"outcome": "fulfilled", "summary": "ご住所を訂正しました。"}
+    if kind in (RequestType.DISCLOSURE, RequestType.RECORD_DISCLOSURE):
+        if rng.random() < 0.15:
+            return {
+                "outcome": "refused",
+                "refusal_ground": "business_hindrance",
+                "explanation": (
+                    "ご請求の範囲が極めて広範で、業務の適正な実施に著しい支障を及ぼす"
+                    "おそれがあるため。"
+                ),
+            }
+        method = request.disclosure_method_requested or "paper"
+        return {
+            "outcome": "fulfilled",
+            "method_used": method,
+            "summary": "保有個人データを開示します。",
+        }
+    return {"outcome": "fulfilled", "summary": "ご請求のとおり対応しました。"}
+
+
+def _drive(plan: Plan, customer, users: dict, rng: random.Random, received_days_ago: int):
+    staff = users["staff"] if rng.random() < 0.6 else users.get("staff2", users["staff"])
+    manager, manager2 = users["manager"], users.get("manager2", users["manager"])
+    now = timezone.now()
+    person = _person(customer if not plan.no_data else None, rng)
+    details = _details(plan, person, rng)
+    request = services.request_create(
+        by=staff,
+        request_type=plan.request_type,
+        received_at=now - timedelta(days=received_days_ago),
+        assignee=staff,
+        **details,
+    )
+    documents = comments = 0
+    if rng.random() < 0.5:
+        services.request_comment_add(request=request, author=staff, body=rng.choice(COMMENTS))
+        comments += 1
+    target = plan.target
+    if target == RequestState.INQUIRY:
+        return request, documents, comments
+    if target == RequestState.WITHDRAWN and rng.random() < 0.5:
+        services.request_withdraw(request=request, by=staff, reason="本人より取下げの連絡")
+        return request, documents, comments
+    request = services.request_send_form(request=request, by=staff)
+    if target == RequestState.LAPSED or plan.extra.get("stale"):
+        # The form went out long ago and nothing came back (the lapse period has passed).
+        DisclosureRequest.objects.filter(pk=request.pk).update(
+            form_sent_at=now - timedelta(days=75)
+        )
+        request.refresh_from_db()
+        if target == RequestState.LAPSED:
+            request = services.request_lapse(request=request, by=staff)
+        return request, documents, comments
+    if target == RequestState.FORM_SENT:
+        return request, documents, comments
+    # Mostly inside the deadline; the overdue plans long past it.
+    received_on = timezone.localdate() - timedelta(days=min(received_days_ago, rng.randint(0, 9)))
+    if plan.overdue:
+        received_on = timezone.localdate() - timedelta(days=25)
+    _upload(request, staff, rng, document_type=rng.choice(["drivers_licence", "passport"]))
+    documents += 1
+    if plan.agent:
+        _upload(request, staff, rng, document_type="drivers_licence", for_agent=True)
+        _upload(request, staff, rng, document_type="power_of_attorney", for_agent=True)
+        documents += 2
+    request = services.request_receive_documents(request=request, by=staff, received_on=received_on)
+    if target == RequestState.WITHDRAWN:
+        return (
+            services.request_withdraw(request=request, by=staff, reason="本人より取下げの連絡"),
+            documents,
+            comments,
+        )
+    if target == RequestState.DOCUMENTS_RECEIVED:
+        return request, documents, comments
+    link = customer if customer is not None and not plan.no_data else None
+    request = services.request_verify_identity(
+        request=request,
+        by=staff,
+        customer=link,
+        no_data_held=link is None,
+        comment="運転免許証の写しで本人確認",
+    )
+    if request.request_type == RequestType.CORRECTION:
+        CorrectionItem.objects.create(
+            request=request,
+            field_name="address",
+            current_value=getattr(link, "address", ""),
+            requested_value="東京都港区芝公園4-2-8",
+        )
+    if target == RequestState.VERIFIED:
+        return request, documents, comments
+    drafter = manager2
+    request = services.request_draft_response(
+        request=request, by=drafter, **_outcome_for(request, rng)
+    )
+    if target == RequestState.RESPONSE_DRAFTED:
+        return request, documents, comments
+    if request.fee_due and request.fee_received_on is None:
+        request = services.request_update(
+            request=request, by=staff, changes={"fee_received_on": received_on}
+        )
+    request = services.request_approve_and_send(request=request, by=manager, comment="承認")
+    if target == RequestState.RESPONDED:
+        return request, documents, comments
+    request = services.request_close(request=request, by=staff)
+    return request, documents, comments
 
 
 def seed(*, seed: int, users: dict) -> dict:
-    return {}
+    """Create the demo requests once; a second call reports what is there and adds nothing."""
+    existing = DisclosureRequest.objects.filter(notes__startswith=DEMO_MARKER)
+    if existing.exists():
+        return {"requests": existing.count(), "created": 0}
+    from consent_app.models import Customer
+
+    rng = random.Random(seed)  # noqa: S311 (demo data, reproducible on purpose)
+    customers = list(Customer.objects.filter(erased_at__isnull=True).order_by("number")[:400])
+    plans = _plans()
+    picked = rng.sample(customers, k=min(len(customers), len(plans))) if customers else []
+    created = documents = comments = 0
+    with transaction.atomic():
+        for index, plan in enumerate(plans):
+            customer = picked[index] if index < len(picked) else None
+            received_days_ago = rng.randint(1, 40) + (
+                ORDER.index(plan.target) * 3 if plan.target in ORDER else 10
+            )
+            if plan.overdue:
+                received_days_ago = max(received_days_ago, 30)
+            _request, docs_made, comments_made = _drive(
+                plan, customer, users, rng, received_days_ago
+            )
+            created += 1
+            documents += docs_made
+            comments += comments_made
+    return {"requests": created, "documents": documents, "comments": comments}

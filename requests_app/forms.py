@@ -118,6 +118,8 @@ class TransitionForm(forms.Form):
         self.user = user
         kwargs.setdefault("initial", {})["expected_state"] = request_obj.state
         super().__init__(*args, **kwargs)
+        if "comment" in self.fields:  # the step's own fields first, the optional comment last
+            self.order_fields([name for name in self.fields if name != "comment"] + ["comment"])
 
     def service_kwargs(self) -> dict:
         return {"comment": self.cleaned_data.get("comment", "")}

@@ -391,33 +391,38 @@ def test_adding_a_request_gives_it_a_reference_and_assigns_the_author(client, st
     assert (obj.assignee, obj.state) == (staff, S.INQUIRY)
 
 
-def test_a_fee_on_a_correction_is_refused_on_the_form(client, staff):
-    obj = request_in(S.VERIFIED, request_type="correction", disclosure_method_requested="")
-    browser = client_for(client, staff)
-    page = browser.get(change_url(obj))
-    data = {
-        key: value
-        for key, value in page.context["adminform"].form.initial.items()
-        if value is not None
-    }
-    data.update(
-        {
-            "fee_amount": "1000",
-            "identity_documents-TOTAL_FORMS": "1",
-            "identity_documents-INITIAL_FORMS": "1",
-            "corrections-TOTAL_FORMS": "0",
-            "corrections-INITIAL_FORMS": "0",
-            "suspension_purpose_codes": [],
-        }
-    )
-    data.pop("suspension_purpose_codes")
+ADD_FORM = {
+    "channel": "post",
+    "received_at_0": "2026-11-02",
+    "received_at_1": "10:00:00",
+    "requester_name": "山田 花子",
+    "language": "ja",
+    "agent_type": "",
+    "corrections-TOTAL_FORMS": "0",
+    "corrections-INITIAL_FORMS": "0",
+}
 
-    response = browser.post(change_url(obj), data)
+
+def test_a_fee_on_a_correction_is_refused_on_the_add_form(client, staff):
+    """Art. 38: no fee for a correction; the form says so and nothing is created."""
+    response = client_for(client, staff).post(
+        reverse("admin:requests_app_disclosurerequest_add"),
+        {**ADD_FORM, "request_type": "correction", "fee_amount": "1000"},
+    )
 
     assert response.status_code == 200
     assert message(wf.FEE_NOT_ALLOWED) in response.context["adminform"].form.errors["fee_amount"]
-    obj.refresh_from_db()
-    assert obj.fee_amount is None
+    assert not DisclosureRequest.objects.exists()
+
+
+def test_the_change_page_shows_only_the_fields_of_the_type(client, staff):
+    correction = request_in(S.VERIFIED, request_type="correction", disclosure_method_requested="")
+
+    form = client_for(client, staff).get(change_url(correction)).context["adminform"].form
+
+    assert "request_grounds" in form.fields
+    assert "fee_amount" not in form.fields
+    assert "disclosure_method_requested" not in form.fields
 
 
 def test_requests_are_never_deleted(client, superuser):
