@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -58,7 +58,6 @@ class ScanResult:
     digest_requests: int = 0
     digest_recipients: int = 0
     failed_emails: int = 0
-    levels: dict[str, int] = field(default_factory=dict)
 
 
 def alert_level(*, due_date: dt.date, today: dt.date) -> str | None:

@@ -429,6 +429,8 @@ def normalise_compilation(data: dict[str, Any] | None, language: str) -> dict[st
                 "title": str(section.get("title", "")),
                 "columns": columns,
                 "rows": rows,
+                # Past six columns a portrait A4 page makes every cell a narrow strip.
+                "wide": len(columns) > 6,
             }
         )
     return {"sections": sections, "generated_at": data.get("generated_at")}
