@@ -32,6 +32,7 @@ from .admin_forms import (
     CustomerAdminForm,
     CustomerImportForm,
     ProvisionBatchForm,
+    PurposeOfUseAdminForm,
     RecipientAdminForm,
     SuppressionForm,
 )
@@ -196,9 +197,14 @@ class ErasedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ConsentAppMedia:
+    css = {"all": ["consent_app/admin.css"]}
+
+
 @admin.register(Customer)
 class CustomerAdmin(SimpleHistoryAdmin):
     form = CustomerAdminForm
+    Media = ConsentAppMedia
     list_display = (
         "number",
         "display_name",
@@ -386,14 +392,15 @@ class CustomerAdmin(SimpleHistoryAdmin):
 # --- Purposes and notices ----------------------------------------------------------------------
 @admin.register(PurposeOfUse)
 class PurposeOfUseAdmin(admin.ModelAdmin):
+    form = PurposeOfUseAdminForm
     list_display = (
         "code",
         "title_ja",
-        "title_en",
-        "channels",
+        "channel_labels",
+        "marketing_lists",
         "is_third_party_provision",
         "active",
-        "marketing_lists",
+        "title_en",
     )
     list_filter = ("active", "is_third_party_provision")
     search_fields = ("code", "title_ja", "title_en")
@@ -411,6 +418,11 @@ class PurposeOfUseAdmin(admin.ModelAdmin):
         if not request.user.has_perm("consent_app.export_marketing_list"):
             columns = tuple(c for c in columns if c != "marketing_lists")
         return columns
+
+    @admin.display(description=_("channels"))
+    def channel_labels(self, obj: PurposeOfUse) -> str:
+        labels = dict(Channel.choices)
+        return " · ".join(str(labels.get(c, c)) for c in obj.channels or [])
 
     @admin.display(description=_("marketing lists"))
     def marketing_lists(self, obj: PurposeOfUse) -> str:
@@ -578,6 +590,7 @@ class ProvisionSuppressionAdmin(ExactCustomerSearchMixin, admin.ModelAdmin):
 # --- Consent flags and the ledger --------------------------------------------------------------
 @admin.register(ConsentFlag)
 class ConsentFlagAdmin(ExactCustomerSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    Media = ConsentAppMedia
     list_display = ("customer", "purpose", "channel", "state", "updated_at")
     list_filter = ("channel", "state")
     list_select_related = ("customer", "purpose")
@@ -588,6 +601,7 @@ class ConsentFlagAdmin(ExactCustomerSearchMixin, ReadOnlyAdminMixin, admin.Model
 
 @admin.register(ConsentEvent)
 class ConsentEventAdmin(ExactCustomerSearchMixin, admin.ModelAdmin):
+    Media = ConsentAppMedia
     list_display = (
         "id",
         "customer",
@@ -676,13 +690,13 @@ class ProvisionBatchAdmin(admin.ModelAdmin):
     list_display = (
         "id",
         "recipient",
-        "purpose",
         "provided_on",
         "status",
         "customer_count",
+        "download",
         "created_by",
         "created_at",
-        "download",
+        "purpose",
     )
     list_filter = ("status", "basis")
     list_select_related = ("recipient", "purpose", "created_by")
@@ -773,6 +787,7 @@ class ProvisionBatchAdmin(admin.ModelAdmin):
 
 @admin.register(ProvisionRecord)
 class ProvisionRecordAdmin(ExactCustomerSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    Media = ConsentAppMedia
     list_display = (
         "id",
         "provided_on",

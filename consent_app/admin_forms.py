@@ -21,6 +21,7 @@ from .models import (
 from .provision import DATA_ITEMS
 from .services import DATE_OF_BIRTH_IN_FUTURE, KANA_INVALID, kana_is_valid
 
+PURPOSE_ANY_CHANNEL_ALONE = _("“Any channel” cannot be combined with other channels.")
 IMPORT_FILE_TOO_LARGE = _("The file is larger than %(mb)s MB; split it into smaller files.")
 
 
@@ -162,6 +163,34 @@ class ProvisionBatchForm(forms.Form):
         required=False,
         help_text=_("Leave all unticked to use the items agreed with the recipient."),
     )
+
+
+class PurposeOfUseAdminForm(forms.ModelForm):
+    channels = forms.MultipleChoiceField(
+        label=_("Channels"),
+        choices=Channel.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Consent is given per channel; “any channel” for purposes without one."),
+    )
+
+    class Meta:
+        model = PurposeOfUse
+        fields = [
+            "code",
+            "title_ja",
+            "title_en",
+            "description",
+            "channels",
+            "is_third_party_provision",
+            "active",
+            "sort_order",
+        ]
+
+    def clean_channels(self) -> list[str]:
+        channels = self.cleaned_data.get("channels") or []
+        if Channel.ANY in channels and len(channels) > 1:
+            raise forms.ValidationError(PURPOSE_ANY_CHANNEL_ALONE)
+        return channels
 
 
 class RecipientAdminForm(forms.ModelForm):

@@ -231,7 +231,7 @@ class ConsentFlag(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.customer_id}/{self.purpose_id}/{self.channel}: {self.state}"
+        return f"{self.get_channel_display()}: {self.get_state_display()}"
 
 
 class ConsentEvent(models.Model):
@@ -309,7 +309,7 @@ class ConsentEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.customer_id}/{self.purpose_id}/{self.channel} → {self.new_state}"
+        return f"#{self.pk} {self.get_channel_display()} → {self.get_new_state_display()}"
 
 
 class ProvisionSuppression(models.Model):
