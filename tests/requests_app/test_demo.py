@@ -1,0 +1,87 @@
+"""The demo requests: every state and type, through the services, once."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group
+
+from privacyoffice import roles
+from requests_app import demo
+from requests_app.models import DisclosureRequest, IdentityDocument, RequestState, RequestType
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo_users(django_user_model, settings):
+    users = {}
+    for name, role in (
+        ("staff", roles.PRIVACY_STAFF),
+        ("staff2", roles.PRIVACY_STAFF),
+        ("manager", roles.PRIVACY_MANAGER),
+        ("manager2", roles.PRIVACY_MANAGER),
+    ):
+        user = django_user_model.objects.create_user(username=name, is_staff=True)
+        user.groups.add(Group.objects.get(name=role))
+        users[name] = user
+    return users
+
+
+@pytest.fixture(autouse=True)
+def _storage(settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path), "base_url": None},
+        },
+    }
+
+
+def test_the_demo_covers_every_state_and_type(demo_users, make_customer):
+    for _ in range(60):
+        make_customer()
+
+    summary = demo.seed(seed=7, users=demo_users)
+
+    assert summary["requests"] == DisclosureRequest.objects.count() > 40
+    assert set(DisclosureRequest.objects.values_list("state", flat=True)) == set(
+        RequestState.values
+    )
+    assert set(DisclosureRequest.objects.values_list("request_type", flat=True)) == set(
+        RequestType.values
+    )
+    verified = DisclosureRequest.objects.filter(state=RequestState.VERIFIED)
+    assert verified.filter(customer__isnull=False).exists()
+    assert IdentityDocument.objects.exists()
+
+
+def test_the_demo_is_idempotent(demo_users, make_customer):
+    make_customer()
+    demo.seed(seed=7, users=demo_users)
+    count = DisclosureRequest.objects.count()
+
+    again = demo.seed(seed=7, users=demo_users)
+
+    assert DisclosureRequest.objects.count() == count
+    assert again["created"] == 0
+
+
+def test_the_demo_is_deterministic(demo_users, make_customer):
+    make_customer()
+    demo.seed(seed=7, users=demo_users)
+    first = list(
+        DisclosureRequest.objects.order_by("reference").values_list(
+            "request_type", "state", "requester_name", "channel"
+        )
+    )
+    DisclosureRequest.objects.update(notes="")  # let a second run create again
+
+    demo.seed(seed=7, users=demo_users)
+    second = list(
+        DisclosureRequest.objects.filter(notes__startswith=demo.DEMO_MARKER)
+        .order_by("reference")
+        .values_list("request_type", "state", "requester_name", "channel")
+    )
+
+    assert first == second
