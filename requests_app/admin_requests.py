@@ -466,7 +466,7 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
         if obj is not None:
             readonly += ["request_type", "received_at"]
             if obj.state not in OPEN_STATES:
-                readonly += [f for f in services.workflow.DETAIL_FIELDS if f != "notes"]
+                readonly += [f for f in services.DETAIL_FIELDS if f != "notes"]
                 readonly.append("assignee")
         return readonly
 
@@ -522,7 +522,7 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
         if not change:
             details = {
                 name: data[name]
-                for name in services.workflow.DETAIL_FIELDS
+                for name in services.DETAIL_FIELDS
                 if name in data and data[name] not in (None, "", [])
             }
             created = services.request_create(
@@ -543,11 +543,7 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
                     messages.WARNING,
                 )
             return
-        changes = {
-            name: data[name]
-            for name in form.changed_data
-            if name in services.workflow.DETAIL_FIELDS
-        }
+        changes = {name: data[name] for name in form.changed_data if name in services.DETAIL_FIELDS}
         if "assignee" in form.changed_data:
             services.request_assign(request=obj, assignee=data.get("assignee"), by=request.user)
         if changes:

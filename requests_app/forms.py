@@ -24,7 +24,7 @@ from .models import (
     RequestType,
 )
 from .services import validate_identity_document_file, validate_request_details
-from .services.workflow import DETAIL_FIELDS
+from .services.intake import DETAIL_FIELDS
 
 CUSTOMER_NUMBER_UNKNOWN = _("No customer has the number %(number)s.")
 CHOOSE_ONE_CUSTOMER = _("Choose a candidate or type a customer number, not both.")

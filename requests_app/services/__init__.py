@@ -1,6 +1,7 @@
 """Writes of the request workflow, split by sub-domain; import from here.
 
-- workflow: create, details, assignment, comments, every transition, deadline extension;
+- intake: create (reference, duplicate flag), details, assignment, comments;
+- workflow: every transition, deadline extension, bulk lapse;
 - fulfilment: outcome rules and the data changes a fulfilled request makes;
 - documents: identity-document upload, viewing and purge.
 """
@@ -14,15 +15,20 @@ from .documents import (  # noqa: F401
     validate_identity_document_file,
 )
 from .fulfilment import correction_value, request_fulfil, validate_outcome  # noqa: F401
+from .intake import (  # noqa: F401
+    DETAIL_FIELDS,
+    request_assign,
+    request_bulk_assign,
+    request_comment_add,
+    request_create,
+    request_update,
+    validate_request_details,
+)
 from .workflow import (  # noqa: F401
     TRANSITION_SERVICES,
     request_approve_and_send,
-    request_assign,
-    request_bulk_assign,
     request_bulk_lapse,
     request_close,
-    request_comment_add,
-    request_create,
     request_draft_response,
     request_extend_deadline,
     request_lapse,
@@ -30,10 +36,8 @@ from .workflow import (  # noqa: F401
     request_receive_documents,
     request_send_back,
     request_send_form,
-    request_update,
     request_verify_identity,
     request_withdraw,
     transition_blockers,
     transition_label,
-    validate_request_details,
 )

@@ -19,6 +19,7 @@ from requests_app.models import (
 )
 from requests_app.models import RequestState as S
 from requests_app.services import documents as docs
+from requests_app.services import intake
 from requests_app.services import workflow as wf
 from tests.conftest import client_for
 from tests.factories import DisclosureRequestFactory, IdentityDocumentFactory
@@ -411,7 +412,9 @@ def test_a_fee_on_a_correction_is_refused_on_the_add_form(client, staff):
     )
 
     assert response.status_code == 200
-    assert message(wf.FEE_NOT_ALLOWED) in response.context["adminform"].form.errors["fee_amount"]
+    assert (
+        message(intake.FEE_NOT_ALLOWED) in response.context["adminform"].form.errors["fee_amount"]
+    )
     assert not DisclosureRequest.objects.exists()
 
 
