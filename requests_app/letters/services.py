@@ -39,6 +39,13 @@ TEMPLATE_NOT_CURRENT = _(
     "This template is not the current version any more; edit the current version instead."
 )
 
+GAVE_UP = _(
+    "Rendering was attempted %(attempts)s times without success (the worker may have been "
+    "stopped by the time limit); retry it once the cause is fixed."
+)
+# Retries of one delivery (max_retries + 1) times a few deliveries by the sweep.
+MAX_RENDER_ATTEMPTS = 20
+
 # What a publish raises when the broker is unreachable (kombu wraps most in OperationalError).
 BROKER_ERRORS = (BrokerError, ConnectionError, OSError)
 
@@ -189,9 +196,9 @@ def letter_mark_failed(*, letter_id: int, error: str) -> bool:
         status=Letter.Status.FAILED, error=error[:4000]
     )
     if updated:
-        logger.error(
-            "letter %s failed: %s", letter_id, error.splitlines()[0][:200] if error else ""
-        )
+        # The error text stays in the row; the log gets the exception type only, since a
+        # database error's detail can quote a value.
+        logger.error("letter %s failed (%s)", letter_id, error.split(":", 1)[0][:80])
     return bool(updated)
 
 
@@ -285,11 +292,16 @@ def letter_template_publish(
     return template
 
 
-def letter_attempt_count(*, letter_id: int) -> None:
-    """Count one render attempt (kept even when the attempt's transaction rolls back)."""
-    Letter.objects.filter(pk=letter_id, status=Letter.Status.QUEUED).update(
+def letter_attempt_count(*, letter_id: int) -> int | None:
+    """Count one render attempt (kept even when the attempt's transaction rolls back).
+
+    Returns the attempts so far, or None when the letter is not queued any more.
+    """
+    if not Letter.objects.filter(pk=letter_id, status=Letter.Status.QUEUED).update(
         attempts=F("attempts") + 1
-    )
+    ):
+        return None
+    return Letter.objects.filter(pk=letter_id).values_list("attempts", flat=True).first()
 
 
 # --- generation (called by the render task) ----------------------------------------------------
@@ -313,7 +325,12 @@ def letter_generate(*, letter_id: int) -> bool:
 
     from .rendering import render_letter_pdf
 
-    letter_attempt_count(letter_id=letter_id)
+    attempts = letter_attempt_count(letter_id=letter_id)
+    if attempts is not None and attempts > MAX_RENDER_ATTEMPTS:
+        # A letter that kills its worker (hard time limit, out of memory) would otherwise be
+        # swept and retried for ever: after this many tries it waits for a person.
+        letter_mark_failed(letter_id=letter_id, error=str(GAVE_UP % {"attempts": attempts - 1}))
+        return False
     with transaction.atomic():
         claimed = Letter.objects.filter(pk=letter_id, status=Letter.Status.QUEUED).update(error="")
         if not claimed:

@@ -715,3 +715,17 @@ def test_a_real_worker_generates_a_real_letter_end_to_end(live_worker, settings)
         assert Letter.objects.filter(request=request).count() == 1
     finally:
         storage.delete(letter.file.name)
+
+
+def test_a_letter_that_keeps_killing_its_worker_is_failed_after_the_attempt_limit():
+    """GIVEN a letter whose renders never finish (the hard time limit kills the worker, so no
+    failure handler runs) WHEN it is swept and delivered again past the limit THEN it is
+    failed for a person to look at, not retried for ever."""
+    letter = LetterFactory(attempts=services.MAX_RENDER_ATTEMPTS)
+
+    letter_render(letter.pk)
+
+    letter.refresh_from_db()
+    assert letter.status == Letter.Status.FAILED
+    expected = services.GAVE_UP % {"attempts": services.MAX_RENDER_ATTEMPTS}
+    assert letter.error == str(expected)
