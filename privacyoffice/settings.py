@@ -312,6 +312,8 @@ IDENTITY_DOCUMENT_MAX_BYTES = env.int("IDENTITY_DOCUMENT_MAX_BYTES", default=10 
 IDENTITY_DOCUMENT_PURGE_DAYS = env.int("IDENTITY_DOCUMENT_PURGE_DAYS", default=30)
 REQUEST_LAPSE_DAYS = env.int("REQUEST_LAPSE_DAYS", default=60)
 EXPORT_ASYNC_THRESHOLD = env.int("EXPORT_ASYNC_THRESHOLD", default=50_000)
+# Background export files are deleted after this many days; the export log row stays.
+EXPORT_FILE_RETENTION_DAYS = env.int("EXPORT_FILE_RETENTION_DAYS", default=7)
 
 # --- Logging: ids only, never names, addresses or e-mails ----------------------------------------
 LOGGING = {

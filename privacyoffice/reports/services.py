@@ -37,7 +37,7 @@ EXPORT_INTERRUPTED = _("The export stopped before its last row (connection close
 EXPORT_TIMED_OUT = _("The export took longer than its time limit.")
 
 PROGRESS_EVERY_SECONDS = 2.0
-EXPORT_FILE_RETENTION_DAYS = getattr(settings, "EXPORT_FILE_RETENTION_DAYS", 7)
+EXPORT_FILE_RETENTION_DAYS = settings.EXPORT_FILE_RETENTION_DAYS
 
 
 def report_get(*, slug: str) -> Report:
