@@ -15,8 +15,12 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 from tests.conftest import PROJECT_ROOT, skip_or_fail
 
@@ -56,40 +60,60 @@ def browser() -> Iterator:
 
 
 @pytest.fixture
-def page(browser, live_server):
-    """A new page in a fresh context: a Japanese browser in Tokyo, base URL = the live server."""
-    context = browser.new_context(
-        base_url=live_server.url,
-        locale="ja-JP",
-        # The office's clock: otherwise the admin's date widgets warn of a time difference.
-        timezone_id="Asia/Tokyo",
-        extra_http_headers={"Accept-Language": "ja,en;q=0.5"},
-        viewport={"width": 1280, "height": 900},
-    )
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    yield page
-    context.close()
+def open_page(browser, live_server) -> Iterator[Callable[..., Page]]:
+    """open_page() gives a page in a fresh browser context (its own cookies: one per user).
+
+    A Japanese browser in Tokyo by default; open_page(language="en") for an English one.
+    The base URL is the live server, so page.goto("/admin/") works.
+    """
+    contexts = []
+
+    def open_(language: str = "ja") -> Page:
+        context = browser.new_context(
+            base_url=live_server.url,
+            locale="ja-JP" if language == "ja" else "en-US",
+            # The office's clock: otherwise the admin's date widgets warn of a time difference.
+            timezone_id="Asia/Tokyo",
+            extra_http_headers={"Accept-Language": f"{language},en;q=0.5"},
+            viewport={"width": 1280, "height": 900},
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture
-def shot(page, request) -> Callable[[str], Path]:
-    """shot("logged-in") saves var/e2e/<test name>-01-logged-in.png and returns its path."""
+def page(open_page) -> Page:
+    """One page, as a Japanese member of staff at the office would have it."""
+    return open_page()
+
+
+@pytest.fixture
+def shot(request) -> Callable[..., Path]:
+    """shot("logged-in") saves var/e2e/<test name>-01-logged-in.png and returns its path.
+
+    It photographs the test's `page`; shot("approved", page=manager_page) another one.
+    """
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     test_name = re.sub(r"[^A-Za-z0-9_-]+", "-", request.node.name).strip("-")
     for old in SCREENSHOT_DIR.glob(f"{test_name}-*.png"):
         old.unlink()
     counter = iter(range(1, 100))
 
-    def take(step: str) -> Path:
+    def take(step: str, page: Page | None = None) -> Path:
+        target = page or request.getfixturevalue("page")
         path = SCREENSHOT_DIR / f"{test_name}-{next(counter):02d}-{step}.png"
-        page.screenshot(path=str(path), full_page=True)
+        target.screenshot(path=str(path), full_page=True)
         return path
 
     return take
 
 
-def log_in(page, username: str, password: str = PASSWORD) -> None:
+def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
     """Through the real login form, as a person would."""
     page.goto("/admin/login/?next=/admin/")
     page.fill("#id_username", username)
