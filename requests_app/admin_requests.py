@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm_log.models import StateLog
 
 from . import deadlines, forms, selectors, services, views
+from .admin_letters import DeadlineAlertInline, LetterInline
 from .models import (
     OPEN_STATES,
     CorrectionItem,
@@ -264,7 +265,8 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
             return ["due_date", "pk"]
         return super().get_ordering(request)
 
-    inlines = [IdentityDocumentInline, CorrectionItemInline]
+    # Letters and deadline alerts (requests_app.admin_letters): read-only, on every request.
+    inlines = [IdentityDocumentInline, CorrectionItemInline, LetterInline, DeadlineAlertInline]
     actions = ["bulk_assign", "bulk_lapse"]
     change_form_template = "admin/requests_app/disclosurerequest/change_form.html"
     readonly_fields = [

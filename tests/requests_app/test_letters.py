@@ -691,8 +691,11 @@ def test_a_datetime_is_dated_in_tokyo_not_utc():
 def test_a_real_worker_generates_a_real_letter_end_to_end(live_worker, settings):
     """GIVEN a live Celery worker on Redis WHEN a transition queues a letter and commits
     THEN the worker renders and stores the PDF and marks the letter generated."""
+    from requests_app.letters.seed import seed_letter_templates
     from tests.conftest import wait_for
 
+    # A transactional test before this one may have flushed the migrations' seed rows.
+    seed_letter_templates(LetterTemplate)
     request = DisclosureRequestFactory(requester_name="鈴木 健")
     with transaction.atomic():
         letter = services.letter_queue(request=request, kind="request_form", occasion="live-1")
