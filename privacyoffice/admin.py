@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from . import admin_hardening  # noqa: F401  (third-party admin pages made safe)
 from .models import ExportLog
 
 
