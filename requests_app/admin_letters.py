@@ -578,10 +578,6 @@ class LetterInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None) -> bool:
         return False  # read-only here: letters are sent from their own page
 
-    def has_view_permission(self, request, obj=None) -> bool:
-        # Not on the "add request" page: a new request has no letters yet.
-        return obj is not None and super().has_view_permission(request, obj)
-
 
 class DeadlineAlertInline(admin.TabularInline):
     """The request's deadline alerts, read-only (for the request admin page)."""
@@ -601,9 +597,6 @@ class DeadlineAlertInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return obj is not None and super().has_view_permission(request, obj)
 
 
 # --- deadline alerts ---------------------------------------------------------------------------

@@ -509,7 +509,12 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
         if obj is None or obj.request_type != RequestType.CORRECTION:
             inlines = [i for i in inlines if not isinstance(i, CorrectionItemInline)]
         if obj is None:
-            inlines = [i for i in inlines if not isinstance(i, IdentityDocumentInline)]
+            # A request being added has no documents, letters or alerts yet.
+            inlines = [
+                i
+                for i in inlines
+                if not isinstance(i, IdentityDocumentInline | LetterInline | DeadlineAlertInline)
+            ]
         return inlines
 
     def get_changeform_initial_data(self, request):

@@ -406,3 +406,19 @@ def alerts_admin_messages():
     from requests_app import admin_letters
 
     return admin_letters
+
+
+def test_the_request_page_shows_its_alerts_and_letters(at, client, staff):
+    from tests.factories import LetterFactory
+
+    request = open_request(TODAY, assignee=staff)
+    alerts.deadline_alerts_scan()
+    letter = LetterFactory(request=request, status="generated", file="letters/x.pdf")
+    client.force_login(staff)
+
+    page = client.get(
+        reverse("admin:requests_app_disclosurerequest_change", args=[request.pk])
+    ).content.decode()
+
+    assert str(DeadlineAlert.Level.DUE_TODAY.label) in page
+    assert reverse("admin:requests_app_letter_download", args=[letter.pk]) in page
