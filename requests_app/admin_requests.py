@@ -393,23 +393,24 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("received"), ordering="received_at")
     def received_on(self, obj):
-        return timezone.localtime(obj.received_at).date()
+        return timezone.localtime(obj.received_at).date().isoformat()
 
     @admin.display(description=_("due"), ordering="due_date")
     def due_badge(self, obj):
         if obj.due_date is None:
             return "—"
+        due = obj.due_date.isoformat()
         if obj.state not in RequestState.clock_running_states():
-            return obj.due_date
+            return due
         today = timezone.localdate()
         if obj.due_date < today:
             css, label = "overdue", gettext("overdue")
         elif (obj.due_date - today).days <= selectors.DUE_SOON_DAYS:
             css, label = "soon", gettext("due soon")
         else:
-            return obj.due_date
+            return due
         return format_html(
-            '{} <span class="request-due request-due-{}">{}</span>', obj.due_date, css, label
+            '{}<br><span class="request-due request-due-{}">{}</span>', due, css, label
         )
 
     @admin.display(description=_("duplicate?"))

@@ -101,7 +101,12 @@ class ModelEntry:
     retained: Callable[[QuerySet, date], QuerySet] | None = None
     # Why a model with subject data has no subject lookup (documented exceptions).
     unlinked_reason: str = ""
-    extra: dict = field(default_factory=dict)
+    # Column names for fields whose own verbose name is not meant for the person (third-party
+    # models name theirs in English internals: "history_type", "source state").
+    labels: dict = field(default_factory=dict)
+
+    def label(self, model, name: str) -> str:
+        return str(self.labels.get(name) or model._meta.get_field(name).verbose_name)
 
     def disclosed_fields(self) -> list[str]:
         return [name for name, cat in self.fields.items() if cat in SUBJECT_CATEGORIES]
@@ -147,6 +152,11 @@ INVENTORY: dict[str, ModelEntry] = {
         section="profile_history",
         title=_("Changes to the customer profile"),
         order_by=("-history_date",),
+        labels={
+            "history_date": _("changed at"),
+            "history_change_reason": _("reason for the change"),
+            "history_type": _("change"),
+        },
         fields={
             "id": C.NONE,
             "number": C.IDENTITY,
@@ -549,6 +559,13 @@ INVENTORY: dict[str, ModelEntry] = {
         section="request_history",
         title=_("Steps taken on the requests"),
         order_by=("-timestamp", "-id"),
+        labels={
+            "timestamp": _("when"),
+            "source_state": _("from"),
+            "state": _("to"),
+            "transition": _("step"),
+            "description": _("comment"),
+        },
         fields={
             "id": C.NONE,
             "timestamp": C.REQUEST,

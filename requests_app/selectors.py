@@ -145,7 +145,7 @@ def _build_section(model, entry: inventory.ModelEntry, objects: list) -> dict[st
     if entry.vertical and entry.subject == "":
         columns = [gettext("Item"), gettext("Value")]
         rows = [
-            [str(f.verbose_name), value]
+            [entry.label(model, f.name), value]
             for obj in objects
             for f in fields
             if (value := display_value(obj, f))
@@ -153,13 +153,13 @@ def _build_section(model, entry: inventory.ModelEntry, objects: list) -> dict[st
     elif entry.vertical:
         columns = [gettext("Record"), gettext("Item"), gettext("Value")]
         rows = [
-            [str(obj), str(f.verbose_name), value]
+            [str(obj), entry.label(model, f.name), value]
             for obj in objects
             for f in fields
             if (value := display_value(obj, f))
         ]
     else:
-        columns = [str(f.verbose_name) for f in fields]
+        columns = [entry.label(model, f.name) for f in fields]
         rows = [[display_value(obj, f) for f in fields] for obj in objects]
     return {"key": entry.section, "title": str(entry.title), "columns": columns, "rows": rows}
 
