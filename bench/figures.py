@@ -14,6 +14,7 @@ import contextlib
 import csv
 import io
 import json
+import os
 import re
 import subprocess
 import tempfile
@@ -816,7 +817,10 @@ def run_all(scale: Scale, only: set[str] | None, out: TextIO) -> dict[str, Resul
             except Exception as exc:  # one broken feature must not hide the others
                 connection.close()  # a failed statement leaves the connection unusable
                 rows = [failed(f"{key}", "", "", f"{type(exc).__name__}: {exc}"[:500])]
+            load = os.getloadavg()[0]
             for row in rows:
+                # The machine is shared: the 1-minute load average says how noisy the run was.
+                row.extra.setdefault("load_average_1min", round(load, 1))
                 results[row.name] = row
                 out.write(f"  {row.name}: {row.value} {row.unit} ({row.status})\n")
             out.write(f"  ({time.perf_counter() - started:.1f} s)\n")

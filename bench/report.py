@@ -73,8 +73,8 @@ def _cell(value: Any) -> str:
 def table(results: dict[str, Result]) -> str:
     """A Markdown table: figure, value, unit, spread (min–max over runs), target, verdict."""
     lines = [
-        "| figure | value (median) | unit | min–max (runs) | target | ok |",
-        "|---|---|---|---|---|---|",
+        "| figure | value (median) | unit | min–max (runs) | target | ok | load |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, row in results.items():
         if name == "machine":
@@ -88,7 +88,7 @@ def table(results: dict[str, Result]) -> str:
         note = f" — {row.note}" if row.note else ""
         lines.append(
             f"| {name} | {_cell(row.value)} | {row.unit} | {spread} | {row.target or ''} "
-            f"| {verdict}{note} |"
+            f"| {verdict}{note} | {row.extra.get('load_average_1min', '')} |"
         )
     return "\n".join(lines)
 
