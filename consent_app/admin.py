@@ -268,6 +268,7 @@ class CustomerAdmin(SimpleHistoryAdmin):
         "or e-mail."
     )
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # a COUNT per filter option: too slow at millions
     # bench (issue 8): no COUNT(*) of the whole table per page view, the planner's estimate
     paginator = EstimatedCountPaginator
     list_per_page = 50
@@ -595,6 +596,7 @@ class ProvisionSuppressionAdmin(ExactCustomerSearchMixin, admin.ModelAdmin):
     list_select_related = ("customer", "recipient", "created_by")
     raw_id_fields = ("customer",)
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # a COUNT per filter option: too slow at millions
     actions = ("lift",)
 
     def get_readonly_fields(self, request, obj=None):
@@ -643,6 +645,7 @@ class ConsentFlagAdmin(ExactCustomerSearchMixin, ReadOnlyAdminMixin, admin.Model
     list_filter = ("channel", "state")
     list_select_related = ("customer", "purpose")
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # a COUNT per filter option: too slow at millions
     # bench (issue 8): no COUNT(*) of the whole table per page view, the planner's estimate
     paginator = EstimatedCountPaginator
 
@@ -666,6 +669,7 @@ class ConsentEventAdmin(ExactCustomerSearchMixin, admin.ModelAdmin):
     list_filter = ("channel", "new_state", "actor", "source")
     list_select_related = ("customer", "purpose", "recorded_by")
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # a COUNT per filter option: too slow at millions
     # bench (issue 8): no COUNT(*) of the whole table per page view, the planner's estimate
     paginator = EstimatedCountPaginator
     ordering = ("-occurred_at", "-id")
@@ -849,6 +853,7 @@ class ProvisionRecordAdmin(ExactCustomerSearchMixin, ReadOnlyAdminMixin, admin.M
     list_filter = ("basis",)
     list_select_related = ("recipient", "customer", "batch")
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # a COUNT per filter option: too slow at millions
     # bench (issue 8): no COUNT(*) of the whole table per page view, the planner's estimate
     paginator = EstimatedCountPaginator
     ordering = ("-provided_on", "-id")

@@ -177,6 +177,12 @@ class Customer(models.Model):
             # Identity verification candidates: same postal code or same date of birth.
             models.Index(fields=["postal_code"], name="customer_postal_code_idx"),
             models.Index(fields=["date_of_birth"], name="customer_dob_idx"),
+            # The admin's "erased" filter: the few tombstones among millions of customers.
+            models.Index(
+                fields=["erased_at"],
+                name="customer_erased_idx",
+                condition=models.Q(erased_at__isnull=False),
+            ),
             # Name search (LIKE '%…%') is served by a pg_trgm GIN index on search_name, created
             # by migration 0003 on PostgreSQL only (SQLite has no GIN).
         ]
