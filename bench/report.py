@@ -86,6 +86,11 @@ def table(results: dict[str, Result]) -> str:
         if row.status in ("missing", "error"):
             verdict = f"**{row.status.upper()}**"
         note = f" — {row.note}" if row.note else ""
+        if row.extra.get("process_cpu_ms") is not None:
+            # Load-independent view of a page: our CPU per request and the database's time.
+            note += (
+                f" [process CPU {row.extra['process_cpu_ms']} ms, DB {row.extra.get('db_ms')} ms]"
+            )
         lines.append(
             f"| {name} | {_cell(row.value)} | {row.unit} | {spread} | {row.target or ''} "
             f"| {verdict}{note} | {row.extra.get('load_average_1min', '')} |"
