@@ -7,7 +7,7 @@ from functools import update_wrapper
 
 from django.conf import settings
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.urls import URLPattern, URLResolver, reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
@@ -41,6 +41,10 @@ class PrivacyOfficeAdminSite(admin.AdminSite):
         protected = super().admin_view(view, cacheable)
 
         def inner(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if security.query_has_nul(request):
+                # PostgreSQL text cannot hold NUL: a changelist filter or search with one
+                # would end in a database error (a 500) instead of a clear refusal.
+                return HttpResponseBadRequest(str(security.NUL_IN_QUERY))
             if security.needs_second_factor(request):
                 if request.path == reverse("admin:logout", current_app=self.name):
                     # LogoutView is POST-only and CSRF-protected on its own.

@@ -49,6 +49,8 @@ logger = logging.getLogger(__name__)
 
 DEVICE_NAME = "authenticator"
 
+NUL_IN_QUERY = _("The address of this page contains a character that is not allowed.")
+
 INVALID_TOKEN = _(
     "That code is not valid. Enter the 6-digit code your authenticator app shows now."
 )
@@ -344,6 +346,13 @@ def second_factor_urls(site: AdminSite) -> list[URLPattern]:
             name="two_factor_setup",
         ),
     ]
+
+
+def query_has_nul(request: HttpRequest) -> bool:
+    """A NUL character anywhere in the query string (names or values)."""
+    return any(
+        "\x00" in key or any("\x00" in v for v in values) for key, values in request.GET.lists()
+    )
 
 
 def needs_second_factor(request: HttpRequest) -> bool:

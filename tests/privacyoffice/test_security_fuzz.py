@@ -225,3 +225,16 @@ def test_an_invalid_crontab_is_refused_with_a_message_not_a_server_error(client,
     response = client.post(url, {**fields, "month_of_year": "-1", "timezone": "Asia/Tokyo"})
     assert response.status_code == 200
     assert str(INVALID_CRONTAB_FIELD % {"value": "-1"}) in response.content.decode()
+
+
+@pytest.mark.parametrize("query", [{"state__exact": "\x00"}, {"q": "a\x00"}, {"\x00": "1"}])
+def test_a_nul_character_in_a_changelist_query_is_refused_not_a_server_error(
+    client, manager, query
+):
+    """Found by the fuzzing above: PostgreSQL text cannot hold NUL, the filter raised a 500."""
+    from privacyoffice.security import NUL_IN_QUERY
+
+    f.login_with_second_factor(client, manager)
+    response = client.get(reverse("admin:requests_app_disclosurerequest_changelist"), query)
+    assert response.status_code == 400
+    assert str(NUL_IN_QUERY) in response.content.decode()
