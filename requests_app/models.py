@@ -976,4 +976,4 @@ class DeadlineAlert(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.request_id}: {self.level}"
+        return f"{self.get_level_display()} ({self.due_date:%Y-%m-%d})"
