@@ -6,8 +6,8 @@ merges every catalogue of a language into one, ours first, so listing their exac
 makes makemessages extract it into locale/ja and our translation shows in their pages too.
 Strings Django itself already translates (Home, History, Close...) are left out on purpose.
 
-Nothing imports this module at run time; it only has to match the apps' msgids. When one of these
-apps changes a string, tests/test_i18n.py cannot see it: re-check after upgrading them.
+Nothing imports this module at run time; it only has to match the apps' msgids, and
+tests/test_i18n.py fails when an upgraded app no longer has one of them.
 """
 
 from django.utils.translation import gettext_noop as _

@@ -118,6 +118,43 @@ def test_compiled_catalogue_is_up_to_date():
     )
 
 
+@pytest.mark.parametrize(
+    ("package", "listed"),
+    [
+        ("simple_history", "SIMPLE_HISTORY"),
+        ("django_fsm", "DJANGO_FSM"),
+        ("axes", "AXES"),
+    ],
+)
+def test_third_party_strings_we_translate_still_exist_in_the_installed_app(
+    tmp_path, package, listed
+):
+    """privacyoffice/i18n_third_party.py copies these apps' English; after an upgrade that
+    rewords one, our translation would silently stop applying."""
+    import importlib
+
+    from privacyoffice import i18n_third_party
+
+    source = tmp_path / package
+    shutil.copytree(
+        Path(importlib.import_module(package).__file__).parent,
+        source,
+        ignore=shutil.ignore_patterns("locale", "migrations", "tests", "__pycache__"),
+    )
+    (source / "locale").mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    subprocess.run(
+        [sys.executable, "-m", "django", "makemessages", "-l", "ja", "-v", "0"],
+        cwd=source,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    theirs = {e.msgid for e in polib.pofile(str(source / "locale/ja/LC_MESSAGES/django.po"))}
+    gone = [msgid for msgid in getattr(i18n_third_party, listed) if msgid not in theirs]
+    assert not gone, f"{package} no longer has: {gone}"
+
+
 # --- language negotiation -----------------------------------------------------------------------
 def _html_lang(response) -> str:
     match = re.search(rb'<html lang="([^"]+)"', response.content)
