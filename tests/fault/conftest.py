@@ -57,27 +57,26 @@ class PrivateRedis:
         self.url = f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> PrivateRedis:
-        log = open(self.folder / "redis.log", "ab")  # noqa: SIM115 (the child keeps it)
-        self.proc = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--daemonize",
-                "no",
-                "--dir",
-                str(self.folder),
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        log.close()
+        with open(self.folder / "redis.log", "ab") as log:
+            self.proc = subprocess.Popen(
+                [
+                    "redis-server",
+                    "--port",
+                    str(self.port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--daemonize",
+                    "no",
+                    "--dir",
+                    str(self.folder),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         wait_until(self.answers, timeout=10, why=lambda: "private redis-server did not start")
         return self
 
@@ -111,9 +110,6 @@ class PrivateRedis:
         client = self.client()
         keys = [key for key in client.keys("celery*") if client.type(key) == b"list"]
         return sum(client.llen(key) for key in keys)
-
-    def unacked_messages(self) -> int:
-        return self.client().hlen("unacked")
 
 
 @pytest.fixture
