@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from kombu.exceptions import KombuError
 from kombu.exceptions import OperationalError as BrokerError
 
 from requests_app.models import (
@@ -47,7 +48,7 @@ GAVE_UP = _(
 MAX_RENDER_ATTEMPTS = 20
 
 # What a publish raises when the broker is unreachable (kombu wraps most in OperationalError).
-BROKER_ERRORS = (BrokerError, ConnectionError, OSError)
+BROKER_ERRORS = (BrokerError, KombuError, ConnectionError, OSError)
 
 # How long a letter may stay queued before the sweep publishes its task again. A few minutes:
 # long enough for a busy worker to reach it, short enough that a letter queued while the broker
@@ -133,7 +134,8 @@ def letter_queue(*, request: DisclosureRequest, kind: str, occasion: str, by=Non
             getattr(by, "pk", None),
         )
         letter_id = letter.pk
-        transaction.on_commit(lambda: letter_enqueue(letter_id=letter_id))
+        # robust: whatever a publish raises, the committed transition's page still answers.
+        transaction.on_commit(lambda: letter_enqueue(letter_id=letter_id), robust=True)
     return letter
 
 
@@ -184,7 +186,7 @@ def letters_requeue_stale(*, older_than: timedelta = REQUEUE_AFTER, limit: int =
                 if not letter_enqueue(letter_id=letter_id):
                     break  # broker still down: the next sweep tries again
 
-        transaction.on_commit(publish)
+        transaction.on_commit(publish, robust=True)
     logger.info("letter sweep re-queued %s letters", len(ids))
     return len(ids)
 
@@ -212,7 +214,8 @@ def letter_retry(*, letter: Letter, by=None) -> Letter:
             raise ValueError(ONLY_FAILED_RETRY)
         letter.refresh_from_db()
         letter_id = letter.pk
-        transaction.on_commit(lambda: letter_enqueue(letter_id=letter_id))
+        # robust: whatever a publish raises, the committed transition's page still answers.
+        transaction.on_commit(lambda: letter_enqueue(letter_id=letter_id), robust=True)
     logger.info("letter %s re-queued by user %s", letter.pk, getattr(by, "pk", None))
     return letter
 

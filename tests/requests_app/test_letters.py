@@ -732,3 +732,19 @@ def test_a_letter_that_keeps_killing_its_worker_is_failed_after_the_attempt_limi
     assert letter.status == Letter.Status.FAILED
     expected = services.GAVE_UP % {"attempts": services.MAX_RENDER_ATTEMPTS}
     assert letter.error == str(expected)
+
+
+def test_an_unexpected_publish_error_still_leaves_the_callers_commit_standing(
+    django_capture_on_commit_callbacks,
+):
+    """GIVEN the Celery connection pool is in a broken state WHEN a transition's letter is
+    published after commit THEN the error is logged, not raised into the caller's page."""
+    request = DisclosureRequestFactory()
+    with (
+        mock.patch.object(letter_render, "delay", side_effect=RuntimeError("closed pool")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        letter = services.letter_queue(request=request, kind="request_form", occasion="x-1")
+
+    letter.refresh_from_db()
+    assert letter.status == Letter.Status.QUEUED
