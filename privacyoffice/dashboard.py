@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import Aggregate, Count, FloatField, Q
 from django.db.models.functions import TruncDate, TruncMonth
@@ -27,9 +26,9 @@ from consent_app.models import (
     PurposeOfUse,
     Recipient,
 )
+from requests_app import selectors as request_selectors
 from requests_app.models import (
     DisclosureRequest,
-    IdentityDocument,
     RequestState,
     RequestType,
 )
@@ -207,22 +206,10 @@ def agreements_ending(*, today: date) -> list[dict]:
     )
 
 
-def identity_documents_purge_cutoff(*, now: datetime) -> datetime:
-    return now - timedelta(days=settings.IDENTITY_DOCUMENT_PURGE_DAYS)
-
-
-# The request states after which a document's file is purged (as the purge service has them).
-ENDED_STATES = [RequestState.CLOSED, RequestState.WITHDRAWN, RequestState.LAPSED]
-
-
 def identity_documents_awaiting_purge(*, now: datetime) -> int:
-    """Documents whose purge is due: request ended and closed over IDENTITY_DOCUMENT_PURGE_DAYS
-    ago, file not yet purged (what the purge task will take next)."""
-    return IdentityDocument.objects.filter(
-        purged_at__isnull=True,
-        request__state__in=ENDED_STATES,
-        request__closed_at__lte=identity_documents_purge_cutoff(now=now),
-    ).count()
+    """Documents whose purge is due (what the purge task will take next): the purge's own
+    selector, which the `?purge=due` list this number links to filters by too."""
+    return request_selectors.identity_documents_due_for_purge(now=now).count()
 
 
 def worker_heartbeats() -> list[WorkerHeartbeat]:

@@ -172,6 +172,21 @@ class AssigneeFilter(admin.SimpleListFilter):
         return queryset
 
 
+class PurgeFilter(admin.SimpleListFilter):
+    """`?purge=due`: the documents whose file the next purge takes (the dashboard links here)."""
+
+    title = _("file purge")
+    parameter_name = "purge"
+
+    def lookups(self, request, model_admin):
+        return [("due", _("Due for purge"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "due":
+            return queryset & selectors.identity_documents_due_for_purge()
+        return queryset
+
+
 # --- inlines -------------------------------------------------------------------------------------
 class CorrectionItemInline(admin.TabularInline):
     """The corrections asked for (Art. 34): entered while the request is being examined."""
@@ -946,7 +961,7 @@ class IdentityDocumentAdmin(ReadOnlyAdmin):
         "purged_at",
     ]
     list_select_related = ["request", "uploaded_by"]
-    list_filter = ["document_type", "for_agent"]
+    list_filter = ["document_type", "for_agent", PurgeFilter]
     search_fields = ["request__reference"]
     show_full_result_count = False
     exclude = ["file"]

@@ -693,8 +693,8 @@ class IdentityDocument(models.Model):
         permissions = [("view_document_file", _("Can view identity document images"))]
         indexes = [
             # bench (issue 8) — documents whose file still waits for its purge
-            # (dashboard.identity_documents_awaiting_purge and the purge task): only the few
-            # unpurged ones, not every document ever received.
+            # (selectors.identity_documents_due_for_purge: the purge task, the dashboard and
+            # the ?purge=due list): only the few unpurged ones, not every document ever received.
             models.Index(
                 fields=["request"],
                 name="iddoc_unpurged_idx",

@@ -24,6 +24,7 @@ from . import inventory
 from .models import (
     OPEN_STATES,
     DisclosureRequest,
+    IdentityDocument,
     RequestState,
     RequestType,
 )
@@ -243,6 +244,26 @@ def disclosure_electronic_copy(*, request: DisclosureRequest, fmt: str = "csv") 
             writer.writerow([_csv_safe(v) for v in row])
         writer.writerow([])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+# --- identity documents --------------------------------------------------------------------------
+# A request has ended in these states; each sets closed_at, which starts the purge period.
+ENDED_STATES = (RequestState.CLOSED, RequestState.WITHDRAWN, RequestState.LAPSED)
+
+
+def identity_documents_due_for_purge(*, now: datetime | None = None) -> QuerySet[IdentityDocument]:
+    """Documents whose file is due for purge: not purged yet, request ended (closed, withdrawn
+    or lapsed) IDENTITY_DOCUMENT_PURGE_DAYS or more ago.
+
+    The one definition the purge task, the dashboard's count and the document list's
+    `?purge=due` filter share, so the three always agree.
+    """
+    now = now or timezone.now()
+    return IdentityDocument.objects.filter(
+        purged_at__isnull=True,
+        request__state__in=ENDED_STATES,
+        request__closed_at__lte=now - timedelta(days=settings.IDENTITY_DOCUMENT_PURGE_DAYS),
+    )
 
 
 # --- queues and due status ---------------------------------------------------------------------

@@ -20,7 +20,7 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -30,12 +30,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .. import selectors
 from ..models import (
     OPEN_STATES,
     DisclosureRequest,
     DocumentViewing,
     IdentityDocument,
-    RequestState,
 )
 
 logger = logging.getLogger(__name__)
@@ -57,8 +57,6 @@ DOCUMENT_REQUEST_NOT_OPEN = _("Documents can only be added to an open request.")
 DOCUMENT_NO_PERMISSION = _("You are not allowed to add identity documents.")
 DOCUMENT_VIEW_FORBIDDEN = _("You are not allowed to view identity document images.")
 DOCUMENT_PURGED = _("The file of this document was purged on %(date)s; only its record remains.")
-
-ENDED_STATES = (RequestState.CLOSED, RequestState.WITHDRAWN, RequestState.LAPSED)
 
 _MAGIC: tuple[tuple[bytes, str, str], ...] = (
     (b"%PDF-", "application/pdf", "pdf"),
@@ -260,10 +258,5 @@ def identity_documents_purge_for_request(
 def identity_documents_purge_due(*, now: datetime | None = None, limit: int = 1000) -> int:
     """Purge the files of documents whose request ended IDENTITY_DOCUMENT_PURGE_DAYS ago."""
     now = now or timezone.now()
-    cutoff = now - timedelta(days=settings.IDENTITY_DOCUMENT_PURGE_DAYS)
-    documents = IdentityDocument.objects.filter(
-        purged_at__isnull=True,
-        request__state__in=ENDED_STATES,
-        request__closed_at__lte=cutoff,
-    ).order_by("pk")[:limit]
+    documents = selectors.identity_documents_due_for_purge(now=now).order_by("pk")[:limit]
     return sum(_purge(document, now) for document in documents)

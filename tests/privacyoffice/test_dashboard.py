@@ -288,6 +288,40 @@ def test_identity_documents_await_purge_once_their_request_closed_long_enough_ag
     assert linked_number(html, "purge=due") == "2"
 
 
+@pytest.mark.django_db
+def test_the_documents_awaiting_purge_link_lists_exactly_the_counted_documents(
+    client, manager, settings
+):
+    """
+    GIVEN documents of requests closed, withdrawn and lapsed over the purge period ago, and
+          documents still inside the period, already purged or of an open request
+    WHEN  the manager follows the dashboard's "awaiting purge" number
+    THEN  the identity-document list opens (200) on exactly the documents counted
+    """
+    settings.IDENTITY_DOCUMENT_PURGE_DAYS = 30
+    long_ago = NOW - timedelta(days=31)
+    due = [
+        IdentityDocumentFactory(request__state=state, request__closed_at=long_ago)
+        for state in ("closed", "withdrawn", "lapsed")
+    ]
+    IdentityDocumentFactory(request__state="closed", request__closed_at=NOW - timedelta(days=29))
+    IdentityDocumentFactory(
+        request__state="closed", request__closed_at=long_ago, purged_at=NOW - timedelta(days=1)
+    )
+    IdentityDocumentFactory(request__state="verified", request__closed_at=long_ago)
+    html = page(client, manager)
+    hrefs = [
+        unescape(href)
+        for href in re.findall(r'<a href="([^"]*)"', html)
+        if "purge=due" in unquote(unescape(href))
+    ]
+    assert linked_number(html, "purge=due") == "3"
+    response = client.get(hrefs[0])
+    assert response.status_code == 200
+    listed = {document.pk for document in response.context["cl"].result_list}
+    assert listed == {document.pk for document in due}
+
+
 # --- the summary refreshed by beat --------------------------------------------------------------
 @pytest.mark.django_db
 def test_the_beat_task_stores_the_consent_summary_with_its_time():
