@@ -46,6 +46,16 @@ def wait_until(predicate: Callable[[], object], *, timeout: float, why: Callable
     pytest.fail(f"condition not met within {timeout}s\n{why()}")
 
 
+def settled(letter):
+    """A predicate for wait_until: the letter is no longer queued (generated or failed)."""
+
+    def check() -> bool:
+        letter.refresh_from_db()
+        return letter.status != letter.Status.QUEUED
+
+    return check
+
+
 # --- a private Redis ---------------------------------------------------------------------------
 class PrivateRedis:
     """A throwaway redis-server on a free port: stop, freeze and restart it at will."""

@@ -24,7 +24,7 @@ from requests_app.models import RequestState as S
 from tests.conftest import client_for
 from tests.requests_app.helpers import request_in
 
-from .conftest import wait_until
+from .conftest import settled, wait_until
 
 pytestmark = [pytest.mark.fault, pytest.mark.services, pytest.mark.postgres]
 
@@ -50,14 +50,6 @@ def sweep_five_minutes_later(letter: Letter) -> int:
         queued_at=timezone.now() - REQUEUE_AFTER - timedelta(seconds=1)
     )
     return letters_requeue_stale_task()
-
-
-def settled(letter: Letter):
-    def check() -> bool:
-        letter.refresh_from_db()
-        return letter.status != Letter.Status.QUEUED
-
-    return check
 
 
 def test_a_form_sent_while_redis_is_stopped_succeeds_and_its_letter_is_rendered_once_after(

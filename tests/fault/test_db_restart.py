@@ -28,7 +28,7 @@ from requests_app.models import Letter
 from tests.conftest import PROJECT_ROOT, database_url_for_subprocess
 from tests.factories import DisclosureRequestFactory
 
-from .conftest import free_port, wait_until
+from .conftest import free_port, settled, wait_until
 
 pytestmark = [pytest.mark.fault, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -133,14 +133,6 @@ def queue_letter() -> Letter:
         return letter_queue(
             request=DisclosureRequestFactory(), kind="request_form", occasion="fault-restart"
         )
-
-
-def settled(letter: Letter):
-    def check() -> bool:
-        letter.refresh_from_db()
-        return letter.status != Letter.Status.QUEUED
-
-    return check
 
 
 def test_the_next_page_works_after_the_database_restarted_under_the_site(site, staff):

@@ -23,19 +23,11 @@ from requests_app.models import RequestState as S
 from tests.factories import DisclosureRequestFactory
 from tests.requests_app.helpers import request_in
 
-from .conftest import wait_until
+from .conftest import settled, wait_until
 
 pytestmark = [pytest.mark.fault, pytest.mark.services, pytest.mark.postgres]
 
 VOLUME = 1000
-
-
-def settled(letter: Letter):
-    def check() -> bool:
-        letter.refresh_from_db()
-        return letter.status != Letter.Status.QUEUED
-
-    return check
 
 
 # --- the settings the guarantees rest on -------------------------------------------------------
