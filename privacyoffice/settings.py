@@ -116,6 +116,8 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "privacyoffice",
+            # A frozen Redis must not hang a web request (see the broker options below).
+            "OPTIONS": {"socket_timeout": 5, "socket_connect_timeout": 2},
         }
     }
 else:
