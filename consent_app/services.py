@@ -15,7 +15,9 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
@@ -293,9 +295,10 @@ def customer_erase(
     """Anonymise a customer in place (APPI Art. 35 erasure).
 
     Every consent flag in force is withdrawn through the ledger first (source: the request);
-    then the personal fields are blanked, in the customer row and in its history rows, and the
-    tombstone (number + erased_at) remains, so Art. 29 records that must be kept still point at
-    something. Never a hard delete.
+    then the personal fields are blanked, in the customer row and in its history rows, the
+    admin log's copies of the name read as the tombstone, and the tombstone (number +
+    erased_at) remains, so Art. 29 records that must be kept still point at something. Never a
+    hard delete.
     """
     if not request_reference:
         raise _error(ERASE_REFERENCE_REQUIRED, "reference_required")
@@ -321,6 +324,7 @@ def customer_erase(
         # The history keeps who changed what and when, but not the erased values themselves.
         history_blank = {k: v for k, v in blank.items() if k != "dealer"}
         locked.history.all().update(dealer_id=None, **history_blank)
+        _admin_log_scrub(customer=locked)
     logger.info(
         "customer %s erased by user %s for request %s",
         locked.pk,
@@ -328,6 +332,17 @@ def customer_erase(
         request_reference,
     )
     return locked
+
+
+def _admin_log_scrub(*, customer: Customer) -> None:
+    # The admin's "recent actions" log (django.contrib.admin's LogEntry) copies str(customer),
+    # i.e. the number and the name, into object_repr when an entry is written: after erasure it
+    # reads as the tombstone. change_message is left as it is: the admin writes the changed
+    # fields' names there, never their values, so who changed which field when is kept.
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Customer),
+        object_id=str(customer.pk),
+    ).update(object_repr=str(customer)[: LogEntry._meta.get_field("object_repr").max_length])
 
 
 # --- Consent -----------------------------------------------------------------------------------

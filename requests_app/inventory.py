@@ -586,7 +586,8 @@ INVENTORY: dict[str, ModelEntry] = {
             "user": C.STAFF,
             "content_type": C.NONE,
             "object_id": C.NONE,
-            # str() of the object changed: may repeat a customer's name (a copy, not new data).
+            # str() of the object changed: may repeat a customer's name (a copy, not new data);
+            # customer_erase rewrites it to the tombstone.
             "object_repr": C.DERIVED,
             "action_flag": C.NONE,
             "change_message": C.NONE,

@@ -5,6 +5,8 @@ import io
 from unittest import mock
 
 import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -155,6 +157,48 @@ def test_staff_editing_a_customer_goes_through_the_service_and_keeps_the_reason(
     assert customer.family_name_kana == "ヤマダ"
     latest = customer.history.first()
     assert (latest.history_user, latest.history_change_reason) == (staff, "PR-2026-000050")
+
+
+def test_erasing_a_customer_leaves_their_name_nowhere_in_the_admin_log(as_staff, staff, customer):
+    """
+    GIVEN staff changed the customer's name on the admin page (the admin logs the change)
+    WHEN  the customer is erased
+    THEN  the admin log's entries for the customer read as the tombstone and name no one
+    """
+    old_name = customer.family_name + " " + customer.given_name
+    response = as_staff.post(
+        admin_url("customer", "change", customer.pk),
+        {
+            "family_name": "改姓",
+            "given_name": customer.given_name,
+            "family_name_kana": "カイセイ",
+            "given_name_kana": customer.given_name_kana,
+            "postal_code": customer.postal_code,
+            "prefecture": customer.prefecture,
+            "address": customer.address,
+            "phone": customer.phone,
+            "email": customer.email,
+            "date_of_birth": customer.date_of_birth.isoformat(),
+            "preferred_language": "ja",
+            "dealer": "",
+            "change_reason": "PR-2026-000051",
+            **inline_management_forms(customer),
+        },
+    )
+    assert response.status_code == 302, response.context and response.context["errors"]
+    entries = LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Customer), object_id=str(customer.pk)
+    )
+    assert "改姓" in entries.get().object_repr
+
+    erased = services.customer_erase(
+        customer=customer, by=staff, request_reference="PR-2026-000051"
+    )
+
+    entry = entries.get()
+    assert entry.object_repr == str(erased)
+    for name in ("改姓", customer.given_name, old_name):
+        assert name not in entry.object_repr + entry.change_message
 
 
 def inline_management_forms(customer):

@@ -1,6 +1,7 @@
 """Customer services: creation, updates with history, erasure (APPI Art. 35) in place."""
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import ValidationError
 
 from consent_app import services
@@ -136,6 +137,17 @@ def test_erasure_also_blanks_the_values_kept_in_the_history(staff, customer):
         assert entry.date_of_birth is None
     # Who changed the record and when is still there.
     assert customer.history.count() == 3
+
+
+def test_erasure_leaves_the_admin_log_of_other_customers_alone(staff, customer):
+    other = CustomerFactory(by=staff)
+    LogEntry.objects.log_actions(
+        user_id=staff.pk, queryset=[customer, other], action_flag=CHANGE, change_message=""
+    )
+    services.customer_erase(customer=customer, by=staff, request_reference="PR-2026-000007")
+    kept = LogEntry.objects.get(object_id=str(other.pk))
+    assert kept.object_repr == str(other)
+    assert other.family_name in kept.object_repr
 
 
 def test_erasure_withdraws_every_consent_in_force_through_the_ledger(
