@@ -41,7 +41,7 @@ INSTALLED_APPS = [
     "axes",
     "simple_history",
     "django_fsm",
-    "django_fsm_log",
+    "privacyoffice.fsm_log_apps.TransitionLogConfig",  # django_fsm_log, translated names
     "django_celery_beat",
     "pgtrigger",
     "privacyoffice",
