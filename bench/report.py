@@ -91,6 +91,8 @@ def table(results: dict[str, Result]) -> str:
             note += (
                 f" [process CPU {row.extra['process_cpu_ms']} ms, DB {row.extra.get('db_ms')} ms]"
             )
+        if row.extra.get("process_cpu_s") is not None:
+            note += f" [process CPU {row.extra['process_cpu_s']} s per run]"
         lines.append(
             f"| {name} | {_cell(row.value)} | {row.unit} | {spread} | {row.target or ''} "
             f"| {verdict}{note} | {row.extra.get('load_average_1min', '')} |"

@@ -170,6 +170,8 @@ _NUMBER_RE = re.compile(r"^[A-Z0-9-]+$")
 _DATE_RE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _email = EmailValidator()
+# Computed once, not per row (Language.values builds a new list on every access).
+_LANGUAGES: frozenset[str] = frozenset(Language.values)
 _MAX_LENGTHS: dict[str, int] = {
     f.name: f.max_length
     for f in Customer._meta.get_fields()
@@ -261,7 +263,7 @@ def _map_header(header: list[str]) -> list[str]:
     return names
 
 
-def _parse_date(value: str) -> date | None:
+def _parse_date(value: str, today: date) -> date | None:
     match = _DATE_RE.match(value)
     if not match:
         return None
@@ -269,27 +271,37 @@ def _parse_date(value: str) -> date | None:
         parsed = date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
         return None
-    if parsed > timezone.localdate() or parsed.year < 1900:
+    if parsed > today or parsed.year < 1900:
         return None
     return parsed
 
 
 def _validate_row(
-    values: dict[str, str], line: int, dealers: dict[str, int], errors: list[RowError]
+    values: dict[str, str],
+    line: int,
+    dealers: dict[str, int],
+    errors: list[RowError],
+    today: date,
 ) -> dict[str, Any] | None:
-    """Check one row; returns the customer fields, or None after appending its errors."""
+    """Check one row; returns the customer fields, or None after appending its errors.
+
+    `today` is the import's date, taken once (not per row): the limit for dates of birth.
+    """
     before = len(errors)
 
     def err(where: str, message, **params) -> None:
         errors.append(RowError(line, where, _msg(message, **params)))
 
+    # One search of the whole row finds a clean row's absence of control characters; only a row
+    # that has one is searched column by column, to name the column.
+    has_control = _CONTROL_RE.search("".join(values.values())) is not None
     for column, value in values.items():
-        label = _COLUMN_LABELS[column]
-        if _CONTROL_RE.search(value):
-            err(column, IMPORT_CONTROL_CHARACTERS, column=label)
+        if has_control and _CONTROL_RE.search(value):
+            err(column, IMPORT_CONTROL_CHARACTERS, column=_COLUMN_LABELS[column])
             continue
         limit = _MAX_LENGTHS.get(COLUMNS[column])
         if limit and len(value) > limit:
+            label = _COLUMN_LABELS[column]
             err(column, IMPORT_TOO_LONG, column=label, max=limit, length=len(value))
     if len(errors) > before:
         return None
@@ -300,12 +312,15 @@ def _validate_row(
     fields: dict[str, Any] = {
         COLUMNS[c]: v for c, v in values.items() if c not in ("dealer_code", "date_of_birth")
     }
+    # Stores each reading normalised (full-width katakana). The values are stripped already
+    # (_read_rows), so that is the reading the kana check below would normalise again: it checks
+    # the stored form, on which normalisation is a no-op, instead of normalising the raw value.
     fields = normalize_customer_fields(fields)
     number = fields.get("number", "")
     if number and not _NUMBER_RE.match(number):
         err("number", IMPORT_BAD_NUMBER)
     for column in ("family_name_kana", "given_name_kana"):
-        if values.get(column) and not kana_is_valid(values[column]):
+        if values.get(column) and not kana_is_valid(fields[column]):
             err(column, IMPORT_BAD_KANA, column=_COLUMN_LABELS[column])
     postal = values.get("postal_code", "")
     if postal and len(normalize_postal_code(postal)) != 8:
@@ -324,7 +339,7 @@ def _validate_row(
             err("email", IMPORT_BAD_EMAIL)
     dob_text = values.get("date_of_birth", "")
     if dob_text:
-        dob = _parse_date(dob_text)
+        dob = _parse_date(dob_text, today)
         if dob is None:
             err("date_of_birth", IMPORT_BAD_DATE)
         fields["date_of_birth"] = dob
@@ -332,7 +347,7 @@ def _validate_row(
         fields["date_of_birth"] = None
     if "preferred_language" in values:
         language = values["preferred_language"].lower() or Language.JAPANESE
-        if language not in Language.values:
+        if language not in _LANGUAGES:
             err("preferred_language", IMPORT_BAD_LANGUAGE)
         fields["preferred_language"] = language
     if "dealer_code" in values:
@@ -347,7 +362,17 @@ def _existing_customers(numbers: list[str]) -> dict[str, Customer]:
     found: dict[str, Customer] = {}
     for start in range(0, len(numbers), _LOOKUP_CHUNK):
         chunk = numbers[start : start + _LOOKUP_CHUNK]
-        for customer in Customer.objects.filter(number__in=chunk):
+        if connection.vendor == "postgresql":
+            # One array parameter instead of 10,000 placeholders: Django's `IN (%s, …)` is
+            # bound client-side, and parsing that statement cost more than running it (the
+            # lookup of 100,000 numbers: 2.8 s → 0.9 s at full scale).
+            customers = Customer.objects.raw(
+                f"SELECT * FROM {Customer._meta.db_table} WHERE number = ANY(%s)",  # noqa: S608  # nosec B608  # table from model
+                [chunk],
+            )
+        else:
+            customers = Customer.objects.filter(number__in=chunk)
+        for customer in customers:
             found[customer.number] = customer
     return found
 
@@ -380,8 +405,9 @@ def customer_import(
     )
     validated: list[tuple[int, dict[str, Any]]] = []
     first_line: dict[str, int] = {}
+    today = timezone.localdate()
     for line, values in rows:
-        fields = _validate_row(values, line, dealers, result.errors)
+        fields = _validate_row(values, line, dealers, result.errors, today)
         if fields is None:
             continue
         number = fields["number"]

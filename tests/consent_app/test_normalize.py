@@ -51,3 +51,19 @@ def test_customer_numbers_are_upper_case_ascii():
 
 def test_empty_input_gives_empty_strings():
     assert normalize_name("") == normalize_phone("") == normalize_email("") == ""
+
+
+def test_skipping_h2z_after_nfkc_changes_no_half_width_kana_spelling():
+    # normalize_name calls jaconv.h2z only when a half-width form survives NFKC (none does):
+    # every half-width character, alone and before each sound mark, folds as with h2z always on.
+    import unicodedata
+
+    import jaconv
+
+    def with_h2z_always(value):
+        text = jaconv.h2z(unicodedata.normalize("NFKC", value), kana=True, ascii=False, digit=False)
+        return jaconv.hira2kata(text).replace(" ", "").replace("\u3000", "").upper()
+
+    half_width = [chr(c) for c in range(0xFF61, 0xFFA0)]
+    spellings = half_width + [c + mark for c in half_width for mark in ("ﾞ", "ﾟ")]
+    assert [normalize_name(s) for s in spellings] == [with_h2z_always(s) for s in spellings]
