@@ -143,7 +143,10 @@ def dashboard(request):
         "chart": _monthly_chart(data.months),
         "consent_rows": _consent_rows(data.summary.data.get("consent_rates", [])),
         "suppressions": _suppression_figures(data.summary.data.get("suppressions", {})),
-        "summary_age_minutes": int((data.now - data.summary.computed_at).total_seconds() // 60),
+        # Never "-1 min ago": a summary recomputed for this page is a moment newer than `now`.
+        "summary_age_minutes": max(
+            0, int((data.now - data.summary.computed_at).total_seconds() // 60)
+        ),
         "agreements": [
             {**a, "url": _change_url("consent_app.recipient", a["pk"])} for a in data.agreements
         ],
@@ -307,7 +310,12 @@ def _monthly_chart(months: list[selectors.MonthRow]) -> dict:
                 "url": changelist_url("requests_app.disclosurerequest", **month_params),
             }
         )
-    ticks = [{"value": step * k, "y": round(top + plot_h - plot_h * k / 4, 1)} for k in range(5)]
+    # One tick per step up to the top value (the bars are scaled to it), so each label sits at
+    # the height it names.
+    ticks = [
+        {"value": step * k, "y": round(top + plot_h - plot_h * k / tick_count, 1)}
+        for k in range(tick_count + 1)
+    ]
     return {
         "width": width,
         "height": height,

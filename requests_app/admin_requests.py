@@ -19,6 +19,7 @@ from django import forms as django_forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
@@ -92,8 +93,9 @@ class QueueFilter(admin.SimpleListFilter):
     @staticmethod
     def default_for(request: HttpRequest, params: dict) -> str:
         # Only a bare list opens on the user's queue: a link with any filter (the dashboard's
-        # `?due=overdue`) shows what it names for everyone.
-        if params:
+        # `?due=overdue`) shows what it names for everyone, and a search (a reference number
+        # typed in the box) finds a request whatever its state.
+        if params or request.GET.get(SEARCH_VAR, "").strip():
             return "all"
         user = request.user
         if user.has_perm("requests_app.work_request") and not user.has_perm(
