@@ -135,9 +135,14 @@ def private_redis(tmp_path):
 
 def _reset_broker_pools(app) -> None:
     """Forget pooled broker connections, so the next publish connects to app.conf.broker_url."""
+    import kombu.pools
+
     if app._pool is not None:
         app._pool.force_close_all()
     app._pool = None
+    # kombu keeps its own registry of pools per connection URL: without a reset it hands the
+    # closed pool back once the original broker URL is restored ("Acquire on closed pool").
+    kombu.pools.reset()
     amqp = app.__dict__.get("amqp")
     if amqp is not None:
         amqp._producer_pool = None
