@@ -304,6 +304,8 @@ CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
 
 # --- Privacy Office ----------------------------------------------------------------------------
+# The public address of the admin, for links in alert e-mails (e.g. https://privacy.example.co.jp).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 COMPANY_NAME = env.str("COMPANY_NAME", default="株式会社サンプル自動車")
 PRIVACY_CONTACT = env.str(
     "PRIVACY_CONTACT",

@@ -112,7 +112,7 @@ def deadline_alerts_raise(*, today: dt.date | None = None) -> int:
 
 def _request_url(request_id: int) -> str:
     path = reverse("admin:requests_app_disclosurerequest_change", args=[request_id])
-    return f"{getattr(settings, 'SITE_URL', '').rstrip('/')}{path}"
+    return f"{settings.SITE_URL.rstrip('/')}{path}"
 
 
 def _managers():

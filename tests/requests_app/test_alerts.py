@@ -157,6 +157,16 @@ def test_the_alert_e_mail_names_the_request_never_the_person(at, staff):
     assert "秘密" not in message.subject + message.body
 
 
+def test_the_alert_e_mail_links_to_the_request_on_the_configured_site(at, staff, settings):
+    settings.SITE_URL = "https://privacy.example.co.jp/"
+    request = open_request(TODAY, assignee=staff)
+
+    alerts.deadline_alerts_scan()
+
+    path = reverse("admin:requests_app_disclosurerequest_change", args=[request.pk])
+    assert f"https://privacy.example.co.jp{path}" in mail.outbox[0].body
+
+
 def test_an_alert_on_a_request_nobody_is_assigned_goes_to_the_managers(
     at, manager, other_manager, staff
 ):
