@@ -360,6 +360,72 @@ def test_a_summary_far_too_old_is_recomputed_on_the_page(client, manager):
     assert DashboardSummary.objects.get().computed_at == NOW
 
 
+@pytest.mark.django_db
+def test_the_beat_task_stores_requests_per_month_and_documents_awaiting_purge(settings):
+    settings.IDENTITY_DOCUMENT_PURGE_DAYS = 30
+    DisclosureRequestFactory(request_type="correction", received_at=NOW - timedelta(days=1))
+    IdentityDocumentFactory(request__state="closed", request__closed_at=NOW - timedelta(days=31))
+    refresh_dashboard_summary()
+    data = DashboardSummary.objects.get(key=selectors.SUMMARY_KEY).data
+    assert [row["start"] for row in data["requests_per_month"]] == [
+        start.isoformat() for start in selectors.month_starts(today=TODAY)
+    ]
+    assert data["requests_per_month"][-1]["counts"]["correction"] == 1
+    assert data["documents_awaiting_purge"] == 1
+
+
+@pytest.mark.django_db
+def test_a_request_received_after_a_fresh_summary_is_charted_at_the_next_refresh(client, manager):
+    """
+    GIVEN a summary refreshed by beat 2 minutes ago
+    WHEN  a request arrives and the manager opens the dashboard, then beat refreshes again
+    THEN  the chart counts it only after the refresh, and says when its numbers were computed
+    """
+    with time_machine.travel(NOW - timedelta(minutes=2), tick=False):
+        refresh_dashboard_summary()
+    DisclosureRequestFactory(request_type="disclosure", received_at=NOW - timedelta(minutes=1))
+    june = "received_at__gte=2026-06-01T00:00:00+09:00&received_at__lt=2026-07-01T00:00:00+09:00"
+    disclosures = f"{june}&request_type__exact=disclosure"
+    html = page(client, manager)
+    assert linked_number(html, disclosures) == "0"
+    assert html.count('<p class="po-freshness">') == 2  # the chart's and the consent rates'
+    refresh_dashboard_summary()
+    assert linked_number(page(client, manager), disclosures) == "1"
+
+
+@pytest.mark.django_db
+def test_documents_awaiting_purge_come_from_the_summary_with_its_time(client, manager, settings):
+    settings.IDENTITY_DOCUMENT_PURGE_DAYS = 30
+    with time_machine.travel(NOW - timedelta(minutes=2), tick=False):
+        refresh_dashboard_summary()
+    IdentityDocumentFactory(request__state="closed", request__closed_at=NOW - timedelta(days=31))
+    html = page(client, manager)
+    assert linked_number(html, "purge=due") == "0"
+    assert '<div class="po-card-note po-freshness">' in html
+    refresh_dashboard_summary()
+    assert linked_number(page(client, manager), "purge=due") == "1"
+
+
+@pytest.mark.django_db
+def test_a_summary_from_before_the_month_turned_is_not_charted(client, manager):
+    """
+    GIVEN a summary refreshed at 23:58 on 31 May (its 12 months end with May)
+    WHEN  the dashboard opens at 00:01 on 1 June, before beat's next refresh
+    THEN  the chart counts June's 12 months itself, June included, and shows no summary time
+    """
+    first_of_june = datetime(2026, 6, 1, 0, 1, tzinfo=TOKYO)
+    with time_machine.travel(first_of_june - timedelta(minutes=3), tick=False):
+        refresh_dashboard_summary()
+    DisclosureRequestFactory(request_type="erasure", received_at=first_of_june)
+    with time_machine.travel(first_of_june, tick=False):
+        data = selectors.dashboard_get()
+        html = page(client, manager)
+    assert not data.months_from_summary
+    assert [m.start for m in data.months][-1] == date(2026, 6, 1)
+    assert data.months[-1].counts["erasure"] == 1
+    assert html.count('<p class="po-freshness">') == 1  # the consent rates' only
+
+
 # --- scale --------------------------------------------------------------------------------------
 def _bulk_requests(count: int, start: int) -> None:
     from requests_app.models import DisclosureRequest
@@ -400,5 +466,6 @@ def test_the_page_makes_the_same_small_number_of_queries_for_10_or_1000_requests
     _bulk_requests(990, start=10)
     with django_assert_max_num_queries(small):
         client.get(URL, {"period": "365"})
-    # session, user, permissions (2), the dashboard's own 8 (9 on SQLite: its median), session save
-    assert small <= 18
+    # session, user, permissions (2), the dashboard's own 5 (6 on SQLite: its median; the month
+    # counts and documents awaiting purge come with the summary), session save (3)
+    assert small <= 14
