@@ -196,8 +196,19 @@ class CorrectionItemInline(admin.TabularInline):
     model = CorrectionItem
     form = forms.CorrectionItemForm
     extra = 0
-    readonly_fields = ["applied_at"]
+    readonly_fields = ["applied_at", "field_label"]
     verbose_name_plural = _("corrections asked for (Art. 34)")
+
+    @admin.display(description=_("field"))
+    def field_label(self, item):
+        return item.field_label
+
+    def get_fields(self, request, obj=None):
+        # Editable: the field is chosen from a list; read-only: shown by its name, not its code.
+        fields = [f for f in super().get_fields(request, obj) if f != "field_label"]
+        if self._editable(request, obj):
+            return fields
+        return ["field_label" if f == "field_name" else f for f in fields]
 
     def _editable(self, request, obj) -> bool:
         return (
@@ -1001,10 +1012,14 @@ class RequestCommentAdmin(ReadOnlyAdmin):
 
 @admin.register(CorrectionItem)
 class CorrectionItemAdmin(ReadOnlyAdmin):
-    list_display = ["request", "kind", "field_name", "accepted", "applied_at"]
+    list_display = ["request", "kind", "field_label", "accepted", "applied_at"]
     list_select_related = ["request"]
     search_fields = ["request__reference"]
     show_full_result_count = False
+
+    @admin.display(description=_("field"))
+    def field_label(self, item):
+        return item.field_label
 
 
 @admin.register(DeadlineExtension)

@@ -646,7 +646,19 @@ class CorrectionItem(models.Model):
         verbose_name_plural = _("corrections")
 
     def __str__(self) -> str:
-        return f"{self.request_id}: {self.field_name}"
+        return f"{self.get_kind_display()}: {self.field_label}"
+
+    @property
+    def field_label(self) -> str:
+        """The customer field as staff read it (住所 / address), not its code."""
+        from django.core.exceptions import FieldDoesNotExist
+
+        from consent_app.models import Customer
+
+        try:
+            return str(Customer._meta.get_field(self.field_name).verbose_name)
+        except FieldDoesNotExist:
+            return self.field_name
 
 
 class IdentityDocument(models.Model):
