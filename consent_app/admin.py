@@ -308,8 +308,10 @@ class CustomerAdmin(SimpleHistoryAdmin):
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        if obj is not None and obj.is_erased:
-            return fieldsets[:-1]  # no "reason for the change" on a read-only tombstone
+        if obj is not None and not self.has_change_permission(request, obj):
+            # No "reason for the change" where nothing can change (a tombstone, an auditor's
+            # view): read-only, it showed as an untranslated "Change reason: None".
+            return fieldsets[:-1]
         return fieldsets
 
     def has_change_permission(self, request, obj=None) -> bool:

@@ -231,7 +231,8 @@ def _validate_customer(customer: Customer, *, exclude_unique: bool = False) -> N
 def _save_with_history(customer: Customer, *, by: AbstractBaseUser | None, reason: str) -> None:
     # django-simple-history reads these two attributes when it writes the history row.
     customer._history_user = by
-    customer._change_reason = reason or None
+    # Empty rather than NULL: the history page prints a missing reason as "None".
+    customer._change_reason = reason or ""
     customer.save()
 
 
