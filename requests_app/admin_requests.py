@@ -20,8 +20,9 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import SEARCH_VAR
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, When
 from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -45,7 +46,7 @@ from .models import (
     RequestState,
     RequestType,
 )
-from .services.workflow import REQUEST_CHANGED, TRANSITION_SERVICES
+from .services.workflow import REQUEST_CHANGED, TRANSITION_SERVICES, transition_label
 
 logger = logging.getLogger(__name__)
 
@@ -1080,24 +1081,111 @@ class DeadlineRuleAdmin(admin.ModelAdmin):
         return ["request_type"] if obj else []
 
 
+def _transition_choices() -> list[tuple[str, str]]:
+    """The request transitions by name, with the label their button carries."""
+    return [(name, transition_label(name)) for name in TRANSITION_SERVICES]
+
+
+def _state_label(code: str | None) -> str:
+    if not code:
+        return "-"
+    return str(dict(RequestState.choices).get(code, code))
+
+
+class TransitionFilter(admin.SimpleListFilter):
+    title = _("step")
+    parameter_name = "transition"
+
+    def lookups(self, request, model_admin):
+        return _transition_choices()
+
+    def queryset(self, request, queryset):
+        return queryset.filter(transition=self.value()) if self.value() else queryset
+
+
+class TargetStateFilter(admin.SimpleListFilter):
+    title = _("to")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return RequestState.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(state=self.value()) if self.value() else queryset
+
+
 if not admin.site.is_registered(StateLog):
 
     @admin.register(StateLog)
     class StateLogAdmin(ReadOnlyAdmin):
-        """The transition log: who, when, from, to, comment. Append-only."""
+        """The transition log: who, when, from, to, comment. Append-only.
+
+        The library's field names are English ("Target state") and its states raw codes, so every
+        column and filter is declared here with a translated title and the request's labels. The
+        request's reference comes from a subquery on the page's own query (the generic relation
+        would cost a query per row).
+        """
 
         list_display = [
-            "timestamp",
-            "request_reference",
-            "transition",
-            "source_state",
-            "state",
-            "by",
+            "logged_at",
+            "request_link",
+            "transition_display",
+            "source_state_display",
+            "state_display",
+            "performed_by",
+            "comment",
         ]
         list_select_related = ["by", "content_type"]
-        list_filter = ["transition", "state"]
+        list_filter = [TransitionFilter, TargetStateFilter]
         show_full_result_count = False
+        fields = readonly_fields = list_display
 
-        @admin.display(description=_("request"))
-        def request_reference(self, obj):
-            return f"#{obj.object_id}"
+        def get_queryset(self, request):
+            references = DisclosureRequest.objects.filter(pk=OuterRef("object_id")).values(
+                "reference"
+            )[:1]
+            return (
+                super()
+                .get_queryset(request)
+                .annotate(
+                    request_reference=Case(
+                        When(
+                            content_type=ContentType.objects.get_for_model(DisclosureRequest),
+                            then=Subquery(references),
+                        ),
+                        default=None,
+                    )
+                )
+            )
+
+        @admin.display(description=_("when"), ordering="timestamp")
+        def logged_at(self, obj):
+            return obj.timestamp
+
+        @admin.display(description=_("request"), ordering="request_reference")
+        def request_link(self, obj):
+            reference = getattr(obj, "request_reference", None)
+            if not reference:
+                return f"#{obj.object_id}"
+            url = reverse("admin:requests_app_disclosurerequest_change", args=[obj.object_id])
+            return format_html('<a href="{}">{}</a>', url, reference)
+
+        @admin.display(description=_("step"), ordering="transition")
+        def transition_display(self, obj):
+            return dict(_transition_choices()).get(obj.transition, obj.transition)
+
+        @admin.display(description=_("from"), ordering="source_state")
+        def source_state_display(self, obj):
+            return _state_label(obj.source_state)
+
+        @admin.display(description=_("to"), ordering="state")
+        def state_display(self, obj):
+            return _state_label(obj.state)
+
+        @admin.display(description=_("performed by"), ordering="by")
+        def performed_by(self, obj):
+            return obj.by or "-"
+
+        @admin.display(description=_("comment"))
+        def comment(self, obj):
+            return obj.description or ""
