@@ -75,6 +75,9 @@ TYPE_FIELDS = {
     RequestType.PROVISION_STOP: ["suspension_recipient", "legal_ground", "request_grounds"],
 }
 _REFERENCE = re.compile(r"^PR-\d{4}-\d{1,6}$")
+# Django's own string, translated in its catalogue (a variable, so that makemessages does not copy
+# it into ours): the row checkbox's label, as ModelAdmin.action_checkbox writes it.
+_DJANGO_ACTION_SELECT_LABEL = "Select this object for an action - {}"
 
 
 # --- list filters --------------------------------------------------------------------------------
@@ -398,6 +401,17 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
     ]
 
     # --- list ----------------------------------------------------------------------------------
+    def action_checkbox(self, obj):
+        # bench (issue 8): Django's markup, built directly. Django renders a CheckboxInput through
+        # the form template engine for every row: ~5 of the overdue list's ~40 ms of CPU.
+        label = format_html(gettext(_DJANGO_ACTION_SELECT_LABEL), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )
+
     @admin.display(description=_("type"), ordering="request_type")
     def type_short(self, obj):
         return format_html(
