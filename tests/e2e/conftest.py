@@ -11,6 +11,7 @@ so a person can look at each step. Test modules here carry `pytestmark = pytest.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -59,12 +60,21 @@ def browser() -> Iterator:
             chromium.close()
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test, so fixtures can tell whether it failed."""
+    report = yield
+    setattr(item, f"e2e_report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def open_page(browser, live_server) -> Iterator[Callable[..., Page]]:
+def open_page(browser, live_server, request) -> Iterator[Callable[..., Page]]:
     """open_page() gives a page in a fresh browser context (its own cookies: one per user).
 
     A Japanese browser in Tokyo by default; open_page(language="en") for an English one.
-    The base URL is the live server, so page.goto("/admin/") works.
+    The base URL is the live server, so page.goto("/admin/") works. When the test fails, each
+    open page is saved as var/e2e/<test>-failed-N.png: what the browser showed at that moment.
     """
     contexts = []
 
@@ -82,6 +92,17 @@ def open_page(browser, live_server) -> Iterator[Callable[..., Page]]:
         return context.new_page()
 
     yield open_
+    report = getattr(request.node, "e2e_report_call", None)
+    if report is not None and report.failed:
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9_-]+", "-", request.node.name).strip("-")
+        pages = [page for context in contexts for page in context.pages]
+        from playwright.sync_api import Error as PlaywrightError
+
+        for number, page in enumerate(pages, start=1):
+            # A crashed page must not hide the test's own failure.
+            with contextlib.suppress(PlaywrightError):
+                page.screenshot(path=str(SCREENSHOT_DIR / f"{name}-failed-{number}.png"))
     for context in contexts:
         context.close()
 
