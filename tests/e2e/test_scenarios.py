@@ -20,6 +20,7 @@ a screenshot to var/e2e/.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from datetime import date
 from pathlib import Path
@@ -324,8 +325,6 @@ def test_staff_takes_an_emailed_correction_request_to_a_drafted_response(
     shot("letter-on-request", page=page)
     pdf = _download_pdf(page, link)
     assert pdf.startswith(b"%PDF-")
-    import hashlib
-
     assert hashlib.sha256(pdf).hexdigest() == letter.sha256
 
 
