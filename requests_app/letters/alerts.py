@@ -5,9 +5,11 @@ with TIME_ZONE = Asia/Tokyo), so a request due on the 24th is "due today" from 0
 24th and "overdue" from 00:00 JST on the 25th, whatever the server's clock zone.
 
 Exactly once per level: each alert is a row under the unique constraint (request, level,
-due date), so two scans racing insert it once; its e-mail is claimed with a conditional update
-before it is sent, and released again if the send fails, so the next scan retries it. An
-extension gives the request a new due date, which re-arms every level.
+due date), so two scans racing insert it once. Its e-mail goes out at least once: the scan sends
+the pending e-mails in batches over one mail connection, each batch's rows locked
+(`FOR UPDATE SKIP LOCKED`, so a second scan running meanwhile skips them) and marked e-mailed
+with one UPDATE after the batch was sent; a failed e-mail stays unmarked, so the next scan sends
+it. An extension gives the request a new due date, which re-arms every level.
 
 Cost: the scan asks the database only for requests that are due within 3 days or overdue *and*
 lack the alert for their current level (partial index `request_open_due_idx`, then the unique
@@ -17,6 +19,7 @@ open requests.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import smtplib
@@ -24,7 +27,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import Case, CharField, Exists, F, OuterRef, Q, Value, When
 from django.urls import reverse
@@ -153,57 +156,143 @@ def _alert_email(alert: DeadlineAlert) -> tuple[str, str]:
     return subject, body
 
 
-def _alert_recipients(alert: DeadlineAlert) -> list[str]:
+def _alert_recipients(alert: DeadlineAlert, managers: _ManagerEmails) -> list[str]:
     if alert.assignee_id and alert.assignee.is_active and alert.assignee.email:
         return [alert.assignee.email]
     # Nobody is assigned: the managers must hear of it, or nobody would.
-    return [user.email for user in _managers()]
+    return managers()
 
 
-def deadline_alerts_email(*, limit: int = 1000) -> tuple[int, int]:
-    """E-mail every alert not yet e-mailed; returns (sent, failed). Each e-mail goes out once."""
-    pending = (
-        DeadlineAlert.objects.filter(emailed_at__isnull=True)
-        .select_related("request", "assignee")
-        .order_by("raised_at")[:limit]
-    )
-    sent = failed = 0
-    for alert in pending:
-        request = alert.request
-        if request.state not in RequestState.clock_running_states() or (
-            request.due_date != alert.due_date
-        ):
-            # Answered or extended since: nothing to warn about; mark it so it is not retried.
-            DeadlineAlert.objects.filter(pk=alert.pk, emailed_at__isnull=True).update(
-                emailed_at=timezone.now()
-            )
-            continue
-        # Claim: only one scan sends this e-mail.
-        claimed_at = timezone.now()
-        if not DeadlineAlert.objects.filter(pk=alert.pk, emailed_at__isnull=True).update(
-            emailed_at=claimed_at
-        ):
-            continue
-        recipients = _alert_recipients(alert)
-        if not recipients:
-            logger.warning("alert %s: nobody to e-mail (no assignee, no manager)", alert.pk)
-            continue
-        with translation.override(settings.LANGUAGE_CODE):
-            subject, body = _alert_email(alert)
+class _ManagerEmails:
+    """The managers' addresses, looked up once per scan and only if an e-mail needs them."""
+
+    def __init__(self) -> None:
+        self._emails: list[str] | None = None
+
+    def __call__(self) -> list[str]:
+        if self._emails is None:
+            self._emails = [user.email for user in _managers()]
+        return list(self._emails)
+
+
+# bench (issue 8): e-mails per batch. One mail connection serves the whole scan and each batch
+# costs one SELECT and one UPDATE, instead of a connection, a claim and a send per alert.
+EMAIL_BATCH_SIZE = 100
+
+
+def _send_batch(connection, messages: list[tuple[int, EmailMessage]]) -> tuple[list[int], int]:
+    """Send the batch over the open connection; returns (ids of the alerts sent, failed count).
+
+    The batch goes in one `send_messages`. If it fails part-way, the messages are sent again one
+    by one, so one refused address does not hold the others back: the messages that had gone out
+    before the failure are then sent a second time (at least once, never lost).
+    """
+    try:
+        connection.open()
+        connection.send_messages([message for _pk, message in messages])
+        return [pk for pk, _message in messages], 0
+    except MAIL_ERRORS as exc:
+        logger.warning("alert e-mail batch failed (%s); sending one by one", type(exc).__name__)
+        _reset(connection)
+    sent_ids, failed = [], 0
+    for pk, message in messages:
         try:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+            connection.open()
+            connection.send_messages([message])
         except MAIL_ERRORS as exc:
-            # Release the claim so the next scan tries again.
-            DeadlineAlert.objects.filter(pk=alert.pk, emailed_at=claimed_at).update(emailed_at=None)
-            logger.warning("alert %s e-mail failed (%s)", alert.pk, type(exc).__name__)
+            logger.warning("alert %s e-mail failed (%s)", pk, type(exc).__name__)
+            _reset(connection)
             failed += 1
             continue
-        logger.info("alert %s (%s) e-mailed for request %s", alert.pk, alert.level, request.pk)
-        sent += 1
+        sent_ids.append(pk)
+    return sent_ids, failed
+
+
+def _reset(connection) -> None:
+    """Close the connection (after a failed send it may be broken; the next open reconnects)."""
+    with contextlib.suppress(*MAIL_ERRORS):
+        connection.close()
+
+
+def deadline_alerts_email(
+    *, limit: int = 1000, connection=None, batch_size: int | None = None
+) -> tuple[int, int]:
+    """E-mail every alert not yet e-mailed; returns (sent, failed).
+
+    Delivery is at least once, not exactly once: a batch's rows are marked e-mailed by one
+    UPDATE after the whole batch was handed to the mail server, in the transaction that locked
+    them. If the process dies (or the commit fails) after some of a batch's e-mails went out,
+    the rows stay unmarked and the next scan sends that batch again: an alert may be e-mailed
+    twice, never lost. A failed e-mail is left unmarked and sent at the next scan.
+    """
+    pending_ids = list(
+        DeadlineAlert.objects.filter(emailed_at__isnull=True)
+        .order_by("raised_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if not pending_ids:
+        return 0, 0
+    batch_size = batch_size or EMAIL_BATCH_SIZE
+    own_connection = connection is None
+    connection = connection or get_connection()
+    managers = _ManagerEmails()
+    sent = failed = 0
+    try:
+        for start in range(0, len(pending_ids), batch_size):
+            batch_sent, batch_failed = _email_batch(
+                pending_ids[start : start + batch_size], connection, managers
+            )
+            sent += batch_sent
+            failed += batch_failed
+            if batch_failed and not batch_sent:
+                # Nothing of this batch went out (the server is down): the next scan retries.
+                break
+    finally:
+        if own_connection:
+            _reset(connection)
     return sent, failed
 
 
-def deadline_overdue_digest(*, today: dt.date | None = None) -> tuple[int, int]:
+def _email_batch(ids: list[int], connection, managers: _ManagerEmails) -> tuple[int, int]:
+    with transaction.atomic():
+        # Rows another scan is sending right now are locked: skip them rather than send twice.
+        alerts = list(
+            DeadlineAlert.objects.filter(pk__in=ids, emailed_at__isnull=True)
+            .select_related("request", "assignee")
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("raised_at", "pk")
+        )
+        settled, messages = [], []
+        for alert in alerts:
+            request = alert.request
+            if request.state not in RequestState.clock_running_states() or (
+                request.due_date != alert.due_date
+            ):
+                # Answered or extended since: nothing to warn about; mark it so it is not retried.
+                settled.append(alert.pk)
+                continue
+            recipients = _alert_recipients(alert, managers)
+            if not recipients:
+                logger.warning("alert %s: nobody to e-mail (no assignee, no manager)", alert.pk)
+                settled.append(alert.pk)
+                continue
+            with translation.override(settings.LANGUAGE_CODE):
+                subject, body = _alert_email(alert)
+            message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+            messages.append((alert.pk, message))
+        sent_ids, failed = _send_batch(connection, messages) if messages else ([], 0)
+        done = settled + sent_ids
+        if done:
+            DeadlineAlert.objects.filter(pk__in=done).update(emailed_at=timezone.now())
+    for alert in alerts:
+        if alert.pk in sent_ids:
+            logger.info(
+                "alert %s (%s) e-mailed for request %s", alert.pk, alert.level, alert.request_id
+            )
+    return len(sent_ids), failed
+
+
+def deadline_overdue_digest(*, today: dt.date | None = None, connection=None) -> tuple[int, int]:
     """Once a day while requests are overdue, one e-mail to the managers listing them.
 
     Returns (requests listed, recipients). The day is claimed per alert with a conditional
@@ -266,8 +355,16 @@ def deadline_overdue_digest(*, today: dt.date | None = None) -> tuple[int, int]:
                     "url": _request_url(request.pk),
                 }
             )
+    message = EmailMessage(
+        subject, "\n".join(lines) + "\n", settings.DEFAULT_FROM_EMAIL, recipients
+    )
     try:
-        send_mail(subject, "\n".join(lines) + "\n", settings.DEFAULT_FROM_EMAIL, recipients)
+        # The scan's connection when it passes one, otherwise a connection of its own.
+        if connection is None:
+            get_connection().send_messages([message])
+        else:
+            connection.open()
+            connection.send_messages([message])
     except MAIL_ERRORS as exc:
         # Give the day back so the next scan sends the digest.
         for pk, before in previous.items():
@@ -285,8 +382,15 @@ def deadline_alerts_scan(*, today: dt.date | None = None) -> ScanResult:
     today = today or timezone.localdate()
     result = ScanResult()
     result.raised = deadline_alerts_raise(today=today)
-    result.emailed, result.failed_emails = deadline_alerts_email()
-    result.digest_requests, result.digest_recipients = deadline_overdue_digest(today=today)
+    # One mail connection for the whole scan (opened only when there is something to send).
+    connection = get_connection()
+    try:
+        result.emailed, result.failed_emails = deadline_alerts_email(connection=connection)
+        result.digest_requests, result.digest_recipients = deadline_overdue_digest(
+            today=today, connection=connection
+        )
+    finally:
+        _reset(connection)
     return result
 
 

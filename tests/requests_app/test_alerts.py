@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from kombu.exceptions import OperationalError as BrokerError
@@ -179,7 +180,9 @@ def test_an_alert_on_a_request_nobody_is_assigned_goes_to_the_managers(
 
 def test_a_failed_e_mail_is_sent_at_the_next_scan(at, staff):
     request = open_request(TODAY + dt.timedelta(days=1), assignee=staff)
-    with mock.patch.object(alerts, "send_mail", side_effect=smtplib.SMTPServerDisconnected("x")):
+    with mock.patch.object(
+        locmem.EmailBackend, "send_messages", side_effect=smtplib.SMTPServerDisconnected("x")
+    ):
         result = alerts.deadline_alerts_scan()
     assert result.failed_emails == 1
     assert request.alerts.get().emailed_at is None
@@ -188,6 +191,35 @@ def test_a_failed_e_mail_is_sent_at_the_next_scan(at, staff):
 
     assert len(mail.outbox) == 1
     assert request.alerts.get().emailed_at is not None
+
+
+def test_the_scan_sends_in_batches_over_one_connection_and_one_refusal_holds_back_no_other(
+    at, staff, other_staff
+):
+    # Four e-mails in batches of two: the refused one shares its batch with one that must go.
+    requests = [open_request(TODAY, assignee=staff) for _ in range(3)]
+    refused = open_request(TODAY, assignee=other_staff)
+    real_send = locmem.EmailBackend.send_messages
+
+    def refuse_other_staff(backend, messages):
+        if any(message.to == [other_staff.email] for message in messages):
+            raise smtplib.SMTPRecipientsRefused({other_staff.email: (550, b"no")})
+        return real_send(backend, messages)
+
+    with (
+        mock.patch.object(alerts, "EMAIL_BATCH_SIZE", 2),
+        mock.patch.object(locmem.EmailBackend, "send_messages", refuse_other_staff),
+        mock.patch.object(alerts, "get_connection", wraps=alerts.get_connection) as connect,
+    ):
+        result = alerts.deadline_alerts_scan()
+
+    assert connect.call_count == 1
+    assert (result.emailed, result.failed_emails) == (3, 1)
+    assert all(request.alerts.get().emailed_at is not None for request in requests)
+    assert refused.alerts.get().emailed_at is None
+    alerts.deadline_alerts_scan()
+    assert refused.alerts.get().emailed_at is not None
+    assert [m.to for m in mail.outbox].count([other_staff.email]) == 1
 
 
 def test_an_alert_answered_before_its_e_mail_went_out_is_not_sent(at, staff):
@@ -234,14 +266,14 @@ def test_the_digest_stops_once_the_request_is_answered(at, staff, manager):
 
 def test_a_digest_that_could_not_be_sent_is_sent_by_the_next_scan(at, staff, manager):
     open_request(TODAY - dt.timedelta(days=1), assignee=staff)
-    real_send = alerts.send_mail
+    real_send = locmem.EmailBackend.send_messages
 
-    def fail_for_managers(subject, body, sender, recipients):
-        if recipients == [manager.email]:
+    def fail_for_managers(backend, messages):
+        if any(message.to == [manager.email] for message in messages):
             raise smtplib.SMTPServerDisconnected("down")
-        return real_send(subject, body, sender, recipients)
+        return real_send(backend, messages)
 
-    with mock.patch.object(alerts, "send_mail", side_effect=fail_for_managers):
+    with mock.patch.object(locmem.EmailBackend, "send_messages", fail_for_managers):
         alerts.deadline_alerts_scan()
     alerts.deadline_alerts_scan()
 
