@@ -19,7 +19,7 @@ from .models import (
     Recipient,
 )
 from .provision import DATA_ITEMS
-from .services import DATE_OF_BIRTH_IN_FUTURE, KANA_INVALID, kana_is_valid
+from .services import CUSTOMER_FIELDS, DATE_OF_BIRTH_IN_FUTURE, KANA_INVALID, kana_is_valid
 
 PURPOSE_ANY_CHANNEL_ALONE = _("“Any channel” cannot be combined with other channels.")
 IMPORT_FILE_TOO_LARGE = _("The file is larger than %(mb)s MB; split it into smaller files.")
@@ -41,21 +41,7 @@ class CustomerAdminForm(forms.ModelForm):
 
     class Meta:
         model = Customer
-        fields = [
-            "number",
-            "family_name",
-            "given_name",
-            "family_name_kana",
-            "given_name_kana",
-            "postal_code",
-            "prefecture",
-            "address",
-            "phone",
-            "email",
-            "date_of_birth",
-            "preferred_language",
-            "dealer",
-        ]
+        fields = list(CUSTOMER_FIELDS)
 
     def _clean_kana(self, name: str) -> str:
         value = self.cleaned_data.get(name, "")

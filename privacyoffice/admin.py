@@ -5,12 +5,14 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from consent_app.admin import ReadOnlyAdminMixin
+
 from . import admin_hardening  # noqa: F401  (third-party admin pages made safe)
 from .models import ExportLog
 
 
 @admin.register(ExportLog)
-class ExportLogAdmin(admin.ModelAdmin):
+class ExportLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "created_at",
         "report",
@@ -25,15 +27,6 @@ class ExportLogAdmin(admin.ModelAdmin):
     list_select_related = ["exported_by"]
     date_hierarchy = "created_at"
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("date range"))
     def date_range(self, obj: ExportLog) -> str:

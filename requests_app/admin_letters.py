@@ -32,6 +32,7 @@ from .letters.rendering import (
     render_preview_pdf,
 )
 from .models import DeadlineAlert, Letter, LetterKind, LetterTemplate, Outcome
+from .views import _private_attachment
 
 logger = logging.getLogger(__name__)
 
@@ -440,9 +441,7 @@ class LetterAdmin(admin.ModelAdmin):
             filename=f"{letter.request.reference}-{letter.kind}-{letter.language}.pdf",
             content_type="application/pdf",
         )
-        response["Cache-Control"] = "private, no-store"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return _private_attachment(response)
 
     def mark_sent_view(self, request, object_id):
         letter = get_object_or_404(Letter, pk=object_id)

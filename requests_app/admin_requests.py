@@ -32,6 +32,8 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm_log.models import StateLog
 
+from consent_app.admin import ReadOnlyAdminMixin
+
 from . import deadlines, forms, selectors, services, views
 from .admin_letters import DeadlineAlertInline, LetterInline
 from .models import (
@@ -959,17 +961,8 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
 
 
 # --- read-only records ---------------------------------------------------------------------------
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Records nobody changes or deletes through the admin (append-only or service-made)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_actions(self, request):
         return {}

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
@@ -73,7 +74,7 @@ def _customer_field_label(value: str) -> str:
 
     try:
         return str(Customer._meta.get_field(value).verbose_name)
-    except Exception:
+    except FieldDoesNotExist:
         return value
 
 
