@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class RequestsAppConfig(AppConfig):
     name = "requests_app"
-    verbose_name = _("Privacy requests")
+    verbose_name = _("Privacy request handling")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
