@@ -117,6 +117,23 @@ def _all(category: str, *names: str) -> dict[str, str]:
     return dict.fromkeys(names, category)
 
 
+# The customer's profile fields, classified once: the customer and its history rows (simple-history
+# copies the same fields) must never disagree on what a field is.
+_CUSTOMER_PROFILE: dict[str, Category] = {
+    "number": C.IDENTITY,
+    "family_name": C.IDENTITY,
+    "given_name": C.IDENTITY,
+    "family_name_kana": C.IDENTITY,
+    "given_name_kana": C.IDENTITY,
+    "postal_code": C.CONTACT,
+    "prefecture": C.CONTACT,
+    "address": C.CONTACT,
+    "phone": C.CONTACT,
+    "email": C.CONTACT,
+    "date_of_birth": C.IDENTITY,
+    "preferred_language": C.PREFERENCE,
+}
+
 INVENTORY: dict[str, ModelEntry] = {
     # --- consent_app ---------------------------------------------------------------------------
     "consent_app.Customer": ModelEntry(
@@ -126,18 +143,7 @@ INVENTORY: dict[str, ModelEntry] = {
         vertical=True,
         fields={
             "id": C.NONE,
-            "number": C.IDENTITY,
-            "family_name": C.IDENTITY,
-            "given_name": C.IDENTITY,
-            "family_name_kana": C.IDENTITY,
-            "given_name_kana": C.IDENTITY,
-            "postal_code": C.CONTACT,
-            "prefecture": C.CONTACT,
-            "address": C.CONTACT,
-            "phone": C.CONTACT,
-            "email": C.CONTACT,
-            "date_of_birth": C.IDENTITY,
-            "preferred_language": C.PREFERENCE,
+            **_CUSTOMER_PROFILE,
             "dealer": C.RELATIONSHIP,
             "search_name": C.DERIVED,
             "search_phone": C.DERIVED,
@@ -159,18 +165,7 @@ INVENTORY: dict[str, ModelEntry] = {
         },
         fields={
             "id": C.NONE,
-            "number": C.IDENTITY,
-            "family_name": C.IDENTITY,
-            "given_name": C.IDENTITY,
-            "family_name_kana": C.IDENTITY,
-            "given_name_kana": C.IDENTITY,
-            "postal_code": C.CONTACT,
-            "prefecture": C.CONTACT,
-            "address": C.CONTACT,
-            "phone": C.CONTACT,
-            "email": C.CONTACT,
-            "date_of_birth": C.IDENTITY,
-            "preferred_language": C.PREFERENCE,
+            **_CUSTOMER_PROFILE,
             "erased_at": C.RELATIONSHIP,
             "created_at": C.NONE,
             "dealer": C.RELATIONSHIP,
