@@ -142,6 +142,23 @@ def ms(stats: Stats) -> dict[str, Any]:
     return Stats([v * 1000 for v in stats.values]).as_dict(1)
 
 
+def page_time(
+    name: str, stats: Stats, limit_ms: int, url: str, captured: list[dict[str, str]], **kwargs: Any
+) -> Result:
+    """The `<name>.time` result of an admin page measured with `measure_page`."""
+    extra = {**kwargs.pop("extra", {}), **page_extra(url, captured)}
+    return Result(
+        f"{name}.time",
+        round(stats.median * 1000, 1),
+        "ms",
+        f"<= {limit_ms}",
+        stats.median * 1000 <= limit_ms,
+        stats=ms(stats),
+        extra=extra,
+        **kwargs,
+    )
+
+
 def seq_scans_on(table: str, queries: list[dict[str, str]]) -> list[str]:
     """EXPLAIN every captured SELECT that reads `table`; the plans' Seq Scans on it."""
     found = []
@@ -163,15 +180,7 @@ def customer_changelist(scale: Scale) -> list[Result]:
     url = reverse("admin:consent_app_customer_changelist")
     stats, queries, _response, captured = measure_page(admin_client(), url, scale.runs)
     return [
-        Result(
-            f"{name}.time",
-            round(stats.median * 1000, 1),
-            "ms",
-            "<= 60",
-            stats.median * 1000 <= 60,
-            stats=ms(stats),
-            extra=page_extra(url, captured),
-        ),
+        page_time(name, stats, 60, url, captured),
         Result(f"{name}.queries", queries, "queries", "<= 8", queries <= 8),
     ]
 
@@ -275,14 +284,12 @@ def request_changelist_overdue(scale: Scale) -> list[Result]:
     stats, queries, response, captured = measure_page(client, url, scale.runs)
     cl = response.context["cl"] if response.context else None
     return [
-        Result(
-            f"{name}.time",
-            round(stats.median * 1000, 1),
-            "ms",
-            "<= 60",
-            stats.median * 1000 <= 60,
-            stats=ms(stats),
-            extra=page_extra(url, captured),
+        page_time(
+            name,
+            stats,
+            60,
+            url,
+            captured,
             note=f"{url.split('?', 1)[-1]}: {cl.result_count if cl else '?'} requests",
         ),
         Result(f"{name}.queries", queries, "queries", "<= 8", queries <= 8),
@@ -301,16 +308,15 @@ def request_change_page(scale: Scale) -> list[Result]:
     letters = request.letters.count()
     timeline = "timeline" in body.lower()
     return [
-        Result(
-            f"{name}.time",
-            round(stats.median * 1000, 1),
-            "ms",
-            "<= 100",
-            stats.median * 1000 <= 100,
-            stats=ms(stats),
+        page_time(
+            name,
+            stats,
+            100,
+            url,
+            captured,
             note=f"request {request.pk}: {letters} letters, "
             f"{request.comments.count()} comments; timeline shown: {timeline}",
-            extra={"queries": queries, "timeline_shown": timeline, **page_extra(url, captured)},
+            extra={"queries": queries, "timeline_shown": timeline},
         )
     ]
 
@@ -332,16 +338,7 @@ def dashboard(scale: Scale) -> list[Result]:
     refreshed = _refresh_dashboard_summary()
     stats, queries, _response, captured = measure_page(admin_client(), url, scale.runs)
     results = [
-        Result(
-            f"{name}.time",
-            round(stats.median * 1000, 1),
-            "ms",
-            "<= 100",
-            stats.median * 1000 <= 100,
-            stats=ms(stats),
-            note=refreshed,
-            extra=page_extra(url, captured),
-        ),
+        page_time(name, stats, 100, url, captured, note=refreshed),
         Result(f"{name}.queries", queries, "queries", "fixed", None, status="info"),
     ]
     return results
