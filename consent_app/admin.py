@@ -9,29 +9,21 @@ the services.
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
-import re
-from collections.abc import Iterator
-from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
-from django.db.models import Case, Q, QuerySet, TextField, Value, When
-from django.db.models.functions import Cast, Coalesce, Concat
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import eligibility, provision, selectors, services
+from . import provision, selectors, services
 from .admin_forms import (
     ConsentChangeForm,
     CustomerAdminForm,
@@ -61,52 +53,6 @@ logger = logging.getLogger(__name__)
 FORM_TEMPLATE = "admin/consent_app/form_page.html"
 # Errors listed on the import page; the count says how many more there were.
 MAX_SHOWN_IMPORT_ERRORS = 500
-# A cell starting with one of these is a formula to Excel: prefix it (OWASP CSV injection).
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-_STREAM_CHUNK_CHARS = 64 * 1024
-
-
-def _csv_safe(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(_FORMULA_PREFIXES) else text
-
-
-def _copy_csv_stream(queryset: QuerySet, columns: list[str]) -> Iterator[bytes]:
-    """The rows as CSV written by PostgreSQL itself (`COPY … TO STDOUT`), formula-safe in SQL.
-
-    bench (issue 8): the ORM iterator and Python's csv writer reach a fraction of the database's
-    own speed on half a million rows; COPY runs near psql's `\\copy`. A cell starting with one of
-    _FORMULA_PREFIXES gets the same leading apostrophe as _csv_safe gives it.
-    """
-    prefixes = "".join(re.escape(p) for p in _FORMULA_PREFIXES)
-    cells = {}
-    for i, name in enumerate(columns):
-        text = Coalesce(Cast(name, TextField()), Value("", output_field=TextField()))
-        cells[f"c{i}"] = Case(
-            When(
-                Q(**{f"{name}__regex": f"^[{prefixes}]"}),
-                then=Concat(Value("'", output_field=TextField()), text),
-            ),
-            default=text,
-            output_field=TextField(),
-        )
-    sql, params = queryset.annotate(**cells).values_list(*cells).query.sql_with_params()
-    header = io.StringIO()
-    csv.writer(header).writerow(columns)
-    yield ("\ufeff" + header.getvalue()).encode()  # BOM: Excel opens UTF-8 Japanese correctly
-    chunk = bytearray()
-    with connection.cursor() as wrapper:
-        # psycopg's own cursor: Django's wrapper has no copy(). Identifiers come from the ORM.
-        copy_sql = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)"
-        with wrapper.cursor.copy(copy_sql, params) as copy:
-            for block in copy:
-                chunk += block
-                if len(chunk) >= _STREAM_CHUNK_CHARS:
-                    yield bytes(chunk)
-                    chunk.clear()
-    yield bytes(chunk)
 
 
 def _form_page(request, model_admin, form, title: str, submit: str, **extra) -> TemplateResponse:
@@ -478,69 +424,13 @@ class PurposeOfUseAdmin(admin.ModelAdmin):
         links = [
             format_html(
                 '<a href="{}">{}</a>',
-                reverse("admin:consent_app_purposeofuse_marketing_list", args=[obj.pk, channel]),
+                reverse("admin:privacyoffice_marketing_list", args=[obj.pk, channel]),
                 Channel(channel).label,
             )
             for channel in obj.channels or []
             if channel in Channel.values
         ]
         return format_html(" · ".join(["{}"] * len(links)), *links)
-
-    def get_urls(self):
-        return [
-            path(
-                "<int:purpose_id>/marketing-list/<str:channel>/",
-                self.admin_site.admin_view(self.marketing_list_view),
-                name="consent_app_purposeofuse_marketing_list",
-            ),
-            *super().get_urls(),
-        ]
-
-    def marketing_list_view(self, request, purpose_id: int, channel: str):
-        """Stream the customers a campaign may reach (same eligibility engine as provision)."""
-        if not request.user.has_perm("consent_app.export_marketing_list"):
-            raise PermissionDenied
-        purpose = get_object_or_404(PurposeOfUse, pk=purpose_id)
-        if channel not in (purpose.channels or []) or purpose.is_third_party_provision:
-            raise Http404
-        columns = ["number", "family_name", "given_name", "family_name_kana", "given_name_kana"]
-        columns += {
-            Channel.POST: ["postal_code", "prefecture", "address"],
-            Channel.PHONE: ["phone"],
-            Channel.EMAIL: ["email"],
-        }.get(channel, [])
-        eligible = eligibility.marketing_list(purpose=purpose, channel=channel)
-        rows = eligible.values_list(*columns).iterator(chunk_size=2000)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-
-        def stream():
-            # bench (issue 8): rows leave in ~64 KiB chunks, not one chunk per row (the server
-            # and the client pay per chunk); memory stays flat all the same.
-            buffer.write("\ufeff")  # BOM: Excel opens UTF-8 Japanese text correctly
-            writer.writerow(columns)
-            for row in rows:
-                writer.writerow([_csv_safe(v) for v in row])
-                if buffer.tell() >= _STREAM_CHUNK_CHARS:
-                    yield buffer.getvalue()
-                    buffer.seek(0)
-                    buffer.truncate()
-            yield buffer.getvalue()
-
-        logger.info(
-            "marketing list purpose %s channel %s exported by user %s",
-            purpose.pk,
-            channel,
-            request.user.pk,
-        )
-        # On PostgreSQL the database writes the CSV (COPY); elsewhere the ORM stream above.
-        body = (
-            _copy_csv_stream(eligible, columns) if connection.vendor == "postgresql" else stream()
-        )
-        response = StreamingHttpResponse(body, content_type="text/csv; charset=utf-8")
-        filename = f"marketing-{purpose.code}-{channel}-{timezone.localdate():%Y%m%d}.csv"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
 
 
 @admin.register(PrivacyNotice)

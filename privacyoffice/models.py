@@ -17,6 +17,8 @@ EXPORT_IDENTITY_COLUMNS = (
     "created_at",
     "is_background",
     "estimated_rows",
+    "values",
+    "retry_of_id",
 )
 # The only columns a finished export may still change: its file is purged after the retention.
 EXPORT_FILE_PURGE_COLUMNS = ("file", "file_purged_at")
@@ -37,6 +39,7 @@ _EXPORT_ALL_COLUMNS = (
     "size",
     "sha256",
     "error",
+    "heartbeat_at",
 )
 
 # An UPDATE is refused unless it is either
@@ -60,9 +63,16 @@ class ExportLog(models.Model):
     """
 
     class Status(models.TextChoices):
+        """running → done | failed | interrupted; nothing leaves done, failed or interrupted.
+
+        *interrupted*: the worker stopped writing (killed, machine lost) and the sweep ended the
+        job; its creator retries it, which logs a new export (`retry_of` names this one).
+        """
+
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
+        INTERRUPTED = "interrupted", _("Interrupted")
 
     class Encoding(models.TextChoices):
         UTF8 = "utf-8", _("UTF-8")
@@ -73,6 +83,10 @@ class ExportLog(models.Model):
         CODES = "codes", _("Stable column names")
         JAPANESE = "ja", _("Japanese column names")
 
+    class Values(models.TextChoices):
+        CODES = "codes", _("Stable codes")
+        LABELS = "labels", _("Japanese display values (labels instead of codes)")
+
     report = models.CharField(_("report"), max_length=64)
     filters = models.JSONField(_("filters"), default=dict, blank=True)
     encoding = models.CharField(
@@ -80,6 +94,17 @@ class ExportLog(models.Model):
     )
     header = models.CharField(
         _("header row"), max_length=8, choices=Header.choices, default=Header.CODES
+    )
+    values = models.CharField(
+        _("values"), max_length=8, choices=Values.choices, default=Values.CODES
+    )
+    retry_of = models.ForeignKey(
+        "self",
+        verbose_name=_("retry of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="retries",
     )
     exported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -103,6 +128,9 @@ class ExportLog(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     file_purged_at = models.DateTimeField(_("file purged at"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # Written by the job's progress thread every second; the sweep ends a job whose worker
+    # stopped writing it (privacyoffice.reports.services.exports_sweep).
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("export log entry")
@@ -118,6 +146,12 @@ class ExportLog(models.Model):
                 fields=["finished_at"],
                 name="exportlog_file_kept_idx",
                 condition=models.Q(is_background=True, file_purged_at__isnull=True),
+            ),
+            # The sweep: running background exports, by their last sign of life.
+            models.Index(
+                fields=["heartbeat_at"],
+                name="exportlog_running_idx",
+                condition=models.Q(status="running", is_background=True),
             ),
         ]
         triggers = [

@@ -327,6 +327,11 @@ REQUEST_LAPSE_DAYS = env.int("REQUEST_LAPSE_DAYS", default=60)
 EXPORT_ASYNC_THRESHOLD = env.int("EXPORT_ASYNC_THRESHOLD", default=50_000)
 # Background export files are deleted after this many days; the export log row stays.
 EXPORT_FILE_RETENTION_DAYS = env.int("EXPORT_FILE_RETENTION_DAYS", default=7)
+# A background export writes a heartbeat every second; silent this long, the sweep ends it as
+# interrupted (its worker is gone). One never taken up this long is ended too: kept under the
+# broker's visibility timeout (1 h), after which Redis would hand a lost job out again.
+EXPORT_STALE_SECONDS = env.int("EXPORT_STALE_SECONDS", default=120)
+EXPORT_QUEUE_STALE_SECONDS = env.int("EXPORT_QUEUE_STALE_SECONDS", default=3000)
 
 # --- Logging: ids only, never names, addresses or e-mails ----------------------------------------
 LOGGING = {

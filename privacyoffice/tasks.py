@@ -61,6 +61,14 @@ def run_export(export_id: int) -> None:
     export_run(export_id=export_id)
 
 
+@shared_task(name="privacyoffice.sweep_exports", ignore_result=True)
+def sweep_exports() -> None:
+    """Ends as *interrupted* the background exports whose worker is gone (beat, every minute)."""
+    from .reports.services import exports_sweep
+
+    exports_sweep()
+
+
 @shared_task(name="privacyoffice.purge_export_files", ignore_result=True)
 def purge_export_files() -> None:
     from .reports.services import export_files_purge

@@ -14,10 +14,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -29,9 +25,6 @@ from requests_app.models import RequestState, RequestType
 
 from . import dashboard as selectors
 from .models import ExportLog
-from .reports.definitions import REPORTS
-from .reports.forms import ExportForm
-from .reports.services import export_start, export_stream
 
 logger = logging.getLogger(__name__)
 
@@ -331,113 +324,3 @@ def _monthly_chart(months: list[selectors.MonthRow]) -> dict:
         "type_labels": [type_labels[t] for t in types],
         "empty": not any(m.total for m in months),
     }
-
-
-# --- reports ------------------------------------------------------------------------------------
-@permission_required("privacyoffice.export_reports", raise_exception=True)
-def reports_index(request):
-    recent = (
-        ExportLog.objects.filter(exported_by=request.user)
-        .order_by("-created_at")
-        .only("pk", "report", "filters", "status", "row_count", "created_at", "is_background")[:10]
-    )
-    context = {
-        **admin.site.each_context(request),
-        "title": _("CSV reports"),
-        "reports": [
-            {"report": r, "url": reverse("admin:privacyoffice_report", args=[r.slug])}
-            for r in REPORTS.values()
-        ],
-        "recent": [{"export": e, "title": _report_title(e.report)} for e in recent],
-    }
-    return TemplateResponse(request, "admin/privacyoffice/reports_index.html", context)
-
-
-def _report_title(slug: str):
-    report = REPORTS.get(slug)
-    return report.title if report else slug
-
-
-@permission_required("privacyoffice.export_reports", raise_exception=True)
-def report_export(request, slug: str):
-    report = REPORTS.get(slug)
-    if report is None:
-        raise Http404(_("There is no such report."))
-    form = ExportForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            export = export_start(
-                user=request.user,
-                report_slug=slug,
-                date_from=form.cleaned_data["date_from"],
-                date_to=form.cleaned_data["date_to"],
-                encoding=form.cleaned_data["encoding"],
-                header=form.cleaned_data["header"],
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            if export.is_background:
-                messages.info(request, EXPORT_QUEUED % {"rows": export.estimated_rows})
-                return redirect("admin:privacyoffice_export", pk=export.pk)
-            response = StreamingHttpResponse(
-                export_stream(export=export), content_type=CONTENT_TYPES[export.encoding]
-            )
-            _attachment_headers(response, export)
-            return response
-    context = {
-        **admin.site.each_context(request),
-        "title": report.title,
-        "report": report,
-        "form": form,
-        "threshold": settings.EXPORT_ASYNC_THRESHOLD,
-    }
-    return TemplateResponse(request, "admin/privacyoffice/report_export.html", context)
-
-
-def _filename(export: ExportLog) -> str:
-    date_from = export.filters.get("date_from") or "start"
-    date_to = export.filters.get("date_to") or "now"
-    return f"{export.report}_{date_from}_{date_to}.csv"
-
-
-def _attachment_headers(response: HttpResponse, export: ExportLog) -> None:
-    response["Content-Disposition"] = f'attachment; filename="{_filename(export)}"'
-    # Personal data: never kept by a browser or proxy cache.
-    response["Cache-Control"] = "no-store"
-
-
-def _export_or_404(request, pk: int) -> ExportLog:
-    return get_object_or_404(ExportLog.objects.select_related("exported_by"), pk=pk)
-
-
-@permission_required("privacyoffice.export_reports", raise_exception=True)
-def export_status(request, pk: int):
-    export = _export_or_404(request, pk)
-    context = {
-        **admin.site.each_context(request),
-        "title": _("Export #%(id)s") % {"id": export.pk},
-        "export": export,
-        "report_title": _report_title(export.report),
-        "is_mine": export.exported_by_id == request.user.pk,
-        "refresh": export.status == ExportLog.Status.RUNNING,
-    }
-    return TemplateResponse(request, "admin/privacyoffice/export_status.html", context)
-
-
-@permission_required("privacyoffice.export_reports", raise_exception=True)
-def export_download(request, pk: int):
-    export = _export_or_404(request, pk)
-    # A file holds personal data: only its exporter fetches it (the log names who that was).
-    if export.exported_by_id != request.user.pk:
-        raise PermissionDenied(EXPORT_NOT_YOURS)
-    if export.status != ExportLog.Status.DONE or not export.file:
-        messages.error(request, EXPORT_NOT_READY)
-        return redirect("admin:privacyoffice_export", pk=export.pk)
-    logger.info("export %s downloaded by user %s", export.pk, request.user.pk)
-    response = FileResponse(
-        default_storage.open(export.file.name, "rb"),
-        content_type=CONTENT_TYPES[export.encoding],
-    )
-    _attachment_headers(response, export)
-    return response

@@ -21,6 +21,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from common.csv_safety import csv_safe
+
 from . import inventory
 from .models import (
     OPEN_STATES,
@@ -38,7 +40,6 @@ SECTIONS_BY_TYPE: dict[str, tuple[str, ...]] = {
 ELECTRONIC_FORMATS = ("csv", "json")
 UNKNOWN_FORMAT = _("Unknown electronic copy format: %(fmt)s (use csv or json).")
 # A spreadsheet program would run a cell starting with one of these as a formula.
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def compilation_language(*, request: DisclosureRequest) -> str:
@@ -200,11 +201,6 @@ def disclosure_compilation(
     }
 
 
-def _csv_safe(value: str) -> str:
-    # Formula injection: a value like "=HYPERLINK(...)" is shown as text, not run.
-    return "'" + value if value.startswith(_FORMULA_PREFIXES) else value
-
-
 def disclosure_electronic_copy(*, request: DisclosureRequest, fmt: str = "csv") -> bytes:
     """The compilation as an electronic record (Art. 33(1): the method the person chose).
 
@@ -239,10 +235,10 @@ def disclosure_electronic_copy(*, request: DisclosureRequest, fmt: str = "csv") 
         writer.writerow([gettext("Generated at"), generated])
     writer.writerow([])
     for section in compilation["sections"]:
-        writer.writerow([_csv_safe(section["title"])])
-        writer.writerow([_csv_safe(c) for c in section["columns"]])
+        writer.writerow([csv_safe(section["title"])])
+        writer.writerow([csv_safe(c) for c in section["columns"]])
         for row in section["rows"]:
-            writer.writerow([_csv_safe(v) for v in row])
+            writer.writerow([csv_safe(v) for v in row])
         writer.writerow([])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 

@@ -1,4 +1,7 @@
-"""The six audit reports: what each exports, from which rows, filtered on which date.
+"""The audit reports: what each exports, from which rows, filtered on which date.
+
+Adding a report is one `Report(...)` entry here and its line in REPORTS (its title, description
+and Japanese column names go through the translation catalogue as usual).
 
 Column names are stable (the README's "CSV reports" section lists them): add columns at the end,
 never rename or reorder. Requester names and addresses are left out on purpose: the customer
@@ -7,19 +10,26 @@ number and the request reference identify the person to anyone allowed to look f
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncDate
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django_fsm_log.models import StateLog
 
-from consent_app.models import ConsentEvent, ProvisionRecord
+from consent_app.models import ConsentEvent, ProvisionRecord, ProvisionSuppression
 from requests_app.models import (
     OPEN_STATES,
     DisclosureRequest,
@@ -28,43 +38,8 @@ from requests_app.models import (
 )
 
 from .columns import Column, DaysBetween, JsonListJoined, Kind
-
-
-@dataclass(frozen=True)
-class Report:
-    slug: str
-    title: Promise
-    description: Promise
-    date_field: str  # the field the date-range filter applies to
-    date_label: Promise
-    columns: tuple[Column, ...]
-    base: Callable[[], QuerySet]
-    is_datetime: bool = True
-    order: tuple[str, ...] = field(default=())
-
-    def queryset(self, *, date_from: date | None, date_to: date | None) -> QuerySet:
-        """The rows of the report for an inclusive range of local (Asia/Tokyo) dates."""
-        qs = self.base()
-        if self.is_datetime:
-            # Sargable bounds (>= start of day, < start of the next) so the date index serves.
-            if date_from:
-                qs = qs.filter(**{f"{self.date_field}__gte": _start_of(date_from)})
-            if date_to:
-                qs = qs.filter(**{f"{self.date_field}__lt": _start_of(date_to + timedelta(1))})
-        else:
-            if date_from:
-                qs = qs.filter(**{f"{self.date_field}__gte": date_from})
-            if date_to:
-                qs = qs.filter(**{f"{self.date_field}__lte": date_to})
-        return qs.order_by(*(self.order or (self.date_field, "pk")))
-
-    @property
-    def column_names(self) -> list[str]:
-        return [c.name for c in self.columns]
-
-
-def _start_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
+from .marketing import MARKETING_LIST
+from .report import Report
 
 
 def _responded_day():
@@ -259,6 +234,37 @@ DOCUMENT_VIEWINGS = Report(
     ),
 )
 
+SUPPRESSIONS = Report(
+    slug="suppressions",
+    title=_("Suppressions of third-party provision"),
+    description=_(
+        "Every stop of provision to third parties (第三者提供の停止): per customer and recipient, "
+        "with the request, the dates and who recorded and lifted it."
+    ),
+    date_field="created_at",
+    date_label=_("recorded"),
+    base=lambda: ProvisionSuppression.objects.all(),
+    columns=(
+        Column("suppression_id", "停止ID", "pk", Kind.INT),
+        Column("recorded_at", "記録日時", "created_at", Kind.DATETIME),
+        Column("customer_number", "本人(顧客番号)", "customer__number", Kind.TEXT),
+        # Empty recipient: provision to every third party stops.
+        Column(
+            "all_recipients",
+            "全提供先",
+            ExpressionWrapper(Q(recipient__isnull=True), output_field=BooleanField()),
+            Kind.FLAG,
+        ),
+        Column("recipient_id", "提供先ID", "recipient_id", Kind.INT),
+        Column("recipient_name", "提供先名称", "recipient__name", Kind.TEXT),
+        Column("request_reference", "関連請求番号", "request_reference", Kind.TEXT),
+        Column("recorded_by", "記録者", "created_by__username", Kind.TEXT),
+        Column("lifted_at", "解除日時", "lifted_at", Kind.DATETIME),
+        Column("lifted_by", "解除者", "lifted_by__username", Kind.TEXT),
+        Column("note", "備考", "note", Kind.TEXT),
+    ),
+)
+
 REPORTS: dict[str, Report] = {
     r.slug: r
     for r in (
@@ -268,5 +274,7 @@ REPORTS: dict[str, Report] = {
         PROVISION_RECORDS,
         LETTERS_ISSUED,
         DOCUMENT_VIEWINGS,
+        SUPPRESSIONS,
+        MARKETING_LIST,
     )
 }

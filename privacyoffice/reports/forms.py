@@ -5,22 +5,12 @@ from django.utils.translation import gettext_lazy as _
 
 from privacyoffice.models import ExportLog
 
-from .services import DATE_RANGE_REVERSED
+from .services import DATE_MAX, DATE_MIN, DATE_OUT_OF_RANGE, DATE_RANGE_REVERSED
 
 
-class ExportForm(forms.Form):
-    date_from = forms.DateField(
-        label=_("From"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_("First day included (Japan time). Empty: from the beginning."),
-    )
-    date_to = forms.DateField(
-        label=_("To"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_("Last day included (Japan time). Empty: up to now."),
-    )
+class ExportOptionsForm(forms.Form):
+    """The options every export has (a marketing list has no date range)."""
+
     encoding = forms.ChoiceField(
         label=_("Encoding"),
         choices=ExportLog.Encoding.choices,
@@ -37,6 +27,46 @@ class ExportForm(forms.Form):
         initial=ExportLog.Header.CODES,
         widget=forms.RadioSelect,
     )
+    values = forms.ChoiceField(
+        label=_("Values"),
+        choices=ExportLog.Values.choices,
+        initial=ExportLog.Values.CODES,
+        widget=forms.RadioSelect,
+        # Optional: a form posted before this option existed exports codes, as it did then.
+        required=False,
+        help_text=_("Japanese display values write 開示請求 instead of disclosure, and so on."),
+    )
+
+    def clean_values(self):
+        return self.cleaned_data.get("values") or ExportLog.Values.CODES
+
+
+def _bounded(value):
+    if value is not None and not DATE_MIN <= value <= DATE_MAX:
+        raise forms.ValidationError(DATE_OUT_OF_RANGE, code="date_out_of_range")
+    return value
+
+
+class ExportForm(ExportOptionsForm):
+    date_from = forms.DateField(
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("First day included (Japan time). Empty: from the beginning."),
+    )
+    date_to = forms.DateField(
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Last day included (Japan time). Empty: up to now."),
+    )
+    field_order = ["date_from", "date_to", "encoding", "header", "values"]
+
+    def clean_date_from(self):
+        return _bounded(self.cleaned_data.get("date_from"))
+
+    def clean_date_to(self):
+        return _bounded(self.cleaned_data.get("date_to"))
 
     def clean(self):
         cleaned = super().clean()

@@ -450,8 +450,9 @@ def test_managers_download_a_marketing_list_safe_against_formula_injection(as_ma
     formula, plain = CustomerFactory(family_name="=HYPERLINK(1)"), CustomerFactory()
     grant(formula, marketing, Channel.EMAIL)
     grant(plain, marketing, Channel.EMAIL)
-    response = as_manager.get(
-        reverse("admin:consent_app_purposeofuse_marketing_list", args=[marketing.pk, "email"])
+    response = as_manager.post(
+        reverse("admin:privacyoffice_marketing_list", args=[marketing.pk, "email"]),
+        {"encoding": "utf-8-sig", "header": "codes"},
     )
     assert response.status_code == 200
     body = b"".join(response.streaming_content).decode("utf-8-sig")
@@ -462,5 +463,5 @@ def test_managers_download_a_marketing_list_safe_against_formula_injection(as_ma
 
 
 def test_staff_cannot_download_marketing_lists(as_staff, marketing):
-    url = reverse("admin:consent_app_purposeofuse_marketing_list", args=[marketing.pk, "email"])
+    url = reverse("admin:privacyoffice_marketing_list", args=[marketing.pk, "email"])
     assert as_staff.get(url).status_code == 403

@@ -245,7 +245,7 @@ def test_document_viewings_report_names_viewer_document_and_request(path):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("slug", sorted(REPORTS))
+@pytest.mark.parametrize("slug", sorted(s for s, r in REPORTS.items() if r.listed))
 def test_every_report_header_is_its_stable_column_names(slug):
     data = b"".join(export(slug))
     header = next(csv.reader(io.StringIO(data.decode())))

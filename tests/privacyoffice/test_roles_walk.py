@@ -152,17 +152,22 @@ URLS: dict[str, Url | tuple[Url, ...]] = {
     "site:privacyoffice_report": Url(
         _roles(403, 200, 200), kwargs=lambda w: {"slug": w.report_slug}
     ),
+    # The world's export is the manager's own: an export's page (it says who exported what), its
+    # file and its retry are for whoever made it, so the export log always names who holds the
+    # data (issue 19: the page too, not only the file).
     "site:privacyoffice_export": Url(
-        _roles(403, 200, 200), kwargs=_pk("privacyoffice.ExportLog", "pk")
+        _roles(403, 200, 403), kwargs=_pk("privacyoffice.ExportLog", "pk")
     ),
-    # The world's export is the manager's own: an export file is fetched only by whoever made
-    # it, so the export log always names who holds the data.
     "site:privacyoffice_export_download": Url(
         _roles(403, 200, 403), kwargs=_pk("privacyoffice.ExportLog", "pk")
     ),
+    # A done export is not retried: its creator is sent back to its page with a message.
+    "site:privacyoffice_export_retry": Url(
+        _roles(403, 302, 403), kwargs=_pk("privacyoffice.ExportLog", "pk"), method="POST"
+    ),
     # consent_app
     "consent_app.Customer:import": Url(_roles(200, 200, 403)),
-    "consent_app.PurposeOfUse:marketing_list": Url(
+    "site:privacyoffice_marketing_list": Url(
         _roles(403, 200, 403),  # a marketing list is an export of customers: managers only
         kwargs=lambda w: {
             "purpose_id": w.objects["consent_app.PurposeOfUse"].pk,
