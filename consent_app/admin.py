@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
@@ -23,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import provision, selectors, services
+from . import import_jobs, provision, selectors, services
 from .admin_forms import (
     ConsentChangeForm,
     CustomerAdminForm,
@@ -39,6 +40,7 @@ from .models import (
     ConsentEvent,
     ConsentFlag,
     Customer,
+    CustomerImportJob,
     PrivacyNotice,
     ProvisionBatch,
     ProvisionRecord,
@@ -53,6 +55,7 @@ logger = logging.getLogger(__name__)
 FORM_TEMPLATE = "admin/consent_app/form_page.html"
 # Errors listed on the import page; the count says how many more there were.
 MAX_SHOWN_IMPORT_ERRORS = 500
+IMPORT_JOB_NOT_YOURS = _("Only the person who uploaded a file may follow its import.")
 
 
 def _form_page(request, model_admin, form, title: str, submit: str, **extra) -> TemplateResponse:
@@ -310,6 +313,11 @@ class CustomerAdmin(SimpleHistoryAdmin):
                 self.admin_site.admin_view(self.import_view),
                 name="{}_{}_import".format(*info),
             ),
+            path(
+                "import/jobs/<int:job_id>/",
+                self.admin_site.admin_view(self.import_job_view),
+                name="{}_{}_import_job".format(*info),
+            ),
             *super().get_urls(),
         ]
 
@@ -335,6 +343,20 @@ class CustomerAdmin(SimpleHistoryAdmin):
             raise PermissionDenied
         result = None
         form = CustomerImportForm(request.POST or None, request.FILES or None)
+        if (
+            request.method == "POST"
+            and form.is_valid()
+            and form.cleaned_data["file"].size > settings.CUSTOMER_IMPORT_ASYNC_BYTES
+        ):
+            # Too large for one web request: a worker imports it; the person gets its page now.
+            job = import_jobs.customer_import_job_start(
+                upload=form.cleaned_data["file"],
+                by=request.user,
+                encoding=form.cleaned_data["encoding"],
+                dry_run=form.cleaned_data["dry_run"],
+            )
+            self.message_user(request, import_jobs.IMPORT_JOB_QUEUED, messages.INFO)
+            return redirect("admin:consent_app_customer_import_job", job_id=job.pk)
         if request.method == "POST" and form.is_valid():
             result = customer_import(
                 data=form.cleaned_data["file"].read(),
@@ -380,6 +402,23 @@ class CustomerAdmin(SimpleHistoryAdmin):
             more_errors=max(0, len(result.errors) - MAX_SHOWN_IMPORT_ERRORS) if result else 0,
             import_help=True,
         )
+
+    def import_job_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
+        """A background import's progress and result, for the person who uploaded the file."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        job = get_object_or_404(CustomerImportJob, pk=job_id)
+        if job.uploaded_by_id != request.user.pk:
+            raise PermissionDenied(IMPORT_JOB_NOT_YOURS)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Customer import #%(id)s") % {"id": job.pk},
+            "job": job,
+            "refresh": not job.is_finished,
+            "more_errors": max(0, job.error_count - len(job.errors)),
+        }
+        return TemplateResponse(request, "admin/consent_app/customer/import_job.html", context)
 
 
 # --- Purposes and notices ----------------------------------------------------------------------

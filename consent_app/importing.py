@@ -15,6 +15,7 @@ import csv
 import io
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -77,6 +78,7 @@ IMPORT_MAX_BYTES = 100 * 1024 * 1024
 # The csv module's own field limit: a field above it is an error with its line number.
 FIELD_SIZE_LIMIT = 131_072
 _BATCH_SIZE = 5_000
+PROGRESS_EVERY_ROWS = 10_000
 _LOOKUP_CHUNK = 10_000
 
 # Column name → model field. The CRM's Japanese header names are accepted as aliases.
@@ -230,8 +232,17 @@ def _msg(message, **params) -> str:
     return str(message) % params if params else str(message)
 
 
+# Python's CP932 codec maps bytes no Shift_JIS text contains (0x80, 0xA0, 0xFD-0xFF) and the
+# user-defined area (0xF040-0xF9FC) to private-use characters: binary data or another encoding
+# "decodes" into them (b"\xff\xfe\x81bad" → "\uf8f3\uf8f2｜ad"). Such a file is refused.
+_NOT_CP932_TEXT = re.compile("[\x80\ue000-\uf8ff]")
+
+
 def decode_csv_bytes(data: bytes, encoding: str = "auto") -> tuple[str, str]:
-    """Decode the upload; returns (text, encoding used). Auto: UTF-8 (BOM or not), else CP932."""
+    """Decode the upload; returns (text, encoding used). Auto: UTF-8 (BOM or not), else CP932.
+
+    A file that is neither is refused (IMPORT_ENCODING), including one that CP932 decodes only
+    into private-use characters."""
     if encoding not in ("auto", "utf-8", "cp932"):
         raise _FileError(_msg(IMPORT_ENCODING))
     candidates = ["utf-8", "cp932"] if encoding == "auto" else [encoding]
@@ -240,9 +251,12 @@ def decode_csv_bytes(data: bytes, encoding: str = "auto") -> tuple[str, str]:
         if name == "utf-8" and data.startswith(codecs.BOM_UTF8):
             body = data[len(codecs.BOM_UTF8) :]
         try:
-            return body.decode(name), name
+            text = body.decode(name)
         except UnicodeDecodeError:
             continue
+        if name == "cp932" and _NOT_CP932_TEXT.search(text):
+            continue
+        return text, name
     raise _FileError(_msg(IMPORT_ENCODING))
 
 
@@ -383,12 +397,15 @@ def customer_import(
     by: AbstractBaseUser | None,
     encoding: str = "auto",
     dry_run: bool = False,
+    on_progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
     """Validate every row of a CRM CSV export, then import all rows or none.
 
     Returns the counts and, when anything is wrong, the per-line errors (nothing is written
     then). `dry_run` validates only. Known customer numbers are updated (only the columns the
     file has), new ones created; each written customer gets a history entry by `by`.
+    `on_progress(rows)` is told the rows checked so far, every PROGRESS_EVERY_ROWS (it must not
+    query: see common.progress).
     """
     result = ImportResult()
     try:
@@ -406,7 +423,9 @@ def customer_import(
     validated: list[tuple[int, dict[str, Any]]] = []
     first_line: dict[str, int] = {}
     today = timezone.localdate()
-    for line, values in rows:
+    for checked, (line, values) in enumerate(rows, start=1):
+        if on_progress and checked % PROGRESS_EVERY_ROWS == 0:
+            on_progress(checked)
         fields = _validate_row(values, line, dealers, result.errors, today)
         if fields is None:
             continue
@@ -450,6 +469,8 @@ def customer_import(
         customer.updated_at = now
         to_update.append(customer)
 
+    if on_progress:
+        on_progress(len(rows))
     result.errors.sort(key=lambda e: e.line)
     if result.errors or dry_run:
         if dry_run and not result.errors:

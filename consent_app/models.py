@@ -468,3 +468,6 @@ class ProvisionRecord(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.provided_on} {self.customer_id} → {self.recipient_id}"
+
+
+from .models_import import CustomerImportJob  # noqa: E402, F401  (Django finds models here)

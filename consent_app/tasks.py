@@ -79,3 +79,42 @@ def purge_expired_provision_records() -> int:
     from .provision import provision_records_purge
 
     return provision_records_purge()
+
+
+class CustomerImportTask(Task):
+    """Records a crashed import on its job (nothing was written: one transaction)."""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        from .import_jobs import customer_import_job_fail
+
+        job_id = args[0] if args else kwargs.get("job_id")
+        if job_id is not None:
+            # The class name only: an exception's text could quote personal data from a row.
+            customer_import_job_fail(job_id=job_id, error=type(exc).__name__)
+
+
+@shared_task(
+    base=CustomerImportTask,
+    name="consent_app.run_customer_import",
+    ignore_result=True,
+    # No automatic retry: the job is claimed once (queued → running); a failed import wrote
+    # nothing and says so, and the person uploads again.
+    acks_late=True,
+    reject_on_worker_lost=True,
+    # 2.5 million rows take a few minutes; both limits stay under the broker's visibility
+    # timeout (an hour), so a running import is never handed to a second worker.
+    soft_time_limit=1500,
+    time_limit=1800,
+)
+def run_customer_import(job_id: int) -> None:
+    from .import_jobs import customer_import_job_run
+
+    customer_import_job_run(job_id=job_id)
+
+
+@shared_task(name="consent_app.sweep_customer_import_jobs", ignore_result=True)
+def sweep_customer_import_jobs() -> int:
+    """Beat: end as interrupted the import jobs whose worker is gone."""
+    from .import_jobs import customer_import_jobs_sweep
+
+    return customer_import_jobs_sweep()

@@ -327,11 +327,14 @@ REQUEST_LAPSE_DAYS = env.int("REQUEST_LAPSE_DAYS", default=60)
 EXPORT_ASYNC_THRESHOLD = env.int("EXPORT_ASYNC_THRESHOLD", default=50_000)
 # Background export files are deleted after this many days; the export log row stays.
 EXPORT_FILE_RETENTION_DAYS = env.int("EXPORT_FILE_RETENTION_DAYS", default=7)
-# A background export writes a heartbeat every second; silent this long, the sweep ends it as
-# interrupted (its worker is gone). One never taken up this long is ended too: kept under the
-# broker's visibility timeout (1 h), after which Redis would hand a lost job out again.
-EXPORT_STALE_SECONDS = env.int("EXPORT_STALE_SECONDS", default=120)
-EXPORT_QUEUE_STALE_SECONDS = env.int("EXPORT_QUEUE_STALE_SECONDS", default=3000)
+# A background export or import writes a heartbeat every second; silent this long, the sweep
+# ends it as interrupted (its worker is gone). One never taken up this long is ended too: kept
+# under the broker's visibility timeout (1 h), after which Redis would hand a lost job out again.
+JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=120)
+JOB_QUEUE_STALE_SECONDS = env.int("JOB_QUEUE_STALE_SECONDS", default=3000)
+# A customer import file larger than this runs as a background job (gunicorn's 60 s timeout
+# would kill a web worker importing a file of millions of rows); smaller ones on the page.
+CUSTOMER_IMPORT_ASYNC_BYTES = env.int("CUSTOMER_IMPORT_ASYNC_BYTES", default=2 * 1024 * 1024)
 
 # --- Logging: ids only, never names, addresses or e-mails ----------------------------------------
 LOGGING = {

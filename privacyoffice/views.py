@@ -1,4 +1,4 @@
-"""Admin-site views: the compliance dashboard and the CSV reports.
+"""Admin-site views: the compliance dashboard (the CSV reports are in views_reports).
 
 Thin: permission check, read the form, call a selector or a service, render. Every view is
 wrapped by `site.admin_view` (staff login, 2FA) in urls_admin; the role check is here.
@@ -24,23 +24,10 @@ from consent_app.models import Channel, ConsentState
 from requests_app.models import RequestState, RequestType
 
 from . import dashboard as selectors
-from .models import ExportLog
 
 logger = logging.getLogger(__name__)
 
 PERIOD_UNKNOWN = _("Unknown period: showing the last 30 days.")
-EXPORT_QUEUED = _(
-    "About %(rows)s rows: the export runs in the background. This page shows its progress."
-)
-EXPORT_NOT_YOURS = _("Only the person who ran an export may download its file.")
-EXPORT_NOT_READY = _("This export has no file to download (still running, failed or purged).")
-
-CONTENT_TYPES = {
-    ExportLog.Encoding.UTF8: "text/csv; charset=utf-8",
-    ExportLog.Encoding.UTF8_BOM: "text/csv; charset=utf-8",
-    # Windows-31J is the registered name of CP932.
-    ExportLog.Encoding.CP932: "text/csv; charset=windows-31j",
-}
 # Okabe–Ito: told apart with every common colour-vision deficiency.
 TYPE_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
 

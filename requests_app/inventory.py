@@ -514,6 +514,35 @@ INVENTORY: dict[str, ModelEntry] = {
         },
     ),
     # --- privacyoffice -------------------------------------------------------------------------
+    # A background customer import: the file (many people's data) is kept until the job ends;
+    # a problem's message may quote a value from a row (copies of the customer records).
+    "consent_app.CustomerImportJob": ModelEntry(
+        fields={
+            **_all(
+                C.NONE,
+                "id",
+                "created_at",
+                "status",
+                "size",
+                "encoding",
+                "dry_run",
+                "estimated_rows",
+                "progress_rows",
+                "started_at",
+                "heartbeat_at",
+                "finished_at",
+                "rows",
+                "created",
+                "updated",
+                "unchanged",
+                "error_count",
+                "message",
+            ),
+            "uploaded_by": C.STAFF,
+            "file": C.DERIVED,
+            "errors": C.DERIVED,
+        },
+    ),
     "privacyoffice.ExportLog": ModelEntry(
         fields={
             "id": C.NONE,

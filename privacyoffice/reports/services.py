@@ -30,7 +30,7 @@ from privacyoffice.models import ExportLog
 from privacyoffice.tasks import run_export
 
 from .definitions import REPORTS
-from .progress import ProgressWriter
+from .progress import export_progress
 from .report import Report
 from .stream import ENCODINGS, CsvExport, estimate_rows
 
@@ -272,7 +272,7 @@ def export_run(*, export_id: int) -> ExportLog | None:
     size = 0
     # A temporary file first: the storage (S3 or disk) receives a complete file or nothing.
     with tempfile.TemporaryFile() as tmp:
-        with ProgressWriter(export_id) as progress:
+        with export_progress(export_id) as progress:
             csv_export = export_csv(export, on_progress=progress)
             for chunk in csv_export:
                 tmp.write(chunk)
@@ -300,13 +300,13 @@ def exports_sweep(
     """End the background exports nobody is running any more as *interrupted*.
 
     A running job writes its heartbeat every second: silent for `silent_after`
-    (EXPORT_STALE_SECONDS) means its worker is gone. A job never taken up within `queued_after`
-    (EXPORT_QUEUE_STALE_SECONDS, under the broker's redelivery time) will not be. If a
+    (JOB_STALE_SECONDS) means its worker is gone. A job never taken up within `queued_after`
+    (JOB_QUEUE_STALE_SECONDS, under the broker's redelivery time) will not be. If a
     redelivered job runs later, it finds the row no longer running and does nothing.
     """
     now = now or timezone.now()
-    silent_after = silent_after or timedelta(seconds=settings.EXPORT_STALE_SECONDS)
-    queued_after = queued_after or timedelta(seconds=settings.EXPORT_QUEUE_STALE_SECONDS)
+    silent_after = silent_after or timedelta(seconds=settings.JOB_STALE_SECONDS)
+    queued_after = queued_after or timedelta(seconds=settings.JOB_QUEUE_STALE_SECONDS)
     running = ExportLog.objects.filter(status=ExportLog.Status.RUNNING, is_background=True)
     dead = running.filter(heartbeat_at__lt=now - silent_after).update(
         status=ExportLog.Status.INTERRUPTED, finished_at=now, error=str(EXPORT_WORKER_LOST)

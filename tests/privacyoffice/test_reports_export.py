@@ -23,7 +23,7 @@ from privacyoffice.reports.services import (
     export_stream,
 )
 from privacyoffice.tasks import purge_export_files, run_export
-from privacyoffice.views import EXPORT_NOT_YOURS
+from privacyoffice.views_reports import EXPORT_NOT_YOURS
 from tests.conftest import wait_for
 from tests.factories import ExportLogFactory, PoConsentEventFactory
 

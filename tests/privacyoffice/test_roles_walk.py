@@ -167,6 +167,11 @@ URLS: dict[str, Url | tuple[Url, ...]] = {
     ),
     # consent_app
     "consent_app.Customer:import": Url(_roles(200, 200, 403)),
+    # A background import's page is its uploader's (staff here): another manager gets 403.
+    "consent_app.Customer:import_job": Url(
+        _roles(200, 403, 403),
+        kwargs=lambda w: {"job_id": w.objects["consent_app.CustomerImportJob"].pk},
+    ),
     "site:privacyoffice_marketing_list": Url(
         _roles(403, 200, 403),  # a marketing list is an export of customers: managers only
         kwargs=lambda w: {
@@ -361,6 +366,7 @@ def build_world(users: dict) -> World:
     from django.utils import timezone
     from django_celery_beat.models import ClockedSchedule, SolarSchedule
 
+    from consent_app.models import CustomerImportJob
     from privacyoffice.reports import definitions
     from requests_app.models import DeadlineExtension
 
@@ -398,6 +404,9 @@ def build_world(users: dict) -> World:
         ),
         f.CorrectionItemFactory(),
         f.DeadlineAlertFactory(),
+        CustomerImportJob.objects.create(
+            uploaded_by=users[STAFF], status="done", rows=1, created=1, updated=0, unchanged=0
+        ),
         f.TOTPDeviceFactory(user=manager),
         AccessAttempt.objects.create(
             username="someone", ip_address="192.0.2.1", user_agent="test", failures_since_start=1
