@@ -91,32 +91,7 @@ def letter(*, request_id: int, kind: str) -> dict[str, Any]:
     return result
 
 
-def marketing_csv(*, url: str, path: str) -> dict[str, Any]:
-    """The admin's marketing-list download, through the test client, written to a file."""
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-
-    from .harness import PeakRss
-    from .loader import BENCH_USERNAME
-
-    client = Client()
-    client.force_login(get_user_model().objects.get(username=BENCH_USERNAME))
-    lines = 0
-    with PeakRss() as rss, open(path, "wb") as out:
-        started = time.perf_counter()
-        response = client.get(url)
-        if response.status_code != 200:
-            raise RuntimeError(f"GET {url} answered {response.status_code}")
-        for chunk in response.streaming_content:
-            data = chunk.encode() if isinstance(chunk, str) else chunk
-            out.write(data)
-            lines += data.count(b"\n")
-        seconds = time.perf_counter() - started
-    return {"rows": lines - 1, "seconds": seconds, "rss_growth_mb": rss.growth_mb}
-
-
 TASKS = {
-    "marketing_csv": marketing_csv,
     "ledger_export": ledger_export,
     "import_export": import_export,
     "letter": letter,

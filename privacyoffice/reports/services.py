@@ -10,8 +10,10 @@ States (ExportLog.Status): running → done | failed | interrupted. A retry neve
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+import os
 import tempfile
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timedelta
@@ -20,7 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -256,6 +258,34 @@ def export_stream(*, export: ExportLog) -> Iterator[bytes]:
             export_fail(export_id=export.pk, error=str(EXPORT_INTERRUPTED))
 
 
+class _SpooledExport(File):
+    """The job's file, written beside the storage's own folder when it is on disk.
+
+    Django's FileSystemStorage moves a file that has `temporary_file_path()` into place (a
+    rename on the same file system) instead of copying it: a 6-million-row export is not
+    written twice. Other storages (S3) read it as any file.
+    """
+
+    def __init__(self):
+        folder = None
+        # default_storage is a lazy object whose class is the configured storage's.
+        if isinstance(default_storage, FileSystemStorage):
+            folder = default_storage.location
+            os.makedirs(folder, exist_ok=True)
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in __exit__
+            dir=folder, prefix=".export-", suffix=".part", delete=False
+        )
+        super().__init__(handle, name=handle.name)
+
+    def temporary_file_path(self) -> str:
+        return self.file.name
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.file.name)  # moved into place, or left over by a failed run
+
+
 def export_run(*, export_id: int) -> ExportLog | None:
     """Run a background export: write its CSV to private storage, then mark it done.
 
@@ -271,7 +301,7 @@ def export_run(*, export_id: int) -> ExportLog | None:
     digest = hashlib.sha256()
     size = 0
     # A temporary file first: the storage (S3 or disk) receives a complete file or nothing.
-    with tempfile.TemporaryFile() as tmp:
+    with _SpooledExport() as tmp:
         with export_progress(export_id) as progress:
             csv_export = export_csv(export, on_progress=progress)
             for chunk in csv_export:
@@ -280,9 +310,7 @@ def export_run(*, export_id: int) -> ExportLog | None:
                 size += len(chunk)
         tmp.seek(0)
         stamp = timezone.localdate()
-        name = default_storage.save(
-            f"exports/{stamp:%Y/%m}/{export.report}-{export.pk}.csv", File(tmp)
-        )
+        name = default_storage.save(f"exports/{stamp:%Y/%m}/{export.report}-{export.pk}.csv", tmp)
     if not export_finish(
         export_id=export_id, csv_export=csv_export, file=name, size=size, sha256=digest.hexdigest()
     ):
