@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+from urllib.parse import quote
 
 from django.apps import apps
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -48,6 +49,16 @@ def owner_password() -> str:
 
 def app_password() -> str:
     return os.environ.get("DATABASE_APP_PASSWORD", CI_APP_PASSWORD)
+
+
+def database_url(settings_dict: dict, *, role: str) -> str:
+    """DATABASE_URL for the owner or the application role, same server and database."""
+    user, password = (
+        (owner_role(), owner_password()) if role == "owner" else (app_role(), app_password())
+    )
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or 5432
+    return f"postgres://{quote(user)}:{quote(password)}@{host}:{port}/{settings_dict['NAME']}"
 
 
 def _q(name: str) -> str:

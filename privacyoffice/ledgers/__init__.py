@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.db import models
+from django.db.models import Expression
 
 
 @dataclass(frozen=True)
@@ -81,3 +82,19 @@ def ledger_for_table(table: str) -> Ledger:
         if ledger.table == table:
             return ledger
     raise LookupError(table)
+
+
+class RowHash(Expression):
+    """A ledger row's chain hash, for a report column (CSV exports carry it).
+
+    The column is the database's own (not a model field), so it is named in SQL against the
+    query's base table; SQLite keeps no chains and gives ''.
+    """
+
+    output_field = models.CharField()
+
+    def as_sql(self, compiler, connection):
+        if connection.vendor != "postgresql":
+            return "''", []
+        alias = compiler.query.get_initial_alias()
+        return f"{compiler.quote_name_unless_alias(alias)}.ledger_hash", []

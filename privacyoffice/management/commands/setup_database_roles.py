@@ -27,15 +27,30 @@ class Command(BaseCommand):
             help="Create or update both roles and hand the database to the owner (superuser).",
         )
         parser.add_argument(
+            "--print-url",
+            choices=["owner", "app"],
+            help="Print DATABASE_URL for that role (same host and database) and stop.",
+        )
+        parser.add_argument(
             "--owner-can-create-databases",
             action="store_true",
             help="Let the owner role create databases (CI: the test runner creates its own).",
         )
 
-    def handle(self, *args, create_roles: bool, owner_can_create_databases: bool, **options):
+    def handle(
+        self,
+        *args,
+        create_roles: bool,
+        owner_can_create_databases: bool,
+        print_url: str | None,
+        **options,
+    ):
         if connection.vendor != "postgresql":
             raise CommandError("Database roles exist only on PostgreSQL (DATABASE_URL).")
         owner, app = dbroles.owner_role(), dbroles.app_role()
+        if print_url:
+            self.stdout.write(dbroles.database_url(connection.settings_dict, role=print_url))
+            return
         with transaction.atomic():
             if create_roles:
                 dbroles.create_roles(
@@ -44,6 +59,13 @@ class Command(BaseCommand):
                 moved = dbroles.hand_database_to_owner(connection)
                 self.stdout.write(f"roles {owner} and {app} ready; {moved} objects handed over")
             with connection.cursor() as cursor:
+                cursor.execute("SELECT to_regclass('privacyoffice_ledgerhead') IS NOT NULL")
+                if not cursor.fetchone()[0]:
+                    self.stdout.write(
+                        "Not migrated yet: run `migrate` as the owner; it installs the "
+                        "ledgers and grants the application role its privileges."
+                    )
+                    return
                 cursor.execute("SELECT current_user")
                 current = cursor.fetchone()[0]
                 if current != owner:
