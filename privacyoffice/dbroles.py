@@ -78,8 +78,10 @@ def create_roles(connection: BaseDatabaseWrapper, *, owner_can_create_databases:
     """
     owner, app = owner_role(), app_role()
     with connection.cursor() as cursor:
+        # CREATEDB is only ever added to the owner, never taken away: roles are cluster-wide and
+        # a CI run on the same server may need it while a demo's setup does not ask for it.
         for role, password, extra in (
-            (owner, owner_password(), "CREATEDB" if owner_can_create_databases else "NOCREATEDB"),
+            (owner, owner_password(), "CREATEDB" if owner_can_create_databases else ""),
             (app, app_password(), "NOCREATEDB"),
         ):
             verb = "ALTER" if role_exists(cursor, role) else "CREATE"
