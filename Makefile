@@ -50,10 +50,23 @@ browser-deps:
 	  fi; \
 	fi
 
+# On PostgreSQL (DATABASE_URL=postgres://<superuser>@host/db) the two roles come first
+# (README: "Database roles"): the owner migrates and seeds, the web server and Celery run as the
+# application role. SQLite (the default) has no roles.
+RUN_ENV := DJANGO_DEBUG=$${DJANGO_DEBUG:-1} REQUIRE_2FA=$${REQUIRE_2FA:-0}
 run: install
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} REQUIRE_2FA=$${REQUIRE_2FA:-0} $(PY) manage.py migrate --noinput
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} REQUIRE_2FA=$${REQUIRE_2FA:-0} $(PY) manage.py seed_demo
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} REQUIRE_2FA=$${REQUIRE_2FA:-0} ./scripts/run-all.sh
+	@set -e; if [[ "$${DATABASE_URL:-}" == postgres* ]]; then \
+	  $(RUN_ENV) $(PY) manage.py setup_database_roles --create-roles; \
+	  owner_url="$$($(RUN_ENV) $(PY) manage.py setup_database_roles --print-url owner)"; \
+	  app_url="$$($(RUN_ENV) $(PY) manage.py setup_database_roles --print-url app)"; \
+	  DATABASE_URL="$$owner_url" $(RUN_ENV) $(PY) manage.py migrate --noinput; \
+	  DATABASE_URL="$$owner_url" $(RUN_ENV) $(PY) manage.py seed_demo; \
+	  DATABASE_URL="$$app_url" $(RUN_ENV) ./scripts/run-all.sh; \
+	else \
+	  $(RUN_ENV) $(PY) manage.py migrate --noinput; \
+	  $(RUN_ENV) $(PY) manage.py seed_demo; \
+	  $(RUN_ENV) ./scripts/run-all.sh; \
+	fi
 
 test: install browser-deps
 	$(VENV)/bin/ruff check .

@@ -452,8 +452,8 @@ class ProvisionRecord(models.Model):
         verbose_name_plural = _("provision records")
         ordering = ["-provided_on", "-id"]
         triggers = [
-            # Art. 29 records are never rewritten; they are deleted only by the retention purge
-            # (consent_app.provision.provision_records_purge), which ignores this trigger.
+            # Art. 29 records are never rewritten; they are deleted only by the retention purge's
+            # database function (privacyoffice.ledgers.sql), run as the owner role.
             pgtrigger.Protect(name="provrecord_no_update", operation=pgtrigger.Update),
             pgtrigger.Protect(name="provrecord_no_delete", operation=pgtrigger.Delete),
         ]

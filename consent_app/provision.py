@@ -19,7 +19,6 @@ import tempfile
 import uuid
 from datetime import date, timedelta
 
-import pgtrigger
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files import File
@@ -335,26 +334,35 @@ def provision_batch_requeue(
 def provision_records_purge(*, today: date | None = None) -> int:
     """Delete Art. 29 records whose retention has ended, and then their batches' files.
 
-    The only code that may delete provision records: it switches off the database's no-DELETE
-    trigger for its own statements (pgtrigger.ignore), in chunks so a large purge does not hold
-    one long lock. Idempotent: a second run finds nothing.
+    On PostgreSQL the deletion is the database's own: the application role may not DELETE a
+    record, so it calls privacyoffice_purge_provision_records (privacyoffice.ledgers.sql), a
+    SECURITY DEFINER function that applies the rule with the database's clock (a caller cannot
+    move `today`), records each run of chain positions it removed (RetentionPurge) and works
+    in chunks so a large purge does not hold one long lock. `today` serves SQLite (the demo,
+    without triggers) only. Idempotent: a second run finds nothing.
     """
-    today = today or timezone.localdate()
     total = 0
-    while True:
-        with (
-            transaction.atomic(),
-            pgtrigger.ignore("consent_app.ProvisionRecord:provrecord_no_delete"),
-        ):
-            ids = list(
-                ProvisionRecord.objects.filter(retain_until__lt=today)
-                .order_by("pk")
-                .values_list("pk", flat=True)[:_PURGE_CHUNK]
-            )
-            if not ids:
-                break
-            deleted, _detail = ProvisionRecord.objects.filter(pk__in=ids).delete()
+    if connection.vendor == "postgresql":
+        while True:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SELECT privacyoffice_purge_provision_records(%s)", [_PURGE_CHUNK])
+                deleted = cursor.fetchone()[0]
             total += deleted
+            if deleted < _PURGE_CHUNK:
+                break
+    else:
+        today = today or timezone.localdate()
+        while True:
+            with transaction.atomic():
+                ids = list(
+                    ProvisionRecord.objects.filter(retain_until__lt=today)
+                    .order_by("pk")
+                    .values_list("pk", flat=True)[:_PURGE_CHUNK]
+                )
+                if not ids:
+                    break
+                deleted, _detail = ProvisionRecord.objects.filter(pk__in=ids).delete()
+                total += deleted
     _purge_batch_files()
     if total:
         logger.info("provision records purged: %s", total)

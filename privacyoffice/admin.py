@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from consent_app.admin import ReadOnlyAdminMixin
 
 from . import admin_hardening  # noqa: F401  (third-party admin pages made safe)
+from .ledgers.verify import ledger_digest_latest
 from .models import ExportLog
 
 
@@ -27,6 +28,11 @@ class ExportLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["exported_by"]
     date_hierarchy = "created_at"
     show_full_result_count = False
+
+    def changelist_view(self, request, extra_context=None):
+        # Above the log: the latest digest of the chain heads (issue 20), for auditors to keep.
+        extra_context = {**(extra_context or {}), "ledger_digest": ledger_digest_latest()}
+        return super().changelist_view(request, extra_context=extra_context)
 
     @admin.display(description=_("date range"))
     def date_range(self, obj: ExportLog) -> str:

@@ -1,5 +1,9 @@
 from django.apps import AppConfig
+from django.db import connections
 from django.utils.translation import gettext_lazy as _
+
+from .dbroles import grant_application_privileges
+from .ledgers.sql import install
 
 
 class PrivacyOfficeConfig(AppConfig):
@@ -14,3 +18,12 @@ class PrivacyOfficeConfig(AppConfig):
         from .roles import sync_roles_after_migrate
 
         post_migrate.connect(sync_roles_after_migrate, sender=self)
+        post_migrate.connect(install_ledgers_after_migrate, sender=self)
+
+
+def install_ledgers_after_migrate(sender, using: str = "default", **kwargs) -> None:
+    """After every migrate (every app's tables exist by then): the ledgers' triggers and
+    functions, then the application role's privileges. PostgreSQL only."""
+    connection = connections[using]
+    install(connection)
+    grant_application_privileges(connection)

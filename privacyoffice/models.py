@@ -6,6 +6,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The ledgers' bookkeeping lives in its own module; importing it here registers its models.
+from .ledger_models import LedgerDigest, LedgerHead, RetentionPurge  # noqa: F401
+
 # The columns that say *what* was exported, by whom, when. They never change once written.
 EXPORT_IDENTITY_COLUMNS = (
     "id",

@@ -74,3 +74,17 @@ def purge_export_files() -> None:
     from .reports.services import export_files_purge
 
     export_files_purge()
+
+
+@shared_task(
+    name="privacyoffice.record_ledger_digest",
+    ignore_result=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=30,
+    retry_jitter=True,
+    max_retries=5,
+)
+def record_ledger_digest() -> None:
+    from .ledgers.services import ledger_digest_record
+
+    ledger_digest_record()

@@ -24,6 +24,7 @@ from consent_app.models import Channel, ConsentState
 from requests_app.models import RequestState, RequestType
 
 from . import dashboard as selectors
+from .ledgers.verify import ledger_digest_latest
 
 logger = logging.getLogger(__name__)
 
@@ -147,6 +148,8 @@ def dashboard(request):
         ),
         "purge_days": settings.IDENTITY_DOCUMENT_PURGE_DAYS,
         "can_export": request.user.has_perm("privacyoffice.export_reports"),
+        # The chain heads auditors keep a copy of (privacyoffice.ledgers, issue 20).
+        "ledger_digest": ledger_digest_latest(),
     }
     return TemplateResponse(request, "admin/privacyoffice/dashboard.html", context)
 

@@ -571,6 +571,25 @@ INVENTORY: dict[str, ModelEntry] = {
             "heartbeat_at": C.NONE,
         },
     ),
+    # Hash chains of the ledgers (privacyoffice.ledgers): sequence numbers, hashes and ids only.
+    "privacyoffice.LedgerHead": ModelEntry(fields=_all(C.NONE, "ledger", "seq", "hash")),
+    "privacyoffice.RetentionPurge": ModelEntry(
+        fields=_all(
+            C.NONE,
+            "id",
+            "ledger",
+            "rule",
+            "purged_at",
+            "first_seq",
+            "last_seq",
+            "last_hash",
+            "row_count",
+            "object_ids",
+        )
+    ),
+    "privacyoffice.LedgerDigest": ModelEntry(
+        fields=_all(C.NONE, "id", "taken_at", "heads", "digest")
+    ),
     "privacyoffice.WorkerHeartbeat": ModelEntry(fields=_all(C.NONE, "id", "name", "last_seen")),
     "privacyoffice.DashboardSummary": ModelEntry(
         # Aggregated counts only.

@@ -18,8 +18,14 @@ from urllib.parse import urlparse
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.db import connection, connections
+from django.db.backends.postgresql.operations import DatabaseOperations
+from django.db.utils import load_backend
+from django.test.testcases import LiveServerThread
+from pytest_django.live_server_helper import LiveServer
 
-from privacyoffice import roles
+from privacyoffice import dbroles, roles
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -120,18 +126,119 @@ def client_for(client, user):
     return client
 
 
-# --- live Celery worker ------------------------------------------------------------------------
-def database_url_for_subprocess() -> str:
-    """The URL of the database the test is using now (the test database, not the dev one)."""
+# --- database roles ----------------------------------------------------------------------------
+# The test database is created and migrated by DATABASE_URL's role (the owner); what the user
+# reaches (live servers, Celery workers, the attack tests) connects as the application role,
+# as production does (privacyoffice.dbroles). README: "Database roles".
+def _is_postgres() -> bool:
+    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def app_role_available() -> bool:
+    if not _is_postgres():
+        return False
+    with connection.cursor() as cursor:
+        return dbroles.role_exists(cursor, dbroles.app_role())
+
+
+def app_role_settings() -> dict:
+    """The test database's connection settings, as the application role."""
+    return {
+        **connection.settings_dict,
+        "USER": dbroles.app_role(),
+        "PASSWORD": dbroles.app_password(),
+    }
+
+
+def require_app_role() -> None:
+    if not _is_postgres():
+        skip_or_fail("DATABASE_URL does not point at PostgreSQL")
+    if not app_role_available():
+        skip_or_fail(
+            f"the application role {dbroles.app_role()} does not exist: "
+            "manage.py setup_database_roles --create-roles (README: Database roles)"
+        )
+
+
+def database_url_for_subprocess(*, as_owner: bool = False) -> str:
+    """The URL of the database the test is using now (the test database, not the dev one).
+
+    On PostgreSQL, as the application role whenever it exists (in CI it must): the processes a
+    user reaches never run as the owner. `as_owner` for the rare subprocess doing a DBA's job.
+    """
     db = settings.DATABASES["default"]
     if db["ENGINE"] == "django.db.backends.sqlite3":
         return f"sqlite:///{db['NAME']}"
-    user = db.get("USER") or ""
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    user, password = db.get("USER") or "", db.get("PASSWORD") or ""
+    if not as_owner:
+        if app_role_available():
+            user, password = dbroles.app_role(), dbroles.app_password()
+        elif REQUIRE_SERVICES:
+            require_app_role()
+    password = f":{password}" if password else ""
     auth = f"{user}{password}@" if user else ""
     return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _ledgers_flushable():
+    """Let the test runner's flush (TRUNCATE, as the owner) empty the ledgers between tests.
+
+    The ledgers refuse TRUNCATE (privacyoffice.ledgers.sql) except inside the owner's own
+    functions; the owner may name the trigger in privacyoffice.bypass for its transaction, and
+    the flush between transactional tests is an owner's job. The application role could set the
+    same setting and gain nothing: privacyoffice_bypass() checks the current user first.
+    """
+    original = DatabaseOperations.execute_sql_flush
+    bypass = "SELECT set_config('privacyoffice.bypass', 'privacyoffice_ledger_no_truncate', true)"
+
+    def execute_sql_flush(self, sql_list):
+        return original(self, [bypass, *sql_list] if sql_list else sql_list)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DatabaseOperations, "execute_sql_flush", execute_sql_flush)
+        yield
+
+
+class _AppRoleWSGIServer(ThreadedWSGIServer):
+    """Each request thread opens its own connection as the application role."""
+
+    def process_request_thread(self, request, client_address):
+        db = app_role_settings()
+        connections["default"] = load_backend(db["ENGINE"]).DatabaseWrapper(db, "default")
+        super().process_request_thread(request, client_address)
+
+
+class _AppRoleLiveServerThread(LiveServerThread):
+    server_class = _AppRoleWSGIServer
+
+
+@pytest.fixture
+def live_server(request):
+    """pytest-django's live server, serving as the application role (as gunicorn does in
+    production) wherever that role exists; CI requires it."""
+    addr = (
+        request.config.getvalue("liveserver")
+        or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
+    server = LiveServer(addr, start=False)
+    if _is_postgres() and (REQUIRE_SERVICES or app_role_available()):
+        require_app_role()
+        plain = server.thread
+        server.thread = _AppRoleLiveServerThread(
+            plain.host,
+            plain.static_handler,
+            connections_override=plain.connections_override,
+            port=plain.port,
+        )
+        server.thread.daemon = True
+    server.start()
+    yield server
+    server.stop()
+
+
+# --- live Celery worker ------------------------------------------------------------------------
 class LiveWorker:
     def __init__(self, queues: str = "celery"):
         self.queues = queues

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm_log.models import StateLog
 
 from consent_app.models import ConsentEvent, ProvisionRecord, ProvisionSuppression
+from privacyoffice.ledgers import RowHash
 from requests_app.models import (
     OPEN_STATES,
     DisclosureRequest,
@@ -134,6 +135,7 @@ TRANSITION_LOG = Report(
         Column("state", "変更後の状態", "state", Kind.CODE),
         Column("by", "実行者", "by__username", Kind.TEXT),
         Column("description", "コメント", "description", Kind.TEXT),
+        Column("row_hash", "行ハッシュ", RowHash(), Kind.CODE),
     ),
 )
 
@@ -159,6 +161,7 @@ CONSENT_LEDGER = Report(
         Column("request_reference", "関連請求番号", "request_reference", Kind.TEXT),
         Column("notice_version", "プライバシーポリシー版", "notice__version", Kind.INT),
         Column("note", "備考", "note", Kind.TEXT),
+        Column("row_hash", "行ハッシュ", RowHash(), Kind.CODE),
     ),
 )
 
@@ -185,6 +188,7 @@ PROVISION_RECORDS = Report(
         Column("data_items", "提供項目", JsonListJoined(F("data_items")), Kind.TEXT),
         Column("basis", "提供の根拠", "basis", Kind.CODE),
         Column("retain_until", "保存期限", "retain_until", Kind.DATE),
+        Column("row_hash", "行ハッシュ", RowHash(), Kind.CODE),
     ),
 )
 
@@ -231,6 +235,7 @@ DOCUMENT_VIEWINGS = Report(
         Column("for_agent", "代理人の書類", "document__for_agent", Kind.FLAG),
         Column("request_reference", "受付番号", "document__request__reference", Kind.CODE),
         Column("file_purged_at", "ファイル削除日時", "document__purged_at", Kind.DATETIME),
+        Column("row_hash", "行ハッシュ", RowHash(), Kind.CODE),
     ),
 )
 

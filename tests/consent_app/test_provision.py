@@ -295,14 +295,29 @@ def test_a_record_takes_its_retention_from_the_recipients_contract_setting(
     )
 
 
+def _old_record(batch, customer, *, years_ago: int, retained_years: int = 3) -> ProvisionRecord:
+    """A record of a provision made years ago (records cannot be back-dated once written)."""
+    provided = timezone.localdate().replace(year=timezone.localdate().year - years_ago)
+    return ProvisionRecord.objects.create(
+        batch=batch,
+        recipient=batch.recipient,
+        customer=customer,
+        provided_on=provided,
+        data_items=batch.data_items,
+        basis=batch.basis,
+        retain_until=provided.replace(year=provided.year + retained_years),
+    )
+
+
 def test_the_purge_deletes_only_records_past_their_retention(staff, provision_purpose, customer):
     grant(customer, provision_purpose)
     batch = run_batch(RecipientFactory(), provision_purpose)
-    record = ProvisionRecord.objects.get(batch=batch)
-    assert provision.provision_records_purge(today=record.retain_until) == 0
-    assert provision.provision_records_purge(today=record.retain_until + timedelta(days=1)) == 1
-    assert not ProvisionRecord.objects.exists()
-    assert provision.provision_records_purge(today=record.retain_until + timedelta(days=1)) == 0
+    current = ProvisionRecord.objects.get(batch=batch)
+    expired = _old_record(batch, customer, years_ago=4)
+    assert provision.provision_records_purge() == 1
+    assert list(ProvisionRecord.objects.all()) == [current]
+    assert not ProvisionRecord.objects.filter(pk=expired.pk).exists()
+    assert provision.provision_records_purge() == 0
 
 
 def test_the_purge_task_is_scheduled_daily_by_the_data_migration():
@@ -316,13 +331,13 @@ def test_the_purge_task_is_scheduled_daily_by_the_data_migration():
 def test_the_purge_also_removes_a_batch_file_once_its_records_are_gone(
     staff, provision_purpose, customer
 ):
-    grant(customer, provision_purpose)
-    batch = run_batch(RecipientFactory(), provision_purpose)
+    batch = run_batch(RecipientFactory(), provision_purpose)  # nobody consents: no records
     name = batch.file.name
     ProvisionBatch.objects.filter(pk=batch.pk).update(
         provided_on=timezone.localdate() - timedelta(days=4 * 365)
     )
-    provision.provision_records_purge(today=timezone.localdate() + timedelta(days=4 * 365))
+    _old_record(batch, customer, years_ago=4)
+    provision.provision_records_purge()
     batch.refresh_from_db()
     assert batch.file_purged_at is not None
     assert not default_storage.exists(name)

@@ -45,19 +45,16 @@ def test_raw_sql_cannot_change_the_transition_log_either(log_entry):
         )
 
 
-def test_the_retention_purge_door_allows_a_delete_inside_its_transaction(log_entry):
-    with transaction.atomic(), connection.cursor() as cursor:
+def test_the_old_retention_purge_setting_no_longer_opens_the_transition_log(log_entry):
+    """Issue 20: `SET LOCAL privacyoffice.retention_purge` was a door any client could open."""
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute("SET LOCAL privacyoffice.retention_purge = 'on'")
         StateLog.objects.filter(pk=log_entry.pk).delete()
-    assert not StateLog.objects.filter(pk=log_entry.pk).exists()
-
-
-def test_the_purge_door_closes_when_its_transaction_ends(transactional_db, log_entry):
-    """SET LOCAL lasts to the end of the top-level transaction, so this needs real commits."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL privacyoffice.retention_purge = 'on'")
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        StateLog.objects.filter(pk=log_entry.pk).delete()
+    assert StateLog.objects.filter(pk=log_entry.pk).exists()
 
 
 def test_new_transition_log_entries_can_still_be_written(log_entry):

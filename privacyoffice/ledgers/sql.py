@@ -1,0 +1,281 @@
+"""The database side of the ledgers: chain triggers, TRUNCATE refusal, seal and purge functions.
+
+Installed by `install()` after every `migrate` on PostgreSQL (post_migrate), as the role that runs
+migrations, which therefore owns every function here. Idempotent: CREATE OR REPLACE throughout.
+
+Why triggers rather than Python: the chain must hold whatever client writes the row (bulk
+inserts, a psql session, a future code path), and the head of each chain must be locked by the
+same statement that appends, or two transactions would both link to the same predecessor.
+"""
+
+from __future__ import annotations
+
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+from . import LEDGERS, Ledger
+
+HEAD_TABLE = "privacyoffice_ledgerhead"
+PURGE_TABLE = "privacyoffice_retentionpurge"
+# SECURITY DEFINER functions search only trusted schemas, pg_temp last (a caller's temporary
+# table must never shadow ours).
+SAFE_PATH = "SET search_path = pg_catalog, public, pg_temp"
+# Art. 29 records are kept at least a year after the provision (Enforcement Rules Art. 21),
+# whatever retain_until a row claims: the purge function refuses anything younger.
+PROVISION_MIN_RETENTION_DAYS = 365
+PROVISION_PURGE_RULE = "appi_art29_retention"
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def content_sql(ledger: Ledger, alias: str) -> str:
+    """The row's canonical content as text, the same expression in triggers and verification.
+
+    A jsonb object keyed by column name (jsonb orders keys itself), with NULLs and empty strings
+    left out, so a column added later with such a default leaves old rows' hashes valid.
+    Timestamps as epoch microseconds and dates as ISO text: independent of the session's
+    TimeZone and DateStyle.
+    """
+    parts = []
+    for field in ledger.hashed_fields():
+        column = f"{alias}.{_q(field.column)}"
+        kind = field.get_internal_type()
+        if kind == "DateTimeField":
+            value = f"(extract(epoch FROM {column}) * 1000000)::bigint"
+        elif kind == "DateField":
+            value = f"to_char({column}, 'YYYY-MM-DD')"
+        elif kind in {"CharField", "TextField", "FileField", "SlugField", "EmailField"}:
+            value = f"NULLIF({column}::text, '')"
+        elif kind == "JSONField":
+            value = f"{column}::jsonb"
+        else:
+            value = column
+        parts.append(f"{_literal(field.column)}, {value}")
+    return f"jsonb_strip_nulls(jsonb_build_object({', '.join(parts)}))::text"
+
+
+_COMMON = """
+CREATE OR REPLACE FUNCTION privacyoffice_chain_step(prev text, content text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT encode(sha256(convert_to(coalesce(prev, '') || content, 'UTF8')), 'hex') $$;
+
+CREATE OR REPLACE FUNCTION privacyoffice_chain_sfunc(state text, content text, start text)
+    RETURNS text LANGUAGE sql IMMUTABLE
+    AS $$ SELECT privacyoffice_chain_step(coalesce(state, start), content) $$;
+
+-- Running aggregate: privacyoffice_chain(content, start) OVER (ORDER BY ...) is each row's
+-- chained hash, in one pass (the seal after a bulk load).
+CREATE OR REPLACE AGGREGATE privacyoffice_chain(text, text)
+    (SFUNC = privacyoffice_chain_sfunc, STYPE = text);
+
+-- Only the owner, and only for the triggers named in the transaction-local setting that the
+-- owner's own purge and seal functions set: the application role never passes the first test,
+-- so no session setting opens anything for it.
+CREATE OR REPLACE FUNCTION privacyoffice_bypass(trigger_name text) RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$ SELECT current_user = {owner} AND trigger_name = ANY(string_to_array(
+        coalesce(current_setting('privacyoffice.bypass', true), ''), ',')) $$;
+
+-- django-pgtrigger's door (SET pgtrigger.ignore = ...) closed: its triggers ask this function,
+-- which now answers like privacyoffice_bypass. pgtrigger re-creates the original whenever a
+-- migration installs a trigger; this install runs after every migrate and replaces it again.
+CREATE OR REPLACE FUNCTION public._pgtrigger_should_ignore(trigger_name NAME) RETURNS BOOLEAN
+    LANGUAGE sql STABLE
+    AS $$ SELECT privacyoffice_bypass(trigger_name::text) $$;
+
+CREATE OR REPLACE FUNCTION privacyoffice_ledger_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF privacyoffice_bypass(TG_NAME) THEN RETURN NEW; END IF;
+    RAISE EXCEPTION 'privacyoffice: the chain columns of % are written once, at insert',
+        TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
+END $$;
+
+CREATE OR REPLACE FUNCTION privacyoffice_ledger_no_truncate() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+BEGIN
+    IF privacyoffice_bypass(TG_NAME) THEN RETURN NULL; END IF;
+    RAISE EXCEPTION 'privacyoffice: TRUNCATE of % is refused: it is an append-only ledger',
+        TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
+END $$;
+"""
+
+_LOCK_HEAD = """
+    SELECT seq, hash INTO head_seq, head_hash FROM {head} WHERE ledger = {table} FOR UPDATE;
+    IF NOT FOUND THEN
+        INSERT INTO {head} (ledger, seq, hash) VALUES ({table}, 0, '')
+            ON CONFLICT (ledger) DO NOTHING;
+        SELECT seq, hash INTO head_seq, head_hash FROM {head} WHERE ledger = {table} FOR UPDATE;
+    END IF;
+"""
+
+_PER_LEDGER = """
+ALTER TABLE {t} ADD COLUMN IF NOT EXISTS ledger_seq bigint,
+                ADD COLUMN IF NOT EXISTS ledger_hash varchar(64);
+-- One row per place in the chain; also the order verify_ledgers reads the chain in.
+CREATE UNIQUE INDEX IF NOT EXISTS {seq_index} ON {t} (ledger_seq);
+
+CREATE OR REPLACE FUNCTION {append_fn}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+    {safe_path} AS $$
+DECLARE head_seq bigint; head_hash text;
+BEGIN
+    {lock_head}
+    NEW.ledger_seq := head_seq + 1;
+    NEW.ledger_hash := privacyoffice_chain_step(head_hash, {content_new});
+    UPDATE {head} SET seq = NEW.ledger_seq, hash = NEW.ledger_hash WHERE ledger = {table};
+    RETURN NEW;
+END $$;
+DROP TRIGGER IF EXISTS privacyoffice_ledger_append ON {t};
+CREATE TRIGGER privacyoffice_ledger_append BEFORE INSERT ON {t}
+    FOR EACH ROW EXECUTE FUNCTION {append_fn}();
+
+DROP TRIGGER IF EXISTS privacyoffice_ledger_frozen ON {t};
+CREATE TRIGGER privacyoffice_ledger_frozen BEFORE UPDATE OF ledger_seq, ledger_hash ON {t}
+    FOR EACH ROW WHEN (NEW.ledger_seq IS DISTINCT FROM OLD.ledger_seq
+                       OR NEW.ledger_hash IS DISTINCT FROM OLD.ledger_hash)
+    EXECUTE FUNCTION privacyoffice_ledger_frozen();
+
+DROP TRIGGER IF EXISTS privacyoffice_ledger_no_truncate ON {t};
+CREATE TRIGGER privacyoffice_ledger_no_truncate BEFORE TRUNCATE ON {t}
+    FOR EACH STATEMENT EXECUTE FUNCTION privacyoffice_ledger_no_truncate();
+
+-- Chains the rows that carry no hash yet (inserted with triggers off: the benchmark's COPY, or
+-- rows older than the chain), in id order after the current head. Returns how many.
+CREATE OR REPLACE FUNCTION {seal_fn}() RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER
+    {safe_path} AS $$
+DECLARE head_seq bigint; head_hash text; sealed bigint;
+BEGIN
+    PERFORM set_config('privacyoffice.bypass', {update_triggers}, true);
+    {lock_head}
+    WITH chained AS (
+        SELECT x.{pk} AS pk, head_seq + row_number() OVER w AS seq,
+               privacyoffice_chain({content_x}, head_hash) OVER w AS hash
+        FROM {t} x WHERE x.ledger_seq IS NULL WINDOW w AS (ORDER BY x.{pk}))
+    UPDATE {t} AS target SET ledger_seq = chained.seq, ledger_hash = chained.hash
+        FROM chained WHERE target.{pk} = chained.pk;
+    GET DIAGNOSTICS sealed = ROW_COUNT;
+    IF sealed > 0 THEN
+        UPDATE {head} SET (seq, hash) = (
+            SELECT ledger_seq, ledger_hash FROM {t} WHERE ledger_seq = head_seq + sealed)
+        WHERE ledger = {table};
+    END IF;
+    PERFORM set_config('privacyoffice.bypass', '', true);
+    RETURN sealed;
+END $$;
+"""
+
+_PURGE_PROVISION = """
+-- APPI Art. 29 retention: deletes up to max_rows provision records whose retain_until has
+-- passed (Japan date, the database's clock: the caller cannot move it) and that are at least
+-- {min_days} days old, and records each run of consecutive chain positions it removed.
+CREATE OR REPLACE FUNCTION privacyoffice_purge_provision_records(max_rows integer)
+    RETURNS integer LANGUAGE plpgsql SECURITY DEFINER {safe_path} AS $$
+DECLARE today date := (now() AT TIME ZONE 'Asia/Tokyo')::date; removed integer;
+        head_seq bigint; head_hash text;
+BEGIN
+    PERFORM set_config('privacyoffice.bypass', {delete_triggers}, true);
+    {lock_head}
+    WITH doomed AS (
+        SELECT id, ledger_seq, ledger_hash FROM {t}
+        WHERE retain_until < today AND provided_on <= today - {min_days}
+          AND ledger_seq IS NOT NULL
+        ORDER BY ledger_seq LIMIT greatest(max_rows, 0) FOR UPDATE),
+    gone AS (
+        DELETE FROM {t} p USING doomed d WHERE p.id = d.id
+        RETURNING d.ledger_seq, d.ledger_hash),
+    runs AS (
+        SELECT ledger_seq - row_number() OVER (ORDER BY ledger_seq) AS run, ledger_seq, ledger_hash
+        FROM gone),
+    inserted AS (
+        INSERT INTO {purge} (ledger, rule, purged_at, first_seq, last_seq, last_hash,
+                             row_count, object_ids)
+        SELECT {table}, {rule}, now(), min(ledger_seq), max(ledger_seq),
+               (array_agg(ledger_hash ORDER BY ledger_seq DESC))[1], count(*), '[]'::jsonb
+        FROM runs GROUP BY run
+        RETURNING row_count)
+    SELECT coalesce(sum(row_count), 0) INTO removed FROM inserted;
+    PERFORM set_config('privacyoffice.bypass', '', true);
+    RETURN removed;
+END $$;
+"""
+
+
+def append_function(ledger: Ledger) -> str:
+    return f"privacyoffice_ledger_append__{ledger.table}"
+
+
+def seal_function(ledger: Ledger) -> str:
+    return f"privacyoffice_ledger_seal__{ledger.table}"
+
+
+def _trigger_names(cursor, table: str, *, events: tuple[str, ...]) -> str:
+    """Names of the row triggers on `table` firing on these events (pg_trigger's tgtype bits)."""
+    bits = {"INSERT": 4, "DELETE": 8, "UPDATE": 16}
+    mask = sum(bits[e] for e in events)
+    cursor.execute(
+        "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal"
+        " AND (tgtype::int & %s) <> 0 ORDER BY tgname",
+        [_q(table), mask],
+    )
+    names = [row[0] for row in cursor.fetchall()]
+    return _literal(",".join(names))
+
+
+def install(connection: BaseDatabaseWrapper) -> None:
+    """Create or refresh every ledger object; seal rows that predate the chain."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        owner = cursor.fetchone()[0]
+        cursor.execute(_COMMON.replace("{owner}", _literal(owner)))
+        for ledger in LEDGERS:
+            table = ledger.table
+            lock_head = _LOCK_HEAD.format(head=HEAD_TABLE, table=_literal(table))
+            common = {
+                "t": _q(table),
+                "table": _literal(table),
+                "head": HEAD_TABLE,
+                "safe_path": SAFE_PATH,
+                "lock_head": lock_head,
+                "pk": _q(ledger.model_class._meta.pk.column),
+            }
+            # Two passes: the triggers first, then the seal function, which must know every
+            # UPDATE trigger on the table (its own frozen-columns trigger included).
+            first, _sep, _rest = _PER_LEDGER.partition("-- Chains the rows")
+            cursor.execute(
+                first.format(
+                    **common,
+                    seq_index=_q(f"{table[:40]}_ledger_seq"),
+                    append_fn=append_function(ledger),
+                    content_new=content_sql(ledger, "NEW"),
+                )
+            )
+            update_triggers = _trigger_names(cursor, table, events=("UPDATE",))
+            cursor.execute(
+                ("-- Chains the rows" + _rest).format(
+                    **common,
+                    seal_fn=seal_function(ledger),
+                    update_triggers=update_triggers,
+                    content_x=content_sql(ledger, "x"),
+                )
+            )
+            cursor.execute(f"SELECT {seal_function(ledger)}()")  # nosec B608  # our own name
+        provision = next(ledger for ledger in LEDGERS if ledger.model.endswith(".ProvisionRecord"))
+        cursor.execute(
+            _PURGE_PROVISION.format(
+                t=_q(provision.table),
+                table=_literal(provision.table),
+                head=HEAD_TABLE,
+                purge=PURGE_TABLE,
+                rule=_literal(PROVISION_PURGE_RULE),
+                safe_path=SAFE_PATH,
+                min_days=int(PROVISION_MIN_RETENTION_DAYS),
+                lock_head=_LOCK_HEAD.format(head=HEAD_TABLE, table=_literal(provision.table)),
+                delete_triggers=_trigger_names(cursor, provision.table, events=("DELETE",)),
+            )
+        )
