@@ -322,6 +322,8 @@ LETTER_FONT_FILES = env.list(
     ],
 )
 IDENTITY_DOCUMENT_MAX_BYTES = env.int("IDENTITY_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# A phone photo of a licence is 12 MP; a 100 MP image is a decompression bomb, not a scan.
+IDENTITY_DOCUMENT_MAX_PIXELS = env.int("IDENTITY_DOCUMENT_MAX_PIXELS", default=40_000_000)
 IDENTITY_DOCUMENT_PURGE_DAYS = env.int("IDENTITY_DOCUMENT_PURGE_DAYS", default=30)
 REQUEST_LAPSE_DAYS = env.int("REQUEST_LAPSE_DAYS", default=60)
 EXPORT_ASYNC_THRESHOLD = env.int("EXPORT_ASYNC_THRESHOLD", default=50_000)
