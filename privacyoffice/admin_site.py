@@ -12,7 +12,7 @@ from django.urls import URLPattern, URLResolver, reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 
-from . import security
+from . import dates, security
 
 
 class PrivacyOfficeAdminSite(admin.AdminSite):
@@ -45,6 +45,11 @@ class PrivacyOfficeAdminSite(admin.AdminSite):
                 # PostgreSQL text cannot hold NUL: a changelist filter or search with one
                 # would end in a database error (a 500) instead of a clear refusal.
                 return HttpResponseBadRequest(str(security.NUL_IN_QUERY))
+            bad_date = dates.bad_date_filter(dict(request.GET.lists()))
+            if bad_date:
+                # Year 0, 9999 or 10000 in a date filter makes Django build a datetime that
+                # cannot exist: refused here with the range, instead of a 500 in the changelist.
+                return HttpResponseBadRequest(bad_date)
             if security.needs_second_factor(request):
                 if request.path == reverse("admin:logout", current_app=self.name):
                     # LogoutView is POST-only and CSRF-protected on its own.

@@ -304,6 +304,14 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
+# The letter sweep has its own queue and worker process (Procfile, scripts/run-all.sh): a
+# backlog of renders on the default queue cannot delay the sweep that publishes the letters a
+# frozen broker kept from being published (issue 20).
+SWEEP_QUEUE = "sweep"
+CELERY_TASK_ROUTES = {"requests_app.letters_requeue_stale": {"queue": SWEEP_QUEUE}}
+# How long a web request waits for a letter's render task to be published (seconds); past it
+# the letter is marked unpublished and the sweep (every minute) publishes it.
+LETTER_PUBLISH_TIMEOUT = env.float("LETTER_PUBLISH_TIMEOUT", default=1.5)
 
 # --- Privacy Office ----------------------------------------------------------------------------
 # The public address of the admin, for links in alert e-mails (e.g. https://privacy.example.co.jp).

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from privacyoffice.dates import validate_plausible_date
 from privacyoffice.models import ExportLog
 
 from .services import DATE_RANGE_REVERSED
@@ -12,12 +13,14 @@ class ExportForm(forms.Form):
     date_from = forms.DateField(
         label=_("From"),
         required=False,
+        validators=[validate_plausible_date],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("First day included (Japan time). Empty: from the beginning."),
     )
     date_to = forms.DateField(
         label=_("To"),
         required=False,
+        validators=[validate_plausible_date],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Last day included (Japan time). Empty: up to now."),
     )

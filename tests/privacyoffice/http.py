@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
 PASSWORD = "correct-horse-battery-staple"  # the personas' password (tests/conftest.py)
 _CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+_MAX_REDIRECTS = 10
 
 
 class Browser:
@@ -24,21 +26,35 @@ class Browser:
         for cookie in self.session.cookies:
             cookie.secure = False
 
-    def get(self, path: str, **kwargs) -> requests.Response:
-        self._cookies_for_localhost()
-        return self.session.get(self.base_url + path, timeout=60, **kwargs)
+    def _send(self, method: str, url: str, **kwargs) -> requests.Response:
+        """One request, then its redirects followed by hand: the cookies each hop sets (the
+        session is re-sent on every response) are made sendable before the next hop."""
+        history = []
+        for _hop in range(_MAX_REDIRECTS):
+            self._cookies_for_localhost()
+            response = self.session.request(
+                method, url, allow_redirects=False, timeout=60, **kwargs
+            )
+            if not response.is_redirect:
+                response.history = history
+                return response
+            history.append(response)
+            url = urljoin(url, response.headers["Location"])
+            method, kwargs = "GET", {}
+        raise AssertionError(f"more than {_MAX_REDIRECTS} redirects from {url}")
 
-    def post(self, path: str, data: dict, files: dict | None = None, **kwargs):
+    def get(self, path: str, **kwargs) -> requests.Response:
+        return self._send("GET", self.base_url + path, **kwargs)
+
+    def post(self, path: str, data: dict, files: dict | None = None) -> requests.Response:
         """POST a form as the page at `path` would: with its CSRF token and Referer."""
         token = self.csrf_token(path)
-        self._cookies_for_localhost()
-        return self.session.post(
+        return self._send(
+            "POST",
             self.base_url + path,
             data={**data, "csrfmiddlewaretoken": token},
             files=files,
             headers={"Referer": self.base_url + path},
-            timeout=60,
-            **kwargs,
         )
 
     def csrf_token(self, path: str) -> str:
@@ -51,7 +67,7 @@ class Browser:
             "/admin/login/?next=/admin/",
             {"username": username, "password": password, "next": "/admin/"},
         )
-        assert response.url.endswith("/admin/"), f"login as {username} failed: {response.url}"
+        assert urlsplit(response.url).path == "/admin/", f"login as {username} failed"
         return self
 
 
