@@ -314,6 +314,9 @@ CELERY_TASK_ROUTES = {"requests_app.letters_requeue_stale": {"queue": SWEEP_QUEU
 LETTER_PUBLISH_TIMEOUT = env.float("LETTER_PUBLISH_TIMEOUT", default=1.5)
 
 # --- Privacy Office ----------------------------------------------------------------------------
+# The longest admin search accepted (characters); templates/admin/search_form.html stops typing
+# there, and a longer one in the address gets a clear page (issue 20).
+SEARCH_MAX_LENGTH = 200
 # The public address of the admin, for links in alert e-mails (e.g. https://privacy.example.co.jp).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 COMPANY_NAME = env.str("COMPANY_NAME", default="株式会社サンプル自動車")
