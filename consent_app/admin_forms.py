@@ -5,8 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.contrib.admin.sites import site as default_site
 from django.contrib.admin.widgets import AdminSplitDateTime, ForeignKeyRawIdWidget
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from privacyoffice.dates import validate_not_future
 
 from .importing import IMPORT_MAX_BYTES
 from .models import (
@@ -19,7 +20,7 @@ from .models import (
     Recipient,
 )
 from .provision import DATA_ITEMS
-from .services import CUSTOMER_FIELDS, DATE_OF_BIRTH_IN_FUTURE, KANA_INVALID, kana_is_valid
+from .services import CUSTOMER_FIELDS, KANA_INVALID, kana_is_valid
 
 PURPOSE_ANY_CHANNEL_ALONE = _("“Any channel” cannot be combined with other channels.")
 IMPORT_FILE_TOO_LARGE = _("The file is larger than %(mb)s MB; split it into smaller files.")
@@ -54,12 +55,6 @@ class CustomerAdminForm(forms.ModelForm):
 
     def clean_given_name_kana(self) -> str:
         return self._clean_kana("given_name_kana")
-
-    def clean_date_of_birth(self):
-        value = self.cleaned_data.get("date_of_birth")
-        if value and value > timezone.localdate():
-            raise forms.ValidationError(DATE_OF_BIRTH_IN_FUTURE)
-        return value
 
 
 class ConsentChangeForm(forms.Form):
@@ -97,6 +92,7 @@ class ConsentChangeForm(forms.Form):
     occurred_at = forms.SplitDateTimeField(
         label=_("When the customer expressed it"),
         required=False,
+        validators=[validate_not_future],
         widget=AdminSplitDateTime,
         help_text=_("Leave empty for now; e.g. the date on the customer's letter."),
     )

@@ -10,6 +10,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from privacyoffice.dates import validate_birth_date, validate_not_future, validate_plausible_date
+
 
 class Language(models.TextChoices):
     JAPANESE = "ja", _("Japanese")
@@ -47,7 +49,7 @@ class PrivacyNotice(models.Model):
     """A published version of the items of APPI Art. 32(1)."""
 
     version = models.PositiveIntegerField(_("version"), unique=True)
-    effective_from = models.DateField(_("effective from"))
+    effective_from = models.DateField(_("effective from"), validators=[validate_plausible_date])
     company = models.TextField(_("company name, address and representative"))
     purposes = models.TextField(_("purposes of use"))
     procedures = models.TextField(_("request procedures and fees"))
@@ -97,8 +99,12 @@ class Recipient(models.Model):
     code = models.CharField(_("code"), max_length=32, unique=True, null=True, blank=True)
     category = models.CharField(_("category"), max_length=16, choices=RecipientCategory.choices)
     agreement_reference = models.CharField(_("agreement reference"), max_length=64, blank=True)
-    agreement_start = models.DateField(_("agreement start"), null=True, blank=True)
-    agreement_end = models.DateField(_("agreement end"), null=True, blank=True)
+    agreement_start = models.DateField(
+        _("agreement start"), null=True, blank=True, validators=[validate_plausible_date]
+    )
+    agreement_end = models.DateField(
+        _("agreement end"), null=True, blank=True, validators=[validate_plausible_date]
+    )
     country = models.CharField(_("country (ISO 3166)"), max_length=2, default="JP")
     data_items = models.JSONField(_("data items shared"), default=list, blank=True)
     basis = models.CharField(
@@ -139,7 +145,9 @@ class Customer(models.Model):
     address = models.CharField(_("address"), max_length=300, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
-    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    date_of_birth = models.DateField(
+        _("date of birth"), null=True, blank=True, validators=[validate_birth_date]
+    )
     preferred_language = models.CharField(
         _("preferred language"), max_length=2, choices=Language.choices, default=Language.JAPANESE
     )
@@ -269,7 +277,7 @@ class ConsentEvent(models.Model):
         _("old state"), max_length=10, choices=ConsentState.choices, blank=True
     )
     new_state = models.CharField(_("new state"), max_length=10, choices=ConsentState.choices)
-    occurred_at = models.DateTimeField(_("occurred at"))
+    occurred_at = models.DateTimeField(_("occurred at"), validators=[validate_not_future])
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     actor = models.CharField(_("actor"), max_length=10, choices=Actor.choices)
     recorded_by = models.ForeignKey(

@@ -24,6 +24,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from privacyoffice.dates import BIRTH_IN_FUTURE
+
 from .models import (
     ConsentEvent,
     ConsentFlag,
@@ -52,7 +54,7 @@ CUSTOMER_ERASED = _("This customer has been erased; their data can no longer be 
 CUSTOMER_ALREADY_ERASED = _("This customer has already been erased.")
 CUSTOMER_NUMBER_REQUIRED = _("A customer number is required.")
 KANA_INVALID = _("Enter the reading in kana (hiragana or katakana) only.")
-DATE_OF_BIRTH_IN_FUTURE = _("The date of birth cannot be in the future.")
+DATE_OF_BIRTH_IN_FUTURE = BIRTH_IN_FUTURE
 ERASE_REFERENCE_REQUIRED = _("An erasure needs the reference of the request behind it.")
 CONSENT_UNKNOWN_PURPOSE = _("Unknown purpose of use: %(purpose)s.")
 CONSENT_CHANNEL_NOT_OFFERED = _(
@@ -220,10 +222,8 @@ def _validate_customer(customer: Customer, *, exclude_unique: bool = False) -> N
     except ValidationError as exc:
         for name, messages in exc.message_dict.items():
             errors.setdefault(name, []).extend(messages)
-    # After full_clean, which turns a date given as text into a date.
-    dob = customer.date_of_birth
-    if isinstance(dob, date) and dob > timezone.localdate():
-        errors.setdefault("date_of_birth", []).append(_error(DATE_OF_BIRTH_IN_FUTURE, "dob_future"))
+    # A date of birth in the future or before 1900 is refused by the field's validator
+    # (privacyoffice.dates.validate_birth_date), in full_clean above.
     if errors:
         raise ValidationError(errors)
 

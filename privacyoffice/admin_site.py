@@ -7,12 +7,19 @@ from functools import update_wrapper
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 
-from . import security
+from . import dates, security
+
+SEARCH_TOO_LONG = _(
+    "The search is too long: at most %(max)s characters. Search for a shorter part, such as "
+    "the family name or the reference."
+)
 
 
 class PrivacyOfficeAdminSite(admin.AdminSite):
@@ -45,6 +52,9 @@ class PrivacyOfficeAdminSite(admin.AdminSite):
                 # PostgreSQL text cannot hold NUL: a changelist filter or search with one
                 # would end in a database error (a 500) instead of a clear refusal.
                 return HttpResponseBadRequest(str(security.NUL_IN_QUERY))
+            refusal = self._refused_query(request)
+            if refusal is not None:
+                return refusal
             if security.needs_second_factor(request):
                 if request.path == reverse("admin:logout", current_app=self.name):
                     # LogoutView is POST-only and CSRF-protected on its own.
@@ -55,6 +65,19 @@ class PrivacyOfficeAdminSite(admin.AdminSite):
             return protected(request, *args, **kwargs)
 
         return update_wrapper(inner, protected)
+
+    def _refused_query(self, request: HttpRequest) -> HttpResponse | None:
+        """A clear 400 page for a list address we will not run, or None."""
+        message = dates.bad_date_filter(dict(request.GET.lists()))
+        # Year 0, 9999 or 10000 in a date filter makes Django build a datetime that cannot
+        # exist (a 500 in the changelist); a search of thousands of characters is no search
+        # anyone typed (the search box stops at SEARCH_MAX_LENGTH) and costs a scan per word.
+        if message is None and len(request.GET.get(SEARCH_VAR, "")) > settings.SEARCH_MAX_LENGTH:
+            message = str(SEARCH_TOO_LONG) % {"max": settings.SEARCH_MAX_LENGTH}
+        if message is None:
+            return None
+        context = {**self.each_context(request), "message": message, "back": request.path}
+        return TemplateResponse(request, "admin/security/refused_query.html", context, status=400)
 
     def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         if request.method == "GET" and security.needs_second_factor(request):

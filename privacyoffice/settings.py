@@ -304,8 +304,19 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
+# The letter sweep has its own queue and worker process (Procfile, scripts/run-all.sh): a
+# backlog of renders on the default queue cannot delay the sweep that publishes the letters a
+# frozen broker kept from being published (issue 20).
+SWEEP_QUEUE = "sweep"
+CELERY_TASK_ROUTES = {"requests_app.letters_requeue_stale": {"queue": SWEEP_QUEUE}}
+# How long a web request waits for a letter's render task to be published (seconds); past it
+# the letter is marked unpublished and the sweep (every minute) publishes it.
+LETTER_PUBLISH_TIMEOUT = env.float("LETTER_PUBLISH_TIMEOUT", default=1.5)
 
 # --- Privacy Office ----------------------------------------------------------------------------
+# The longest admin search accepted (characters); templates/admin/search_form.html stops typing
+# there, and a longer one in the address gets a clear page (issue 20).
+SEARCH_MAX_LENGTH = 200
 # The public address of the admin, for links in alert e-mails (e.g. https://privacy.example.co.jp).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 COMPANY_NAME = env.str("COMPANY_NAME", default="株式会社サンプル自動車")
@@ -322,6 +333,8 @@ LETTER_FONT_FILES = env.list(
     ],
 )
 IDENTITY_DOCUMENT_MAX_BYTES = env.int("IDENTITY_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# A phone photo of a licence is 12 MP; a 100 MP image is a decompression bomb, not a scan.
+IDENTITY_DOCUMENT_MAX_PIXELS = env.int("IDENTITY_DOCUMENT_MAX_PIXELS", default=40_000_000)
 IDENTITY_DOCUMENT_PURGE_DAYS = env.int("IDENTITY_DOCUMENT_PURGE_DAYS", default=30)
 REQUEST_LAPSE_DAYS = env.int("REQUEST_LAPSE_DAYS", default=60)
 EXPORT_ASYNC_THRESHOLD = env.int("EXPORT_ASYNC_THRESHOLD", default=50_000)

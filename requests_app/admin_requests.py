@@ -36,6 +36,8 @@ from consent_app.admin import ReadOnlyAdminMixin
 
 from . import deadlines, forms, selectors, services, views
 from .admin_letters import DeadlineAlertInline, LetterInline
+from .letters import services as letter_services
+from .letters.services import LETTER_WILL_FOLLOW
 from .models import (
     OPEN_STATES,
     CorrectionItem,
@@ -653,6 +655,7 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
             "can_extend": user.has_perm("requests_app.extend_deadline")
             and obj.state in RequestState.clock_running_states(),
             "can_compile": obj.customer_id is not None,
+            "can_correct_receipt": user.has_perm("requests_app.work_request"),
             "comment_form": forms.CommentForm(),
         }
 
@@ -681,6 +684,11 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
                 "<path:object_id>/extend/",
                 wrap(self.extend_view),
                 name="requests_app_disclosurerequest_extend",
+            ),
+            path(
+                "<path:object_id>/correct-receipt/",
+                wrap(self.correct_receipt_view),
+                name="requests_app_disclosurerequest_correct_receipt",
             ),
             path(
                 "<path:object_id>/compilation/",
@@ -755,6 +763,10 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
                         gettext("%(transition)s: done.") % {"transition": label},
                         messages.SUCCESS,
                     )
+                    if letter_services.letters_unpublished(request=obj):
+                        # The broker did not answer within LETTER_PUBLISH_TIMEOUT: the step is
+                        # done and the letter recorded; the sweep produces it shortly.
+                        self.message_user(request, LETTER_WILL_FOLLOW, messages.WARNING)
                     return HttpResponseRedirect(self._change_url(obj))
         else:
             blockers = services.transition_blockers(obj, name, request.user)
@@ -845,6 +857,8 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
                     gettext("Deadline extended; an extension notice is being prepared."),
                     messages.SUCCESS,
                 )
+                if letter_services.letters_unpublished(request=obj):
+                    self.message_user(request, LETTER_WILL_FOLLOW, messages.WARNING)
                 return HttpResponseRedirect(self._change_url(obj))
         return self._form_page(
             request,
@@ -853,6 +867,35 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
             title=gettext("%(reference)s: extend the deadline") % {"reference": obj.reference},
             submit=gettext("Extend"),
             current_due=obj.due_date,
+        )
+
+    def correct_receipt_view(self, request, object_id):
+        """A receipt date typed wrongly (or repaired by migration 0008) is corrected here."""
+        obj = self._get_for_view(request, object_id)
+        if not request.user.has_perm("requests_app.work_request"):
+            raise PermissionDenied
+        form = forms.ReceiptCorrectionForm(
+            request.POST or None, initial={"received_at": obj.received_at}
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.request_correct_received_at(
+                    request=obj,
+                    by=request.user,
+                    received_at=form.cleaned_data["received_at"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as exc:
+                forms.add_service_errors(form, exc)
+            else:
+                self.message_user(request, gettext("Receipt date corrected."), messages.SUCCESS)
+                return HttpResponseRedirect(self._change_url(obj))
+        return self._form_page(
+            request,
+            obj,
+            form,
+            title=gettext("%(reference)s: correct the receipt date") % {"reference": obj.reference},
+            submit=gettext("Correct the date"),
         )
 
     def compilation_view(self, request, object_id):

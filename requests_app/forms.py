@@ -7,11 +7,14 @@ ValidationError lands next to the right field (`add_service_errors`).
 from __future__ import annotations
 
 from django import forms
+from django.contrib.admin.widgets import AdminSplitDateTime
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from privacyoffice.dates import validate_not_future, validate_plausible_date
 
 from .inventory import customer_correctable_fields
 from .models import (
@@ -146,6 +149,7 @@ class LapseForm(ReasonForm):
 class ReceiveDocumentsForm(TransitionForm):
     received_on = forms.DateField(
         label=_("received on"),
+        validators=[validate_not_future],
         initial=timezone.localdate,
         help_text=_("The day the completed form and ID documents arrived; the clock starts here."),
     )
@@ -288,9 +292,20 @@ ONE_CLICK_TRANSITIONS = frozenset({"send_form", "close"})
 # --- other request-page forms ------------------------------------------------------------------
 class ExtendDeadlineForm(forms.Form):
     expected_state = forms.CharField(widget=forms.HiddenInput)
-    new_due_date = forms.DateField(label=_("new due date"))
+    new_due_date = forms.DateField(label=_("new due date"), validators=[validate_plausible_date])
     reason = forms.CharField(
         label=_("reason (told to the person)"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ReceiptCorrectionForm(forms.Form):
+    """Correct the receipt date of a request (services.request_correct_received_at)."""
+
+    received_at = forms.SplitDateTimeField(
+        label=_("received at"), widget=AdminSplitDateTime, validators=[validate_not_future]
+    )
+    reason = forms.CharField(
+        label=_("reason for the correction"), widget=forms.Textarea(attrs={"rows": 3})
     )
 
 

@@ -493,6 +493,7 @@ INVENTORY: dict[str, ModelEntry] = {
             "error": C.NONE,
             "created_at": C.CORRESPONDENCE,
             "queued_at": C.NONE,
+            "unpublished_since": C.NONE,
             "generated_at": C.NONE,
             "sent_at": C.CORRESPONDENCE,
             "sent_via": C.CORRESPONDENCE,

@@ -11,7 +11,7 @@ A transition here only changes this row in memory. The services in `services.py`
 save, log (django-fsm-log) and enqueue letters in one transaction.
 """
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pgtrigger
 from django.conf import settings
@@ -21,6 +21,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+
+from privacyoffice.dates import validate_birth_date, validate_not_future, validate_plausible_date
 
 
 class RequestType(models.TextChoices):
@@ -237,6 +239,12 @@ class ReferenceCounter(models.Model):
         return f"{self.year}: {self.last_number}"
 
 
+# The bounds of request_received_at_plausible: 1900-01-01 and 2101-01-01 in Japan time, kept
+# in UTC so the constraint does not depend on the session's time zone.
+RECEIVED_AT_EARLIEST = datetime(1899, 12, 31, 15, tzinfo=UTC)
+RECEIVED_AT_LATEST = datetime(2100, 12, 31, 15, tzinfo=UTC)
+
+
 class DisclosureRequest(ConcurrentTransitionMixin, models.Model):
     reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
     request_type = models.CharField(_("request type"), max_length=24, choices=RequestType.choices)
@@ -261,7 +269,9 @@ class DisclosureRequest(ConcurrentTransitionMixin, models.Model):
     requester_address = models.CharField(_("requester address"), max_length=300, blank=True)
     requester_phone = models.CharField(_("requester phone"), max_length=20, blank=True)
     requester_email = models.EmailField(_("requester e-mail"), blank=True)
-    requester_date_of_birth = models.DateField(_("requester date of birth"), null=True, blank=True)
+    requester_date_of_birth = models.DateField(
+        _("requester date of birth"), null=True, blank=True, validators=[validate_birth_date]
+    )
     language = models.CharField(
         _("letter language"),
         max_length=2,
@@ -300,9 +310,11 @@ class DisclosureRequest(ConcurrentTransitionMixin, models.Model):
         related_name="assigned_requests",
     )
 
-    received_at = models.DateTimeField(_("received at"))
+    received_at = models.DateTimeField(_("received at"), validators=[validate_not_future])
     form_sent_at = models.DateTimeField(_("form sent at"), null=True, blank=True)
-    documents_received_on = models.DateField(_("documents received on"), null=True, blank=True)
+    documents_received_on = models.DateField(
+        _("documents received on"), null=True, blank=True, validators=[validate_not_future]
+    )
     due_date = models.DateField(_("due date"), null=True, blank=True)
     drafted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -338,7 +350,9 @@ class DisclosureRequest(ConcurrentTransitionMixin, models.Model):
     # Fee (Art. 38), for fee-bearing types only.
     fee_amount = models.PositiveIntegerField(_("fee (yen)"), null=True, blank=True)
     fee_payment_method = models.CharField(_("fee payment method"), max_length=100, blank=True)
-    fee_received_on = models.DateField(_("fee received on"), null=True, blank=True)
+    fee_received_on = models.DateField(
+        _("fee received on"), null=True, blank=True, validators=[validate_not_future]
+    )
 
     # Suspension scope: purposes whose use stops, recipient whose provision stops (empty: all).
     suspension_purpose_codes = models.JSONField(_("purposes to suspend"), default=list, blank=True)
@@ -431,6 +445,16 @@ class DisclosureRequest(ConcurrentTransitionMixin, models.Model):
                 fields=["received_at"],
                 include=["request_type", "id"],
                 name="request_received_type_idx",
+            ),
+        ]
+        constraints = [
+            # A receipt before 1900 or after 2100 is a typing error that used to break every
+            # page showing the request (a BC timestamp cannot be read back; issue 20). Forms
+            # refuse it with a message (privacyoffice.dates); this holds for any other client.
+            models.CheckConstraint(
+                condition=models.Q(received_at__gte=RECEIVED_AT_EARLIEST)
+                & models.Q(received_at__lt=RECEIVED_AT_LATEST),
+                name="request_received_at_plausible",
             ),
         ]
 
@@ -789,7 +813,7 @@ class DeadlineExtension(models.Model):
         related_name="extensions",
     )
     previous_due_date = models.DateField(_("previous due date"))
-    new_due_date = models.DateField(_("new due date"))
+    new_due_date = models.DateField(_("new due date"), validators=[validate_plausible_date])
     reason = models.TextField(_("reason"))
     extended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -904,6 +928,11 @@ class Letter(models.Model):
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+    # Set when publishing its render task failed (broker down or frozen): the next sweep
+    # publishes it again at once instead of waiting REQUEUE_AFTER (issue 20).
+    unpublished_since = models.DateTimeField(
+        _("render not published since"), null=True, blank=True, editable=False
+    )
     generated_at = models.DateTimeField(_("generated at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     sent_via = models.CharField(_("sent via"), max_length=8, choices=SentVia.choices, blank=True)

@@ -16,6 +16,9 @@ trap cleanup INT TERM EXIT
 
 $CELERY -A privacyoffice worker --loglevel=INFO --concurrency=2 --hostname=worker@%h &
 pids+=($!)
+# The letter sweep on its own queue and process: a render backlog cannot delay it.
+$CELERY -A privacyoffice worker --loglevel=INFO --concurrency=1 -Q sweep --hostname=sweep@%h &
+pids+=($!)
 # Exactly one beat: the database scheduler keeps the schedule in django-celery-beat's tables.
 $CELERY -A privacyoffice beat --loglevel=INFO --schedule=var/celerybeat-schedule &
 pids+=($!)

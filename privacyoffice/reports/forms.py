@@ -3,9 +3,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from privacyoffice.dates import validate_plausible_date
 from privacyoffice.models import ExportLog
 
-from .services import DATE_MAX, DATE_MIN, DATE_OUT_OF_RANGE, DATE_RANGE_REVERSED
+from .services import DATE_RANGE_REVERSED
 
 
 class ExportOptionsForm(forms.Form):
@@ -41,32 +42,22 @@ class ExportOptionsForm(forms.Form):
         return self.cleaned_data.get("values") or ExportLog.Values.CODES
 
 
-def _bounded(value):
-    if value is not None and not DATE_MIN <= value <= DATE_MAX:
-        raise forms.ValidationError(DATE_OUT_OF_RANGE, code="date_out_of_range")
-    return value
-
-
 class ExportForm(ExportOptionsForm):
     date_from = forms.DateField(
         label=_("From"),
         required=False,
+        validators=[validate_plausible_date],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("First day included (Japan time). Empty: from the beginning."),
     )
     date_to = forms.DateField(
         label=_("To"),
         required=False,
+        validators=[validate_plausible_date],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Last day included (Japan time). Empty: up to now."),
     )
     field_order = ["date_from", "date_to", "encoding", "header", "values"]
-
-    def clean_date_from(self):
-        return _bounded(self.cleaned_data.get("date_from"))
-
-    def clean_date_to(self):
-        return _bounded(self.cleaned_data.get("date_to"))
 
     def clean(self):
         cleaned = super().clean()

@@ -28,6 +28,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from privacyoffice.dates import DATE_OUT_OF_RANGE, validate_plausible_date  # noqa: F401 (re-exported)
 from privacyoffice.models import ExportLog
 from privacyoffice.tasks import run_export
 
@@ -40,13 +41,6 @@ logger = logging.getLogger(__name__)
 
 REPORT_UNKNOWN = _("There is no such report.")
 DATE_RANGE_REVERSED = _("The start date must be on or before the end date.")
-# The calendar's ends overflow date arithmetic and time zones (0001-01-01 in Tokyo is still year
-# 0 in UTC): a range is bounded by dates the office can have records for, or left open.
-DATE_MIN = date(1900, 1, 1)
-DATE_MAX = date(2999, 12, 31)
-DATE_OUT_OF_RANGE = _(
-    "Choose a date between 1900-01-01 and 2999-12-31, or leave the field empty for no limit."
-)
 ENCODING_UNKNOWN = _("Choose UTF-8, UTF-8 with BOM or CP932.")
 HEADER_UNKNOWN = _("Choose stable or Japanese column names.")
 VALUES_UNKNOWN = _("Choose stable codes or Japanese display values.")
@@ -129,8 +123,9 @@ def _first_day(report: Report, export: ExportLog) -> str | None:
 
 
 def _check_date(value: date | None) -> None:
-    if value is not None and not DATE_MIN <= value <= DATE_MAX:
-        raise ValidationError(DATE_OUT_OF_RANGE, code="date_out_of_range")
+    # The calendar's ends overflow date arithmetic and time zones (0001-01-01 in Tokyo is still
+    # year 0 in UTC): a range is bounded by the plausible dates (privacyoffice.dates) or open.
+    validate_plausible_date(value)
 
 
 def export_start(

@@ -9,10 +9,15 @@ beat sweep (`letters_requeue_stale`) publishes it again once the broker is back.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 from datetime import timedelta
 
+from celery import current_app
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
+from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from kombu.exceptions import KombuError
@@ -29,6 +34,10 @@ from requests_app.models import (
 logger = logging.getLogger(__name__)
 
 # Error messages (tests assert these).
+LETTER_WILL_FOLLOW = _(
+    "The letter could not be handed to the letter service right now; it is recorded and will "
+    "be produced automatically within a few minutes."
+)
 UNKNOWN_KIND = _("Unknown letter kind: %(kind)s.")
 EMPTY_OCCASION = _("A letter needs an occasion (what owes it), so it is never generated twice.")
 NOT_GENERATED = _("Only a generated letter can be marked sent.")
@@ -54,6 +63,10 @@ BROKER_ERRORS = (BrokerError, KombuError, ConnectionError, OSError)
 # long enough for a busy worker to reach it, short enough that a letter queued while the broker
 # was down goes out soon after it is back.
 REQUEUE_AFTER = timedelta(minutes=5)
+
+# Publishes render tasks off the request thread, so a frozen broker costs a web request at most
+# LETTER_PUBLISH_TIMEOUT. A few threads: each stuck publish ends at the broker's socket timeout.
+_PUBLISHER = ThreadPoolExecutor(max_workers=4, thread_name_prefix="letter-publish")
 
 
 # --- queueing ----------------------------------------------------------------------------------
@@ -139,28 +152,53 @@ def letter_queue(*, request: DisclosureRequest, kind: str, occasion: str, by=Non
     return letter
 
 
-def letter_enqueue(*, letter_id: int) -> bool:
-    """Publish the render task; a broker outage is logged, not raised (the sweep retries).
-
-    Runs after commit, inside the caller's web request: the broker settings make a publish
-    fail within seconds when Redis is down, and the row is already safe in the database.
-    """
+def _publish_render(letter_id: int) -> None:
+    """Runs in a publisher thread: publishes only, touches no database."""
     from .tasks import letter_render
 
+    letter_render.delay(letter_id)
+
+
+def letter_enqueue(*, letter_id: int) -> bool:
+    """Publish the render task, waiting at most LETTER_PUBLISH_TIMEOUT seconds.
+
+    Runs after commit, inside the caller's web request. A broker that refuses connections fails
+    fast, but a frozen one (SIGSTOP, a partition) accepts them and never answers: the socket
+    timeouts and the publish retry then add up to 15 s, and a few presses tie up every web
+    worker. So the publish runs in a thread and the request waits for it no longer than the
+    bound; on failure or timeout the letter is marked unpublished (the row is already safe) and
+    the next sweep publishes it. A publish that completes after we gave up is harmless: the
+    render claims its row, so a second task for it does nothing.
+    """
+    if current_app.conf.task_always_eager:  # eager: the "publish" is the render, run it here
+        _publish_render(letter_id)
+        return True
+    future = _PUBLISHER.submit(_publish_render, letter_id)
     try:
-        letter_render.delay(letter_id)
-    except BROKER_ERRORS as exc:
+        future.result(timeout=settings.LETTER_PUBLISH_TIMEOUT)
+    except (FuturesTimeout, *BROKER_ERRORS) as exc:
         logger.warning(
             "letter %s: render task not published (%s); the sweep will re-queue it",
             letter_id,
             type(exc).__name__,
         )
+        Letter.objects.filter(pk=letter_id, status=Letter.Status.QUEUED).update(
+            unpublished_since=Coalesce(F("unpublished_since"), Now())
+        )
         return False
     return True
 
 
+def letters_unpublished(*, request: DisclosureRequest) -> bool:
+    """Does the request have a letter whose render task could not be published?"""
+    return Letter.objects.filter(
+        request=request, status=Letter.Status.QUEUED, unpublished_since__isnull=False
+    ).exists()
+
+
 def letters_requeue_stale(*, older_than: timedelta = REQUEUE_AFTER, limit: int = 500) -> int:
-    """Publish again the render task of letters still queued after `older_than`.
+    """Publish again the render task of letters whose publish failed, and of letters still
+    queued after `older_than` (a message the broker may have lost).
 
     Letters a worker is rendering right now hold their row lock (the render transaction), so
     `skip_locked` passes over them; a duplicate task for any other letter is harmless because the
@@ -171,20 +209,29 @@ def letters_requeue_stale(*, older_than: timedelta = REQUEUE_AFTER, limit: int =
         stale = (
             Letter.objects.select_for_update(skip_locked=True)
             .filter(status=Letter.Status.QUEUED)
-            .filter(Q(queued_at__lte=cutoff) | Q(queued_at__isnull=True))
+            .filter(
+                Q(unpublished_since__isnull=False)
+                | Q(queued_at__lte=cutoff)
+                | Q(queued_at__isnull=True)
+            )
             .order_by("queued_at")
             .values_list("pk", flat=True)[:limit]
         )
         ids = list(stale)
         if not ids:
             return 0
-        # Restart the clock so the next sweep waits again before publishing a second time.
-        Letter.objects.filter(pk__in=ids).update(queued_at=timezone.now())
+        # Restart the clock so the next sweep waits again before publishing a second time;
+        # a publish that fails below marks the letter unpublished again.
+        Letter.objects.filter(pk__in=ids).update(queued_at=timezone.now(), unpublished_since=None)
 
         def publish() -> None:
-            for letter_id in ids:
+            for position, letter_id in enumerate(ids):
                 if not letter_enqueue(letter_id=letter_id):
-                    break  # broker still down: the next sweep tries again
+                    # Broker still down: mark the rest too, so the next sweep takes them at once.
+                    Letter.objects.filter(
+                        pk__in=ids[position + 1 :], status=Letter.Status.QUEUED
+                    ).update(unpublished_since=Now())
+                    break
 
         transaction.on_commit(publish, robust=True)
     logger.info("letter sweep re-queued %s letters", len(ids))

@@ -20,6 +20,7 @@ from .intake import (  # noqa: F401
     request_assign,
     request_bulk_assign,
     request_comment_add,
+    request_correct_received_at,
     request_create,
     request_update,
     validate_request_details,

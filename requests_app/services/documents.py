@@ -2,7 +2,9 @@
 
 The copy of a driver's licence or residence certificate is the most sensitive file we hold, so:
 - the content decides the type (magic bytes), never the file name: PDF, JPEG or PNG only; a PDF
-  with active content (JavaScript, launch actions, embedded files) is refused; images must parse;
+  is parsed by qpdf, every object resolved, and refused with active content (JavaScript, launch
+  or additional actions, embedded files, RichMedia, XFA) or when it opens only after repair;
+  images must parse and stay under settings.IDENTITY_DOCUMENT_MAX_PIXELS;
 - the size is capped by settings.IDENTITY_DOCUMENT_MAX_BYTES (Django's upload memory settings
   are not a size limit) and an empty file is refused;
 - the stored name is a random UUID (the original name often carries the person's name), in the
@@ -19,9 +21,11 @@ import io
 import logging
 import re
 import uuid
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 
+import pikepdf
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,6 +33,7 @@ from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from PIL import Image
 
 from .. import selectors
 from ..models import (
@@ -52,6 +57,13 @@ DOCUMENT_PDF_ACTIVE = _(
 )
 DOCUMENT_PDF_ENCRYPTED = _("This PDF is encrypted and cannot be checked. Ask for a plain scan.")
 DOCUMENT_DAMAGED = _("The file is damaged or not a valid %(kind)s.")
+DOCUMENT_PDF_REPAIRED = _(
+    "This PDF is damaged: it opens only after repair, so it cannot be checked. Ask for a plain "
+    "scan."
+)
+DOCUMENT_TOO_MANY_PIXELS = _(
+    "The image is larger than %(megapixels)s megapixels. Ask for a smaller scan."
+)
 DOCUMENT_UNKNOWN_TYPE = _("Choose the type of the document.")
 DOCUMENT_REQUEST_NOT_OPEN = _("Documents can only be added to an open request.")
 DOCUMENT_NO_PERMISSION = _("You are not allowed to add identity documents.")
@@ -66,15 +78,39 @@ _MAGIC: tuple[tuple[bytes, str, str], ...] = (
 # PDF names that run or carry code. "#xx" escapes in names are decoded before matching, so
 # "/J#61vaScript" is caught too.
 _PDF_ACTIVE_NAME = re.compile(
-    rb"/(JavaScript|JS|Launch|EmbeddedFiles?|RichMedia|XFA)(?![A-Za-z0-9])"
+    rb"/(JavaScript|JS|Launch|EmbeddedFiles?|RichMedia[A-Za-z]*|XFA|AA)(?![A-Za-z0-9])"
 )
 _PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+# Keys whose mere presence means active content: scripts, launch actions, embedded files,
+# additional actions (/AA: run on open, close, print, page view...), Flash/3D, XFA forms.
 _PDF_ACTIVE_KEYS = frozenset(
-    {"/JS", "/JavaScript", "/Launch", "/EmbeddedFile", "/EmbeddedFiles", "/RichMedia", "/XFA"}
+    {
+        "/JS",
+        "/JavaScript",
+        "/Launch",
+        "/EmbeddedFile",
+        "/EmbeddedFiles",
+        "/AA",
+        "/RichMedia",
+        "/RichMediaContent",
+        "/XFA",
+    }
 )
-_PDF_ACTIVE_ACTIONS = frozenset({"/JavaScript", "/Launch", "/ImportData", "/RichMediaExecute"})
+_PDF_ACTIVE_TYPES = frozenset({"/EmbeddedFile", "/Filespec", "/RichMedia"})
+_PDF_ACTIVE_ACTIONS = frozenset(
+    {"/JavaScript", "/Launch", "/ImportData", "/RichMediaExecute", "/SubmitForm"}
+)
 # A scan has a few dozen objects; this bounds the walk over a hostile file.
 _PDF_MAX_OBJECTS = 20_000
+# Object streams found in the raw bytes are inflated to look for active names that the
+# cross-reference table may hide (a lying /Size); this bounds a compression bomb.
+_PDF_OBJSTM = re.compile(rb"/Type\s*/ObjStm\b")
+_PDF_STREAM_START = re.compile(rb"stream\r?\n")
+_PDF_MAX_INFLATED = 32 * 1024 * 1024
+
+
+class _ActivePdf(Exception):
+    """Raised inside the walk when active content is found."""
 
 
 @dataclass(frozen=True)
@@ -93,46 +129,119 @@ def _read_all(file: File) -> bytes:
     return data if isinstance(data, bytes) else data.encode()
 
 
-def _pdf_has_active_content(data: bytes) -> bool:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-    from pypdf.generic import DictionaryObject, NameObject
+def _decode_names(data: bytes) -> bytes:
+    return _PDF_NAME_ESCAPE.sub(lambda m: bytes([int(m[1], 16)]), data)
 
-    if _PDF_ACTIVE_NAME.search(_PDF_NAME_ESCAPE.sub(lambda m: bytes([int(m[1], 16)]), data)):
-        return True
-    # Compressed object streams hide names from the byte scan: walk every object too.
+
+def _pdf_object_streams_in_bytes(data: bytes) -> list[bytes]:
+    """Inflate every object stream that appears in the raw bytes, whether or not the
+    cross-reference table lists it: what a lying xref hides from the parser is still found."""
+    found: list[bytes] = []
+    budget = _PDF_MAX_INFLATED
+    for match in _PDF_OBJSTM.finditer(data):
+        start = _PDF_STREAM_START.search(data, match.end())
+        if start is None:
+            continue
+        inflater = zlib.decompressobj()
+        try:
+            chunk = inflater.decompress(data[start.end() :], budget)
+        except zlib.error:
+            continue  # not Flate (or corrupt): the parser below judges it
+        budget -= len(chunk)
+        found.append(chunk)
+        if budget <= 0:
+            raise ValidationError(DOCUMENT_DAMAGED, code="damaged", params={"kind": "PDF"})
+    return found
+
+
+def _pdf_check_object(obj: object, max_pixels: int) -> None:
+    if not isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
+        return
+    keys = set(obj.keys())
+    if _PDF_ACTIVE_KEYS.intersection(keys):
+        raise _ActivePdf
+    if obj.get("/Type") in _PDF_ACTIVE_TYPES or obj.get("/S") in _PDF_ACTIVE_ACTIONS:
+        raise _ActivePdf
+    if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == "/Image":
+        width, height = obj.get("/Width", 0), obj.get("/Height", 0)
+        if isinstance(width, int) and isinstance(height, int) and width * height > max_pixels:
+            raise ValidationError(
+                DOCUMENT_TOO_MANY_PIXELS, code="too_many_pixels", params=_pixel_params()
+            )
+
+
+def _pdf_check(data: bytes) -> None:
+    """Refuse a PDF with active content, an encrypted one, or one that needs repair to open.
+
+    qpdf (through pikepdf) resolves every object the cross-reference data lists, including the
+    ones compressed in object streams. It never reconstructs a broken file here
+    (attempt_recovery=False), and any warning it gives while reading means it had to repair
+    something (e.g. an xref stream whose /Size understates the object count): such a file is
+    refused, since another reader may repair it differently and find what we did not check.
+    """
+    if _PDF_ACTIVE_NAME.search(_decode_names(data)) or any(
+        _PDF_ACTIVE_NAME.search(_decode_names(inflated))
+        for inflated in _pdf_object_streams_in_bytes(data)
+    ):
+        raise ValidationError(DOCUMENT_PDF_ACTIVE, code="pdf_active")
+    max_pixels = settings.IDENTITY_DOCUMENT_MAX_PIXELS
     try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted:
-            raise ValidationError(DOCUMENT_PDF_ENCRYPTED, code="pdf_encrypted")
-        size = int(reader.trailer.get("/Size", 0))
-        for number in range(1, min(size, _PDF_MAX_OBJECTS)):
-            try:
-                obj = reader.get_object(number)
-            except (PdfReadError, ValueError, KeyError, TypeError):
-                continue
-            if isinstance(obj, DictionaryObject):
-                if _PDF_ACTIVE_KEYS.intersection(obj.keys()):
-                    return True
-                action = obj.get("/S")
-                if isinstance(action, NameObject) and action in _PDF_ACTIVE_ACTIONS:
-                    return True
-    except ValidationError:
-        raise
-    except Exception as exc:  # any parser failure means: not a PDF we accept
-        raise ValidationError(DOCUMENT_DAMAGED, code="damaged", params={"kind": "PDF"}) from exc
-    return False
+        with pikepdf.open(io.BytesIO(data), attempt_recovery=False) as pdf:
+            if pdf.is_encrypted:
+                raise ValidationError(DOCUMENT_PDF_ENCRYPTED, code="pdf_encrypted")
+            for count, obj in enumerate(pdf.objects):
+                if count > _PDF_MAX_OBJECTS:
+                    raise ValidationError(DOCUMENT_DAMAGED, code="damaged", params={"kind": "PDF"})
+                _pdf_check_object(obj, max_pixels)
+            _pdf_check_object(pdf.trailer, max_pixels)
+            repaired = pdf.get_warnings()
+    except _ActivePdf:
+        raise ValidationError(DOCUMENT_PDF_ACTIVE, code="pdf_active") from None
+    except pikepdf.PasswordError:
+        raise ValidationError(DOCUMENT_PDF_ENCRYPTED, code="pdf_encrypted") from None
+    except pikepdf.PdfError as exc:
+        raise _pdf_unreadable(data) from exc
+    if repaired:
+        logger.info("identity document PDF refused: qpdf repaired it (%s)", len(repaired))
+        raise ValidationError(DOCUMENT_PDF_REPAIRED, code="pdf_repaired")
 
 
-def _image_is_valid(data: bytes, expected: str) -> bool:
-    from PIL import Image
+def _pdf_unreadable(data: bytes) -> ValidationError:
+    """The error for a PDF qpdf cannot open as it is: "needs repair" if recovery would open it
+    (its objects are then never walked), else "damaged"."""
+    try:
+        with pikepdf.open(io.BytesIO(data), attempt_recovery=True):
+            return ValidationError(DOCUMENT_PDF_REPAIRED, code="pdf_repaired")
+    except pikepdf.PdfError:
+        return ValidationError(DOCUMENT_DAMAGED, code="damaged", params={"kind": "PDF"})
 
+
+def _pixel_params() -> dict[str, str]:
+    return {"megapixels": f"{settings.IDENTITY_DOCUMENT_MAX_PIXELS / 1_000_000:g}"}
+
+
+def _image_check(data: bytes, expected: str, kind: str) -> None:
+    damaged = ValidationError(DOCUMENT_DAMAGED, code="damaged", params={"kind": kind})
     try:
         with Image.open(io.BytesIO(data)) as image:
+            # The header gives the size before any pixel is decoded: a 10000x10000 image is
+            # refused without allocating its 300 MB.
+            width, height = image.size
+            if width * height > settings.IDENTITY_DOCUMENT_MAX_PIXELS:
+                raise ValidationError(
+                    DOCUMENT_TOO_MANY_PIXELS, code="too_many_pixels", params=_pixel_params()
+                )
             image.verify()
-            return image.format == expected
-    except Exception:  # Pillow raises many types for a broken image
-        return False
+            if image.format != expected:
+                raise damaged
+    except ValidationError:
+        raise
+    except Image.DecompressionBombError:
+        raise ValidationError(
+            DOCUMENT_TOO_MANY_PIXELS, code="too_many_pixels", params=_pixel_params()
+        ) from None
+    except Exception as exc:  # Pillow raises many types for a broken image
+        raise damaged from exc
 
 
 def sniff_identity_document(file: File) -> SniffedFile:
@@ -155,10 +264,9 @@ def sniff_identity_document(file: File) -> SniffedFile:
         raise ValidationError(DOCUMENT_BAD_TYPE, code="bad_type")
     _magic, content_type, extension = found
     if content_type == "application/pdf":
-        if _pdf_has_active_content(data):
-            raise ValidationError(DOCUMENT_PDF_ACTIVE, code="pdf_active")
-    elif not _image_is_valid(data, "JPEG" if extension == "jpg" else "PNG"):
-        raise ValidationError(DOCUMENT_DAMAGED, code="damaged", params={"kind": extension.upper()})
+        _pdf_check(data)
+    else:
+        _image_check(data, "JPEG" if extension == "jpg" else "PNG", extension.upper())
     return SniffedFile(data=data, content_type=content_type, extension=extension)
 
 

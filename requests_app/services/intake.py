@@ -19,6 +19,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from privacyoffice.dates import validate_not_future
+
 from .. import selectors
 from ..models import (
     OPEN_STATES,
@@ -88,6 +90,14 @@ _ART35_TYPES = {RequestType.ERASURE, RequestType.PROVISION_STOP}
 _DISCLOSURE_TYPES = {RequestType.DISCLOSURE, RequestType.RECORD_DISCLOSURE}
 
 
+RECEIPT_CORRECTION_FORBIDDEN = _("You are not allowed to correct the receipt date.")
+RECEIPT_CORRECTION_NO_REASON = _("Say why the receipt date is corrected.")
+RECEIPT_AFTER_DOCUMENTS = _(
+    "The request cannot have been received after its documents arrived (%(date)s)."
+)
+RECEIPT_CORRECTED = _("Receipt date corrected from %(old)s to %(new)s. Reason: %(reason)s")
+
+
 def _error(message, code: str, **params: Any) -> ValidationError:
     return ValidationError(message, code=code, params=params or None)
 
@@ -142,8 +152,12 @@ def _clean_text(value: Any) -> Any:
 
 
 def _next_reference(received_at: datetime) -> str:
-    """PR-YYYY-NNNNNN, race-free: the year's counter row is locked until the caller commits."""
-    year = timezone.localtime(received_at).year
+    """PR-YYYY-NNNNNN, race-free: the year's counter row is locked until the caller commits.
+
+    The year is the receipt's, never later than this year: a receipt typed in the future is
+    refused before we get here, and even so it could not take a number of a year to come.
+    """
+    year = min(timezone.localtime(received_at).year, timezone.localdate().year)
     ReferenceCounter.objects.get_or_create(year=year)
     ReferenceCounter.objects.filter(year=year).update(last_number=F("last_number") + 1)
     number = ReferenceCounter.objects.values_list("last_number", flat=True).get(year=year)
@@ -175,6 +189,10 @@ def request_create(
     if assignee is not None and not assignee.has_perm("requests_app.work_request"):
         raise _error(ASSIGNEE_NOT_STAFF, "assignee")
     received_at = received_at or timezone.now()
+    try:
+        validate_not_future(received_at)
+    except ValidationError as exc:
+        raise ValidationError({"received_at": exc.error_list}) from None
     with transaction.atomic():
         duplicate = selectors.possible_duplicates(
             name=requester_name,
@@ -265,3 +283,48 @@ def request_comment_add(
     comment = RequestComment.objects.create(request=request, author=author, body=body)
     logger.info("comment %s on request %s by user %s", comment.pk, request.pk, author.pk)
     return comment
+
+
+def request_correct_received_at(
+    *, request: DisclosureRequest, by: AbstractBaseUser, received_at: datetime, reason: str
+) -> DisclosureRequest:
+    """Correct a receipt date typed wrongly (e.g. 0001-01-01), with the reason on record.
+
+    The reference keeps its year: it is already printed on letters and quoted by the person.
+    The correction is written to the request's timeline as a comment (who, old, new, why).
+    """
+    if not by.has_perm("requests_app.work_request"):
+        raise _error(RECEIPT_CORRECTION_FORBIDDEN, "forbidden")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _error(RECEIPT_CORRECTION_NO_REASON, "reason")})
+    try:
+        validate_not_future(received_at)
+    except ValidationError as exc:
+        raise ValidationError({"received_at": exc.error_list}) from None
+    with transaction.atomic():
+        locked = DisclosureRequest.objects.select_for_update().get(pk=request.pk)
+        clock_start = locked.documents_received_on
+        if clock_start and timezone.localtime(received_at).date() > clock_start:
+            raise ValidationError(
+                {
+                    "received_at": _error(
+                        RECEIPT_AFTER_DOCUMENTS, "after_documents", date=clock_start.isoformat()
+                    )
+                }
+            )
+        before = locked.received_at
+        locked.received_at = received_at
+        locked.save(update_fields=["received_at", "updated_at"])
+        RequestComment.objects.create(
+            request=locked,
+            author=by,
+            body=str(RECEIPT_CORRECTED)
+            % {
+                "old": timezone.localtime(before).strftime("%Y-%m-%d %H:%M"),
+                "new": timezone.localtime(received_at).strftime("%Y-%m-%d %H:%M"),
+                "reason": reason,
+            },
+        )
+    logger.info("request %s receipt date corrected by user %s", request.pk, by.pk)
+    return locked

@@ -192,6 +192,7 @@ class FaultWorker:
         gate: Path | None = None,
         gate_letters: list[int] | None = None,
         cheap_pdf: bool = False,
+        queues: str | None = None,
     ) -> FaultWorker:
         env = dict(os.environ)
         env.update(
@@ -219,6 +220,7 @@ class FaultWorker:
                     "--without-mingle",
                     "--without-heartbeat",
                     f"--hostname={self.name}@%h",
+                    *([f"--queues={queues}"] if queues else []),
                 ],
                 cwd=PROJECT_ROOT,
                 env=env,

@@ -9,13 +9,15 @@ partition); the web side is the real admin view through Django's test client.
 
 from __future__ import annotations
 
+import html
 import threading
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from requests_app.letters.services import REQUEUE_AFTER
 from requests_app.letters.tasks import letters_requeue_stale_task
@@ -120,3 +122,64 @@ def test_a_form_sent_while_redis_hangs_returns_and_its_letter_is_rendered_once_a
     assert letter.status == Letter.Status.GENERATED, letter.error
     assert Letter.objects.filter(request=obj).count() == 1
     assert letter_storage.names() == {letter.file.name}
+
+
+# --- issue 20: a frozen broker costs a press at most the publish bound -------------------------
+@pytest.mark.django_db(transaction=True)
+def test_a_press_while_redis_is_frozen_is_bounded_says_the_letter_follows_and_the_sweep_sends_it(
+    web_broker, workers, letter_templates, letter_storage, live_server, staff, settings
+):
+    """GIVEN staff logged in through the login form and Redis frozen (SIGSTOP)
+    WHEN they press "send the form" THEN the page answers within the publish bound (not the
+    15 s of the socket timeouts), says the letter will follow, and the letter is marked
+    unpublished; WHEN Redis answers again and beat publishes the sweep to its own queue, THEN
+    the sweep worker re-publishes the letter at once (not after REQUEUE_AFTER) and it is
+    rendered once, well within two minutes of the broker's return."""
+    import time
+
+    from requests_app.letters.services import LETTER_WILL_FOLLOW
+    from tests.privacyoffice.http import browser_for
+
+    obj = request_in(S.INQUIRY)
+    browser = browser_for(live_server.url, staff)
+    path = reverse("admin:requests_app_disclosurerequest_transition", args=[obj.pk, "send_form"])
+
+    web_broker.freeze()
+    try:
+        started = time.monotonic()
+        response = browser.post(path, {"expected_state": S.INQUIRY})
+        press = time.monotonic() - started
+    finally:
+        web_broker.thaw()
+    thawed = time.monotonic()
+
+    assert response.status_code == 200
+    assert urlsplit(response.url).path == change_url(obj)  # the request's page, not the login
+    with translation.override("ja"):
+        assert html.escape(str(LETTER_WILL_FOLLOW), quote=False) in response.text
+    # The publish waits LETTER_PUBLISH_TIMEOUT (1.5 s); the rest is the page itself. Without
+    # the bound this press took 15 s.
+    assert press < settings.LETTER_PUBLISH_TIMEOUT + 3, f"press took {press:.1f}s"
+    letter = Letter.objects.get(request=obj)
+    assert letter.status == Letter.Status.QUEUED
+    assert letter.unpublished_since is not None
+
+    workers.start()  # renders, on the default queue
+    workers.start(queues="sweep")  # the sweep's own worker
+    letters_requeue_stale_task.delay()  # what beat publishes every minute, routed to "sweep"
+    wait_until(settled(letter), timeout=120, why=workers.logs)
+    produced = time.monotonic() - thawed
+
+    assert letter.status == Letter.Status.GENERATED, letter.error
+    assert letter.unpublished_since is None
+    assert letter.attempts == 1
+    assert letter_storage.names() == {letter.file.name}
+    print(f"press {press:.2f}s; letter produced {produced:.1f}s after the broker's return")
+
+
+def test_the_sweep_task_is_routed_to_its_own_queue():
+    from privacyoffice.celery import app
+
+    route = app.amqp.router.route({}, "requests_app.letters_requeue_stale")
+    assert route["queue"].name == "sweep"
+    assert app.amqp.router.route({}, "requests_app.letter_render")["queue"].name == "celery"

@@ -204,6 +204,10 @@ URLS: dict[str, Url | tuple[Url, ...]] = {
     "requests_app.DisclosureRequest:extend": Url(  # extensions are the managers'
         _roles(403, 200, 403), kwargs=_pk("requests_app.DisclosureRequest")
     ),
+    # Correcting a mistyped receipt date is work on the request: staff and managers.
+    "requests_app.DisclosureRequest:correct_receipt": Url(
+        _roles(200, 200, 403), kwargs=_pk("requests_app.DisclosureRequest")
+    ),
     "requests_app.DisclosureRequest:compilation": Url(  # read-only: every role may read
         _all(200), kwargs=_pk("requests_app.DisclosureRequest")
     ),

@@ -21,8 +21,10 @@ from .files import (
     EXE_BYTES,
     jpeg_bytes,
     pdf_bytes,
+    pdf_with_broken_xref,
     pdf_with_javascript_in_object_stream,
     png_bytes,
+    png_header_only,
     upload,
 )
 from .helpers import message, request_in
@@ -152,6 +154,61 @@ def test_a_pdf_with_a_launch_action_is_refused(staff):
     request = request_in(S.FORM_SENT)
 
     assert refused(request, staff, "a.pdf", data) == [message(docs.DOCUMENT_PDF_ACTIVE)]
+
+
+def test_a_pdf_whose_xref_stream_understates_its_size_is_refused(staff):
+    """The issue's file: /OpenAction -> /S /JavaScript in a FlateDecode object stream, and an
+    xref stream whose /Size (4) leaves the action and its object stream out of the count."""
+    data = pdf_with_javascript_in_object_stream(xref_size=4)
+    assert b"JavaScript" not in data
+    request = request_in(S.FORM_SENT)
+
+    assert refused(request, staff, "a.pdf", data) == [message(docs.DOCUMENT_PDF_ACTIVE)]
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        b"/AA << /O << /S /JavaScript /JS (x) >> >>",
+        b"/Names << /EmbeddedFiles << /Names [] >> >>",
+        b"/AcroForm << /Fields [] /XFA 9 0 R >>",
+        b"/OpenAction << /S /RichMediaExecute >>",
+    ],
+    ids=["additional-action", "embedded-files", "xfa", "richmedia"],
+)
+def test_a_pdf_with_other_active_content_is_refused(staff, entry):
+    data = pdf_bytes().replace(b"/Type /Catalog", b"/Type /Catalog " + entry)
+    request = request_in(S.FORM_SENT)
+
+    assert refused(request, staff, "a.pdf", data) == [message(docs.DOCUMENT_PDF_ACTIVE)]
+
+
+def test_a_pdf_that_opens_only_after_repair_is_refused(staff):
+    request = request_in(S.FORM_SENT)
+
+    assert refused(request, staff, "a.pdf", pdf_with_broken_xref()) == [
+        message(docs.DOCUMENT_PDF_REPAIRED)
+    ]
+
+
+def test_an_image_over_the_pixel_limit_is_refused_before_it_is_decoded(staff):
+    data = png_header_only(10_000, 10_000)
+    assert len(data) < 1000
+    request = request_in(S.FORM_SENT)
+
+    assert refused(request, staff, "a.png", data) == [
+        message(docs.DOCUMENT_TOO_MANY_PIXELS, megapixels="40")
+    ]
+
+
+def test_an_image_at_the_pixel_limit_is_accepted(staff, settings):
+    settings.IDENTITY_DOCUMENT_MAX_PIXELS = 64
+    request = request_in(S.FORM_SENT)
+
+    assert do_upload(request, staff, "a.png", png_bytes((8, 8))).content_type == "image/png"
+    assert refused(request, staff, "b.png", png_bytes((8, 9))) == [
+        message(docs.DOCUMENT_TOO_MANY_PIXELS, megapixels="6.4e-05")
+    ]
 
 
 def test_a_truncated_image_is_refused(staff):

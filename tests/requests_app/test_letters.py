@@ -368,15 +368,21 @@ def test_a_letter_queued_while_the_broker_was_down_is_generated_after_the_sweep(
         django_capture_on_commit_callbacks(execute=True),
     ):
         letter = services.letter_queue(request=request, kind="request_form", occasion="x-1")
-    Letter.objects.filter(pk=letter.pk).update(queued_at=timezone.now() - dt.timedelta(minutes=6))
+    letter.refresh_from_db()
+    assert letter.unpublished_since is not None  # the next sweep takes it without waiting
 
     with (
-        mock.patch.object(letter_render, "delay", side_effect=lambda pk: letter_render(pk)),
+        mock.patch.object(letter_render, "delay") as delay,
         django_capture_on_commit_callbacks(execute=True),
     ):
-        services.letters_requeue_stale()
+        assert services.letters_requeue_stale() == 1
+    # The broker hands the published task to a worker (here: this process, which sees the
+    # test's data; the publish itself ran on the publisher thread).
+    delay.assert_called_once_with(letter.pk)
+    letter_render(letter.pk)
 
     letter.refresh_from_db()
+    assert letter.unpublished_since is None
     assert letter.status == Letter.Status.GENERATED
     assert Letter.objects.filter(request=request).count() == 1
 
