@@ -33,6 +33,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
 from . import generators as gen
+from .figures_http import http_pages
 from .harness import Result, Stats, failed, missing, run_child, timed
 from .loader import BENCH_USERNAME
 from .scales import Scale
@@ -369,7 +370,6 @@ def ledger_exports(scale: Scale, workdir: Path) -> list[Result]:
         reason = f"no CSV report of the consent ledger ({exc})"
         return [
             missing("ledger_export.ratio_vs_psql", "x", ">= 0.5", reason),
-            missing("import_export.ratio", "x", ">= 20", reason),
         ]
     report = next(
         (r for slug, r in REPORTS.items() if "consent" in slug and "ledger" in slug), None
@@ -378,12 +378,11 @@ def ledger_exports(scale: Scale, workdir: Path) -> list[Result]:
         reason = "no consent-ledger report"
         return [
             missing("ledger_export.ratio_vs_psql", "x", ">= 0.5", reason),
-            missing("import_export.ratio", "x", ">= 20", reason),
         ]
     statement, params = CsvExport(report, date_from=None, date_to=None).copy_sql()
     copy_sql = _mogrify(statement, params)
     select_sql = copy_sql[len("COPY (") : copy_sql.rindex(") TO STDOUT")]
-    ours_rate, psql_rate, ie_rate, ratios, ie_ratios = [], [], [], [], []
+    ours_rate, psql_rate, ie_rate, ratios = [], [], [], []
     ours_rss, ie_rss, ie_rows = [], [], 0
     rows = 0
     for run in range(scale.heavy_runs):
@@ -406,11 +405,12 @@ def ledger_exports(scale: Scale, workdir: Path) -> list[Result]:
         psql_rate.append(psql_rows / seconds)
         ie_rate.append(ie["rows"] / ie["seconds"])
         ratios.append(ours_rate[-1] / psql_rate[-1])
-        ie_ratios.append(ours_rate[-1] / ie_rate[-1])
         ours_rss.append(ours["rss_growth_mb"])
         ie_rss.append(ie["rss_growth_mb"])
         ie_rows = ie["rows"]
-    ratio, ie_ratio = Stats(ratios), Stats(ie_ratios)
+    # No "x django-import-export" ratio (issue 14): COPY over 6 M rows against an ORM dump of
+    # 100,000 rows with other columns compared nothing. Its memory per row stays, for information.
+    ratio = Stats(ratios)
     ours_s, psql_s, ie_s = Stats(ours_rate), Stats(psql_rate), Stats(ie_rate)
     ie_kb_per_row = max(ie_rss) * 1024 / max(ie_rows, 1)
     ours_kb_per_row = max(ours_rss) * 1024 / max(rows, 1)
@@ -438,21 +438,12 @@ def ledger_exports(scale: Scale, workdir: Path) -> list[Result]:
             note=f"peak RSS growth of the exporting process over {rows:,} rows (worst run)",
         ),
         Result(
-            "import_export.ratio",
-            round(ie_ratio.median, 1),
-            "x django-import-export rows/s",
-            ">= 20",
-            ie_ratio.median >= 20,
-            stats=ie_ratio.as_dict(1),
-            note=f"django-import-export {ie_s.median:,.0f} rows/s on {ie_rows:,} rows",
-            extra={"import_export_rows_per_s": ie_s.as_dict(0)},
-        ),
-        Result(
             "import_export.memory",
             round(ie_kb_per_row, 3),
             "KB/row (theirs)",
             "ours flat where theirs grows",
             ours_kb_per_row * 10 < ie_kb_per_row,
+            extra={"import_export_rows_per_s": ie_s.as_dict(0)},
             note=f"theirs +{max(ie_rss):.0f} MB for {ie_rows:,} rows; "
             f"ours +{max(ours_rss):.0f} MB for {rows:,} rows ({ours_kb_per_row:.4f} KB/row)",
         ),
@@ -891,8 +882,9 @@ def import_csv(scale: Scale) -> bytes:
 FIGURES: dict[str, Callable[..., list[Result]]] = {
     "customer_changelist": customer_changelist,
     "customer_search": customer_searches,
-    "request_changelist_overdue": request_changelist_overdue,
-    "request_change_page": request_change_page,
+    # Issue 14: the searches, request lists, change page and concurrency through gunicorn as
+    # the staff persona (p95); the test client only as each figure's breakdown.
+    "http_pages": http_pages,
     "dashboard": dashboard,
     "eligibility_csv": eligibility_csv,
     "ledger_export": ledger_exports,
