@@ -93,6 +93,11 @@ def main(argv: list[str] | None = None) -> int:
     results = figures.run_all(scale, only=only or None, out=sys.stdout)
     results.update(report.meta_rows(load_summary, time.perf_counter() - started, scale))
     report.write_json(results, Path(args.output))
+    if Path(args.output).resolve() == RESULTS_PATH.resolve() and not only:
+        # A full run's results.json is committed; the README's table is generated from it.
+        from . import readme
+
+        readme.main([])
     sys.stdout.write(report.table(results) + "\n")
     sys.stdout.write(f"results written to {args.output}\n")
     return 0

@@ -34,6 +34,7 @@ from django.urls import NoReverseMatch, reverse
 
 from . import figures_jobs
 from . import generators as gen
+from .figures_http import http_pages
 from .harness import Result, Stats, failed, missing, run_child, timed
 from .loader import BENCH_USERNAME
 from .scales import Scale
@@ -419,6 +420,7 @@ def ledger_exports(scale: Scale, workdir: Path) -> list[Result]:
             "KB/row (theirs)",
             "ours flat where theirs grows",
             ours_kb_per_row * 10 < ie_kb_per_row,
+            extra={"import_export_rows_per_s": ie_s.as_dict(0)},
             note=f"theirs +{max(ie_rss):.0f} MB for {ie_rows:,} rows; "
             f"ours +{max(ours_rss):.0f} MB for {rows:,} rows ({ours_kb_per_row:.4f} KB/row)",
         ),
@@ -782,8 +784,9 @@ def import_csv(scale: Scale) -> bytes:
 FIGURES: dict[str, Callable[..., list[Result]]] = {
     "customer_changelist": customer_changelist,
     "customer_search": customer_searches,
-    "request_changelist_overdue": request_changelist_overdue,
-    "request_change_page": request_change_page,
+    # Issue 14: the searches, request lists, change page and concurrency through gunicorn as
+    # the staff persona (p95); the test client only as each figure's breakdown.
+    "http_pages": http_pages,
     "dashboard": dashboard,
     "ledger_export": ledger_exports,
     "deadline_scan": deadline_scan,

@@ -417,6 +417,7 @@ def search_columns() -> Callable[[str, str, str, str, str, str], dict[str, str]]
             )
         return {
             "search_name": f"{normalize_name(family + given)}|{normalize_name(kana_f + kana_g)}",
+            "search_grams": "",
             "search_phone": normalize_phone(phone),
             "search_email": normalize_email(email),
         }
@@ -451,6 +452,7 @@ def _customers(ctx: LoadContext) -> None:
                 "preferred_language": "ja",
                 "dealer": None,
                 "search_name": "",
+                "search_grams": "",
                 "search_phone": "",
                 "search_email": "",
                 "erased_at": created + dt.timedelta(days=100),

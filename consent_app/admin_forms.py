@@ -19,8 +19,16 @@ from .models import (
     PurposeOfUse,
     Recipient,
 )
+from .normalize import normalize_postal_code
 from .provision import DATA_ITEMS
-from .services import CUSTOMER_FIELDS, KANA_INVALID, kana_is_valid
+from .services import (
+    CUSTOMER_FIELDS,
+    DATE_OF_BIRTH_IN_FUTURE,
+    KANA_INVALID,
+    POSTAL_CODE_INVALID,
+    POSTAL_CODE_LENGTH,
+    kana_is_valid,
+)
 
 PURPOSE_ANY_CHANNEL_ALONE = _("“Any channel” cannot be combined with other channels.")
 IMPORT_FILE_TOO_LARGE = _("The file is larger than %(mb)s MB; split it into smaller files.")
@@ -40,9 +48,19 @@ class CustomerAdminForm(forms.ModelForm):
         help_text=_("Recorded in the history, e.g. the request reference of a correction."),
     )
 
+    # Longer than the stored 8 characters: "〒100-0005" or "１００－０００５" is normalised to
+    # 100-0005 in clean_postal_code, which Django runs after a field's own max_length check.
+    postal_code = forms.CharField(label=_("postal code"), max_length=20, required=False)
+
     class Meta:
         model = Customer
         fields = list(CUSTOMER_FIELDS)
+
+    def clean_postal_code(self) -> str:
+        value = normalize_postal_code(self.cleaned_data.get("postal_code", ""))
+        if value and len(value) != POSTAL_CODE_LENGTH:
+            raise forms.ValidationError(POSTAL_CODE_INVALID)
+        return value
 
     def _clean_kana(self, name: str) -> str:
         value = self.cleaned_data.get(name, "")

@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from .models import Customer, Language, Recipient, RecipientCategory
-from .normalize import normalize_phone, normalize_postal_code
+from .normalize import normalize_postal_code, phone_digits
 from .services import (
     customer_search_columns,
     kana_is_valid,
@@ -69,6 +69,11 @@ IMPORT_BAD_DATE = _("The date of birth must be a date like 1980-04-01 (not in th
 IMPORT_BAD_LANGUAGE = _("The preferred language must be ja or en.")
 IMPORT_UNKNOWN_DEALER = _("No active franchised dealer has the code %(code)s.")
 IMPORT_CONTROL_CHARACTERS = _("%(column)s contains control characters.")
+IMPORT_QUESTION_MARK = _(
+    "%(column)s contains “?”: Excel writes it in a Shift_JIS (CP932) file for a character that "
+    "encoding cannot hold (such as 𠮷 or 髙), and the character is lost. Save the file from "
+    "Excel as “CSV UTF-8” and import it again, or correct the value."
+)
 IMPORT_WRITE_FAILED = _(
     "The import could not be written (another change to the same customers at the same time?). "
     "Nothing was imported; try again."
@@ -171,6 +176,15 @@ PREFECTURES: frozenset[str] = frozenset(
 _NUMBER_RE = re.compile(r"^[A-Z0-9-]+$")
 _DATE_RE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Columns where "?" is never part of the value: in a CP932 file it stands for a lost character.
+_NO_QUESTION_MARK: tuple[str, ...] = (
+    "family_name",
+    "given_name",
+    "family_name_kana",
+    "given_name_kana",
+    "prefecture",
+    "address",
+)
 _email = EmailValidator()
 # Computed once, not per row (Language.values builds a new list on every access).
 _LANGUAGES: frozenset[str] = frozenset(Language.values)
@@ -313,6 +327,12 @@ def _validate_row(
         if has_control and _CONTROL_RE.search(value):
             err(column, IMPORT_CONTROL_CHARACTERS, column=_COLUMN_LABELS[column])
             continue
+        if column == "postal_code":
+            # The stored form is what must fit: "〒100-0005" (9 characters) is 100-0005.
+            value = normalize_postal_code(value)
+        if column in _NO_QUESTION_MARK and "?" in value:
+            err(column, IMPORT_QUESTION_MARK, column=_COLUMN_LABELS[column])
+            continue
         limit = _MAX_LENGTHS.get(COLUMNS[column])
         if limit and len(value) > limit:
             label = _COLUMN_LABELS[column]
@@ -343,7 +363,7 @@ def _validate_row(
     if prefecture and prefecture not in PREFECTURES:
         err("prefecture", IMPORT_BAD_PREFECTURE, value=prefecture[:20])
     phone = values.get("phone", "")
-    if phone and not 10 <= len(normalize_phone(phone)) <= 15:
+    if phone and not 10 <= len(phone_digits(phone)) <= 15:
         err("phone", IMPORT_BAD_PHONE)
     email = fields.get("email", "")
     if email:

@@ -163,6 +163,8 @@ class Customer(models.Model):
     # Normalised search columns, filled by the customer services and the import (never by hand):
     # names folded to full-width katakana/NFKC, phone digits only, e-mail lower-cased.
     search_name = models.CharField(_("search name"), max_length=400, blank=True, editable=False)
+    # One- and two-character pieces of search_name, space-separated (normalize.name_grams).
+    search_grams = models.TextField(_("search pieces"), blank=True, editable=False)
     search_phone = models.CharField(_("search phone"), max_length=20, blank=True, editable=False)
     search_email = models.CharField(_("search e-mail"), max_length=254, blank=True, editable=False)
     erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, editable=False)
@@ -170,7 +172,13 @@ class Customer(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     history = HistoricalRecords(
-        excluded_fields=["search_name", "search_phone", "search_email", "updated_at"],
+        excluded_fields=[
+            "search_name",
+            "search_grams",
+            "search_phone",
+            "search_email",
+            "updated_at",
+        ],
         verbose_name=_("historical customer"),
     )
 
@@ -191,8 +199,10 @@ class Customer(models.Model):
                 name="customer_erased_idx",
                 condition=models.Q(erased_at__isnull=False),
             ),
-            # Name search (LIKE '%…%') is served by a pg_trgm GIN index on search_name, created
-            # by migration 0003 on PostgreSQL only (SQLite has no GIN).
+            # Name search (LIKE '%…%') of 3+ characters is served by a pg_trgm GIN index on
+            # search_name (migration 0003); of 1–2 characters (あ, 中島: too short for trigrams)
+            # by a GIN index on string_to_array(search_grams, ' ') (migration 0006). Both on
+            # PostgreSQL only (SQLite has no GIN). selectors.customer_search_queryset.
         ]
 
     def __str__(self) -> str:

@@ -6,7 +6,9 @@ import re
 import unicodedata
 from datetime import date
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.contrib.postgres.fields import ArrayField
+from django.db import connection
+from django.db.models import Case, F, Func, IntegerField, Q, QuerySet, TextField, Value, When
 
 from .models import ConsentEvent, ConsentFlag, Customer
 from .normalize import (
@@ -15,22 +17,51 @@ from .normalize import (
     normalize_name,
     normalize_phone,
     normalize_postal_code,
+    phone_digits,
 )
 
-# Digits with the separators people type in a phone number: "03-1234-5678", "(03) 1234 5678".
-_PHONE_LIKE = re.compile(r"^\+?[\d\s\-()]+$")
+# Digits with the separators people type in a phone number: "03-1234-5678", "(03) 1234 5678",
+# "+81 90 …", and the dashes a Japanese IME gives after NFKC (‐ ‑ ‒ – — ― − ー).
+_PHONE_LIKE = re.compile(r"^\+?[\d\s\-()‐‑‒–—―−ー.]+$")
 # A phone search needs enough digits to be a number, not a fragment of a customer number.
 _MIN_PHONE_DIGITS = 6
+# A Japanese postal code: 100-0005, 〒100-0005, 〒1000005 (full-width digits fold under NFKC).
+_POSTAL_LIKE = re.compile(r"^〒?\s*\d{3}[\-‐‑‒–—―−ー]?\d{4}$")
+# pg_trgm serves a LIKE pattern of at least this many characters; shorter ones use search_grams.
+TRIGRAM_MIN_CHARS = 3
+
+
+def _grams_contain(piece: str) -> Q:
+    """search_grams holds `piece` (a one- or two-character name fragment), through its GIN index.
+
+    The expression is the index's own (migration 0006: `string_to_array(search_grams, ' ')`), so
+    the planner can use it; a customer whose name holds the fragment has it among its pieces.
+    """
+    return Q(_search_grams_array__contains=[piece])
+
+
+def _with_grams_alias(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
+    return queryset.alias(
+        _search_grams_array=Func(
+            F("search_grams"),
+            Value(" "),
+            function="string_to_array",
+            output_field=ArrayField(TextField()),
+        )
+    )
 
 
 def customer_search_queryset(queryset: QuerySet[Customer], term: str) -> QuerySet[Customer]:
     """Filter `queryset` by one search term, whichever way staff typed it.
 
-    Matches the customer number exactly (any width, any case), the e-mail exactly (case-folded),
-    the phone number exactly on its digits (with or without hyphens, full-width digits too), and
-    the name (kanji or kana reading; hiragana, katakana, half-width alike) as a substring of the
-    normalised search column. Each branch hits an index: the unique number, the phone and e-mail
-    b-trees, and the pg_trgm GIN index on search_name.
+    Matches the customer number exactly (any width, any case); the e-mail exactly (case-folded);
+    the phone number in its canonical E.164 form ("+81 90 1234 5678" finds "090-1234-5678",
+    full-width digits and IME dashes too); the postal code (with or without 〒 and hyphen); and
+    the name (kanji or kana reading; hiragana, katakana, half-width alike; kanji variants,
+    Latin accents and apostrophes folded) as a substring of the normalised search column. Each
+    branch hits an index: the unique number, the phone, e-mail and postal-code b-trees, the
+    pg_trgm GIN index on search_name for 3+ characters, the GIN index on the name's pieces
+    (search_grams) for 1–2 characters.
     """
     term = (term or "").strip()
     if not term:
@@ -38,16 +69,20 @@ def customer_search_queryset(queryset: QuerySet[Customer], term: str) -> QuerySe
     folded = unicodedata.normalize("NFKC", term)
     condition = Q(number=normalize_customer_number(term))
     if "@" in folded:
-        condition |= Q(search_email=normalize_email(term))
-    elif _PHONE_LIKE.match(folded):
-        digits = normalize_phone(term)
-        if len(digits) >= _MIN_PHONE_DIGITS:
-            condition |= Q(search_phone=digits)
-    else:
-        name = normalize_name(term)
-        if name:
-            condition |= Q(search_name__contains=name)
-    return queryset.filter(condition)
+        return queryset.filter(condition | Q(search_email=normalize_email(term)))
+    if _POSTAL_LIKE.match(folded):
+        condition |= Q(postal_code=normalize_postal_code(folded))
+    if _PHONE_LIKE.match(folded.lstrip("〒")):
+        if len(phone_digits(folded)) >= _MIN_PHONE_DIGITS:
+            condition |= Q(search_phone=normalize_phone(folded))
+        return queryset.filter(condition)
+    # "|" separates the kanji name from the reading in search_name: never part of a term.
+    name = normalize_name(term).replace("|", "")
+    if not name:
+        return queryset.filter(condition)
+    if len(name) >= TRIGRAM_MIN_CHARS or connection.vendor != "postgresql":
+        return queryset.filter(condition | Q(search_name__contains=name))
+    return _with_grams_alias(queryset).filter(condition | _grams_contain(name))
 
 
 def customer_candidates(

@@ -38,6 +38,7 @@ from .models import (
     Recipient,
 )
 from .normalize import (
+    name_grams,
     normalize_customer_number,
     normalize_email,
     normalize_name,
@@ -55,6 +56,9 @@ CUSTOMER_ALREADY_ERASED = _("This customer has already been erased.")
 CUSTOMER_NUMBER_REQUIRED = _("A customer number is required.")
 KANA_INVALID = _("Enter the reading in kana (hiragana or katakana) only.")
 DATE_OF_BIRTH_IN_FUTURE = BIRTH_IN_FUTURE
+POSTAL_CODE_INVALID = _("The postal code must have 7 digits (e.g. 100-0005).")
+# "NNN-NNNN", as normalize_postal_code writes a seven-digit code.
+POSTAL_CODE_LENGTH = 8
 ERASE_REFERENCE_REQUIRED = _("An erasure needs the reference of the request behind it.")
 CONSENT_UNKNOWN_PURPOSE = _("Unknown purpose of use: %(purpose)s.")
 CONSENT_CHANNEL_NOT_OFFERED = _(
@@ -170,12 +174,15 @@ def search_columns(
     """The normalised search columns for these values.
 
     search_name holds the kanji name and the kana reading, separated by "|" so that a search
-    never matches across the two.
+    never matches across the two; search_grams its one- and two-character pieces (the index
+    for searches too short for trigrams); search_phone the number in E.164.
     """
     kanji = normalize_name(f"{family_name}{given_name}")
     kana = normalize_name(f"{family_name_kana}{given_name_kana}")
+    search_name = f"{kanji}|{kana}" if (kanji or kana) else ""
     return {
-        "search_name": f"{kanji}|{kana}" if (kanji or kana) else "",
+        "search_name": search_name,
+        "search_grams": name_grams(search_name),
         "search_phone": normalize_phone(phone),
         "search_email": normalize_email(email),
     }
@@ -217,6 +224,8 @@ def _validate_customer(customer: Customer, *, exclude_unique: bool = False) -> N
         value = getattr(customer, name)
         if value and not kana_is_valid(value):
             errors.setdefault(name, []).append(_error(KANA_INVALID, "kana"))
+    if customer.postal_code and len(customer.postal_code) != POSTAL_CODE_LENGTH:
+        errors.setdefault("postal_code", []).append(_error(POSTAL_CODE_INVALID, "postal"))
     try:
         customer.full_clean(validate_unique=not exclude_unique)
     except ValidationError as exc:

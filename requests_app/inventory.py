@@ -146,6 +146,7 @@ INVENTORY: dict[str, ModelEntry] = {
             **_CUSTOMER_PROFILE,
             "dealer": C.RELATIONSHIP,
             "search_name": C.DERIVED,
+            "search_grams": C.DERIVED,
             "search_phone": C.DERIVED,
             "search_email": C.DERIVED,
             "erased_at": C.RELATIONSHIP,

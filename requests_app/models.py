@@ -410,6 +410,9 @@ class DisclosureRequest(ConcurrentTransitionMixin, models.Model):
                     state__in=["documents_received", "verified", "response_drafted"]
                 ),
             ),
+            # Changelist sorted by due date, all requests, either direction (RequestChangeList
+            # makes the tie-break follow the due date's direction, so one index scan serves it).
+            models.Index(fields=["due_date", "id"], name="request_due_idx"),
             # Changelist default ordering and the dashboard's per-month counts.
             models.Index(fields=["received_at"], name="request_received_idx"),
             # Changelist filter by state and "my open requests".

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -28,6 +29,7 @@ from .models import (
     OPEN_STATES,
     DisclosureRequest,
     IdentityDocument,
+    ReferenceCounter,
     RequestState,
     RequestType,
 )
@@ -418,3 +420,25 @@ def request_timeline(*, request: DisclosureRequest) -> list[TimelineEntry]:
         )
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries
+
+
+# A reference as staff type part of it: "PR-2026-000043", "2026-000043", "2026-43", "000043", "43".
+_REFERENCE_FULL = re.compile(r"^(?:PR-?)?(\d{4})-(\d{1,6})$")
+_REFERENCE_SERIAL = re.compile(r"^\d{1,6}$")
+
+
+def request_references_matching(*, term: str) -> list[str] | None:
+    """The references a (partial) reference number can mean; None when `term` is not one.
+
+    "2026-000043" (or "PR-2026-43") is one reference; a serial alone ("000043", "43") is that
+    number in every year whose counter reached it. The list is matched with `reference IN (…)`
+    on the unique index, never with a LIKE '%…' that would read every request.
+    """
+    text = term.strip().upper()
+    if match := _REFERENCE_FULL.match(text):
+        return [f"PR-{match[1]}-{int(match[2]):06d}"]
+    if not _REFERENCE_SERIAL.match(text) or int(text) == 0:
+        return None
+    serial = int(text)
+    years = ReferenceCounter.objects.filter(last_number__gte=serial).values_list("year", flat=True)
+    return [f"PR-{year}-{serial:06d}" for year in sorted(years)]

@@ -129,6 +129,42 @@ def test_the_customer_list_searches_the_normalised_columns(as_staff, staff, term
     assert [c.number for c in response.context["cl"].result_list] == ["C0001"]
 
 
+def test_staff_adding_a_customer_may_type_the_postal_mark(as_staff):
+    # GIVEN "〒100-0005" typed in the add form (nine characters; the field stores eight) WHEN
+    # saved THEN it is normalised before its length is checked, and the customer is created.
+    response = as_staff.post(
+        admin_url("customer", "add"),
+        {
+            "number": "C-0042",
+            "family_name": "山田",
+            "given_name": "花子",
+            "postal_code": "〒100-0005",
+            "preferred_language": "ja",
+            "dealer": "",
+            "change_reason": "",
+            **inline_management_forms(None),
+        },
+    )
+    assert response.status_code == 302, response.context and response.context["errors"]
+    assert Customer.objects.get(number="C-0042").postal_code == "100-0005"
+
+
+def test_the_add_form_refuses_a_postal_code_without_seven_digits(as_staff):
+    response = as_staff.post(
+        admin_url("customer", "add"),
+        {
+            "number": "C-0043",
+            "family_name": "山田",
+            "postal_code": "〒100-00",
+            "preferred_language": "ja",
+            **inline_management_forms(None),
+        },
+    )
+    assert response.status_code == 200
+    assert not Customer.objects.filter(number="C-0043").exists()
+    assert str(services.POSTAL_CODE_INVALID) in response.content.decode()
+
+
 def test_staff_editing_a_customer_goes_through_the_service_and_keeps_the_reason(
     as_staff, staff, customer
 ):
@@ -204,9 +240,9 @@ def test_erasing_a_customer_leaves_their_name_nowhere_in_the_admin_log(as_staff,
 def inline_management_forms(customer):
     data = {}
     for prefix, count in (
-        ("consent_flags", customer.consent_flags.count()),
-        ("consent_events", customer.consent_events.count()),
-        ("suppressions", customer.suppressions.count()),
+        ("consent_flags", customer.consent_flags.count() if customer else 0),
+        ("consent_events", customer.consent_events.count() if customer else 0),
+        ("suppressions", customer.suppressions.count() if customer else 0),
     ):
         data.update(
             {

@@ -25,7 +25,7 @@ def test_creating_a_customer_fills_the_normalised_search_columns(staff):
     )
     assert customer.number == "C-100"
     assert customer.search_name == "山田太郎|ヤマダタロウ"
-    assert customer.search_phone == "0312345678"
+    assert customer.search_phone == "+81312345678"
     assert customer.search_email == "taro@example.jp"
 
 
@@ -100,7 +100,7 @@ def test_an_update_refreshes_the_search_columns(staff, customer):
         customer=customer, changes={"phone": "045-111-2222", "family_name": "佐藤"}, by=staff
     )
     customer.refresh_from_db()
-    assert customer.search_phone == "0451112222"
+    assert customer.search_phone == "+81451112222"
     assert customer.search_name.startswith("佐藤")
 
 

@@ -69,7 +69,7 @@ def test_a_clean_file_creates_every_customer_with_normalised_values_and_history(
     taro = Customer.objects.get(number="C1")
     assert taro.family_name_kana == "ヤマダ" and taro.given_name_kana == "タロウ"
     assert taro.postal_code == "100-0005"
-    assert taro.search_phone == "0312345678"
+    assert taro.search_phone == "+81312345678"
     assert str(taro.date_of_birth) == "1980-04-01"
     entry = taro.history.get()
     assert (entry.history_user, entry.history_change_reason) == (staff, "CRM import")
@@ -302,3 +302,30 @@ def test_any_input_gives_a_report_and_never_raises(data):
         if not result.ok:
             assert Customer.objects.count() == before
         transaction.set_rollback(True)
+
+
+def test_a_postal_code_with_the_postal_mark_is_normalised_before_its_length_is_checked():
+    # GIVEN "〒100-0005" (nine characters; the stored form has eight) WHEN imported THEN the row
+    # is accepted and the code stored as 100-0005: one such row no longer blocks the file.
+    rows = [row("C1", postal_code="〒100-0005"), row("C2", postal_code="〒 1000005")]
+    result = run(csv_bytes(rows))
+    assert result.ok, [str(e) for e in result.errors]
+    assert set(Customer.objects.values_list("postal_code", flat=True)) == {"100-0005"}
+
+
+def test_a_question_mark_left_by_cp932_for_a_lost_character_refuses_the_row():
+    # GIVEN a Shift_JIS file from Excel, which wrote "?" for 𠮷 WHEN imported THEN the row is
+    # refused with the reason and how to fix it, and nothing is written.
+    rows = [row("C1"), row("C2", family_name="?田", address="港区?1-1")]
+    data = csv_bytes(rows, encoding="cp932")
+    result = run(data)
+    assert [(e.line, e.column) for e in result.errors] == [(3, "family_name"), (3, "address")]
+    assert "CSV UTF-8" in result.errors[0].message
+    assert not Customer.objects.exists()
+
+
+def test_an_international_phone_number_is_stored_as_typed_and_searched_in_e164():
+    result = run(csv_bytes([row("C1", phone="+81 90-1234-5678")]))
+    assert result.ok, [str(e) for e in result.errors]
+    customer = Customer.objects.get(number="C1")
+    assert (customer.phone, customer.search_phone) == ("+81 90-1234-5678", "+819012345678")

@@ -3,6 +3,7 @@
 import pytest
 
 from consent_app.normalize import (
+    name_grams,
     normalize_customer_number,
     normalize_email,
     normalize_name,
@@ -31,16 +32,75 @@ def test_voiced_half_width_kana_compose_into_one_character():
     assert normalize_name("ｶﾞｯｺｳ") == "ガッコウ"
 
 
-@pytest.mark.parametrize("typed", ["03-1234-5678", "０３（１２３４）５６７８", "03 1234 5678"])
-def test_phone_numbers_keep_only_their_digits(typed):
-    assert normalize_phone(typed) == "0312345678"
+@pytest.mark.parametrize(
+    "typed",
+    ["03-1234-5678", "０３（１２３４）５６７８", "03 1234 5678", "+81 3 1234 5678"],
+)
+def test_phone_numbers_take_one_e164_form_however_they_are_written(typed):
+    assert normalize_phone(typed) == "+81312345678"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "090-1234-5678",
+        "+81 90 1234 5678",
+        "０９０‐１２３４‐５６７８",  # U+2010 hyphen, as a Japanese IME types it
+        "０９０－１２３４－５６７８",  # full-width hyphen-minus
+        "090ー1234ー5678",  # the katakana long vowel mark
+        "(+81) 90-1234-5678",
+    ],
+)
+def test_a_mobile_number_is_one_number_in_every_spelling_a_clerk_types(typed):
+    assert normalize_phone(typed) == "+819012345678"
+
+
+def test_a_foreign_number_keeps_its_own_country_code():
+    assert normalize_phone("+1 (415) 555-2671") == "+14155552671"
+
+
+def test_what_is_not_a_possible_number_keeps_its_digits():
+    assert normalize_phone("12-34") == "1234"
+
+
+@pytest.mark.parametrize(
+    ("registered", "typed"),
+    [("髙橋", "高橋"), ("山﨑", "山崎"), ("𠮷田", "吉田")],
+)
+def test_kanji_variants_fold_to_one_form_both_ways(registered, typed):
+    assert normalize_name(registered) == normalize_name(typed)
+
+
+def test_different_kanji_stay_different():
+    assert normalize_name("高橋") != normalize_name("髙田")
+    assert normalize_name("乾") != normalize_name("幹")  # Chinese simplification is not folded
+
+
+@pytest.mark.parametrize("typed", ["José O'Brien", "Jose OBrien", "JOSÉ O’BRIEN", "jose o-brien"])
+def test_latin_names_fold_without_accents_and_apostrophes(typed):
+    assert normalize_name(typed) == "JOSEOBRIEN"
+
+
+def test_kana_keep_their_sound_marks_when_latin_accents_are_stripped():
+    assert normalize_name("ガッコウ José") == "ガッコウJOSE"
+
+
+def test_name_grams_are_the_one_and_two_character_pieces_of_each_part():
+    expected = ["中", "島", "中島", "ナ", "カ", "ナカ"]
+    assert sorted(name_grams("中島|ナカ").split()) == sorted(expected)
+
+
+def test_name_grams_never_span_the_kanji_and_the_reading():
+    assert "島ナ" not in name_grams("中島|ナカジマ").split()
 
 
 def test_email_is_trimmed_and_lower_cased_including_full_width_input():
     assert normalize_email("  Ｔａｒｏ@Example.JP ") == "taro@example.jp"
 
 
-@pytest.mark.parametrize("typed", ["1000005", "100-0005", "〒100-0005", "１００－０００５"])
+@pytest.mark.parametrize(
+    "typed", ["1000005", "100-0005", "〒100-0005", "１００－０００５", "〒１００‐０００５"]
+)
 def test_postal_codes_take_the_nnn_nnnn_form(typed):
     assert normalize_postal_code(typed) == "100-0005"
 

@@ -67,6 +67,66 @@ def test_a_customer_is_found_by_any_spelling_of_name_phone_email_or_number(taro,
     assert search(term) == [taro]
 
 
+@pytest.mark.parametrize(
+    "term",
+    [
+        "田",  # one kanji
+        "山田",  # a two-kanji family name (too short for trigrams)
+        "やま",
+        "ﾀﾛ",
+        "+81 3 1234 5678",
+        "+81-3-1234-5678",
+        "０３‐１２３４‐５６７８",  # IME hyphen U+2010
+        "03ー1234ー5678",  # katakana long vowel mark as a dash
+        "〒150-0041",
+        "150-0041",
+        "1500041",
+        "〒１５０－００４１",
+    ],
+)
+def test_short_names_international_phones_and_postal_codes_find_the_customer(
+    taro, hanako, term, staff
+):
+    services.customer_update(customer=taro, changes={"postal_code": "150-0041"}, by=staff)
+    assert search(term) == [taro]
+
+
+@pytest.mark.parametrize(
+    ("registered", "typed"),
+    [("髙橋", "高橋"), ("高橋", "髙橋"), ("山﨑", "山崎"), ("山崎", "山﨑"), ("𠮷田", "吉田")],
+)
+def test_a_variant_kanji_finds_the_name_registered_with_the_other_form(staff, registered, typed):
+    customer = CustomerFactory(by=staff, family_name=registered, given_name="一郎")
+    assert search(typed) == [customer]
+    assert search(f"{typed}一郎") == [customer]
+
+
+def test_a_latin_name_is_found_without_its_accent_or_apostrophe(staff):
+    customer = CustomerFactory(by=staff, family_name="O'Brien", given_name="José")
+    assert search("obrien jose") == [customer]
+    assert search("O’Brien") == [customer]
+
+
+def test_a_two_character_search_with_no_match_finds_nobody(taro, hanako):
+    assert search("中島") == []
+
+
+@pytest.mark.postgres
+def test_the_short_search_can_be_served_by_the_pieces_index(taro, hanako):
+    # GIVEN a two-kanji term (pg_trgm cannot serve it) WHEN its SQL is planned with sequential
+    # scans priced out THEN the plan reads the GIN index on the name's pieces: the query's
+    # expression is the index's own (a mismatch would leave only a Seq Scan).
+    from django.db import connection
+
+    queryset = selectors.customer_search_queryset(Customer.objects.all(), "山田")
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "customer_search_grams_gin" in plan
+
+
 def test_a_search_never_matches_across_the_kanji_name_and_the_reading(taro):
     assert search("太郎ヤマダ") == []
 
