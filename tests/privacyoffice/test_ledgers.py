@@ -61,6 +61,16 @@ def as_dba(*statements: str) -> None:
         cursor.execute(f"ALTER TABLE {EVENTS} ENABLE TRIGGER USER")
 
 
+def forge_and_rehash(pk: int) -> tuple[str, str]:
+    """The DBA rewrites the second row and gives it the hash its new content would have."""
+    content = content_sql(ledger_for_table(EVENTS), "t")
+    return (
+        f"UPDATE {EVENTS} SET note = 'forged' WHERE id = {pk}",
+        f"UPDATE {EVENTS} AS t SET ledger_hash = privacyoffice_chain_step("
+        f"(SELECT ledger_hash FROM {EVENTS} WHERE ledger_seq = 1), {content}) WHERE id = {pk}",
+    )
+
+
 def verify_problems(table: str) -> list[str]:
     return ledger_verify(ledger=ledger_for_table(table)).problems
 
@@ -102,13 +112,7 @@ def test_a_row_changed_by_the_dba_is_named_by_verify(db):
 
 def test_a_row_changed_and_rehashed_breaks_the_next_link(db):
     events = PoConsentEventFactory.create_batch(4)
-    content = content_sql(ledger_for_table(EVENTS), "t")
-    as_dba(
-        f"UPDATE {EVENTS} SET note = 'forged' WHERE id = {events[1].pk}",
-        f"UPDATE {EVENTS} AS t SET ledger_hash = privacyoffice_chain_step("
-        f"(SELECT ledger_hash FROM {EVENTS} WHERE ledger_seq = 1), {content})"
-        f" WHERE id = {events[1].pk}",
-    )
+    as_dba(*forge_and_rehash(events[1].pk))
     assert f"row id={events[2].pk} (chain position 3)" in verify_problems(EVENTS)[0]
 
 
@@ -141,12 +145,8 @@ def test_a_later_digest_exposes_a_rewrite_that_recomputed_the_whole_tail(db):
     the digest taken before does not."""
     events = PoConsentEventFactory.create_batch(2)
     digest = ledger_digest_record()
-    content = content_sql(ledger_for_table(EVENTS), "t")
     as_dba(
-        f"UPDATE {EVENTS} SET note = 'forged' WHERE id = {events[1].pk}",
-        f"UPDATE {EVENTS} AS t SET ledger_hash = privacyoffice_chain_step("
-        f"(SELECT ledger_hash FROM {EVENTS} WHERE ledger_seq = 1), {content})"
-        f" WHERE id = {events[1].pk}",
+        *forge_and_rehash(events[1].pk),
         f"UPDATE privacyoffice_ledgerhead SET hash = (SELECT ledger_hash FROM {EVENTS}"
         f" WHERE id = {events[1].pk}) WHERE ledger = '{EVENTS}'",
     )
