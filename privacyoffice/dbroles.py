@@ -33,6 +33,9 @@ DEFAULT_APP_ROLE = "privacyoffice_app"
 CI_OWNER_PASSWORD = "privacyoffice-owner-ci"  # noqa: S105  # nosec B105  # CI-only default
 CI_APP_PASSWORD = "privacyoffice-app-ci"  # noqa: S105  # nosec B105  # CI-only default
 ORDINARY = "SELECT, INSERT, UPDATE, DELETE"
+# Written once, then changed only by their purge function (privacyoffice.ledgers.sql): the
+# application role may read and insert them, never update or delete.
+PURGED_ONLY_BY_FUNCTION = ("requests_app.IdentityDocument",)
 
 
 def owner_role() -> str:
@@ -156,6 +159,7 @@ def grant_application_privileges(connection: BaseDatabaseWrapper) -> bool:
         return False
     app = _q(app_role())
     ledgers = {ledger.table: ledger for ledger in LEDGERS}
+    insert_only = {apps.get_model(label)._meta.db_table for label in PURGED_ONLY_BY_FUNCTION}
     with connection.cursor() as cursor:
         if not role_exists(cursor, app_role()):
             return False
@@ -183,6 +187,8 @@ def grant_application_privileges(connection: BaseDatabaseWrapper) -> bool:
             cursor.execute(f"REVOKE ALL ON TABLE {_q(table)} FROM {app}")
             if table == HEAD_TABLE or table == "django_migrations":
                 cursor.execute(f"GRANT SELECT ON TABLE {_q(table)} TO {app}")
+            elif table in insert_only:
+                cursor.execute(f"GRANT SELECT, INSERT ON TABLE {_q(table)} TO {app}")
             elif table in ledgers:
                 cursor.execute(f"GRANT SELECT, INSERT ON TABLE {_q(table)} TO {app}")
                 columns = ledgers[table].updatable_columns()

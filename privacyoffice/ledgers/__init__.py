@@ -52,7 +52,9 @@ class Ledger:
 
 
 # What an export was (who, which report, which filters, when): never its progress, which the
-# export job keeps updating (privacyoffice.models.EXPORT_IDENTITY_COLUMNS).
+# export job keeps updating. Not privacyoffice.models.EXPORT_IDENTITY_COLUMNS itself: that list
+# also holds estimated_rows, an estimate the export job may refine, and this module is loaded
+# by apps.py before any model may be imported.
 _EXPORT_IDENTITY = (
     "id",
     "report",

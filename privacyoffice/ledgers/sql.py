@@ -10,6 +10,7 @@ same statement that appends, or two transactions would both link to the same pre
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from . import LEDGERS, Ledger
@@ -36,27 +37,29 @@ def _literal(value: str) -> str:
 def content_sql(ledger: Ledger, alias: str) -> str:
     """The row's canonical content as text, the same expression in triggers and verification.
 
-    A jsonb object keyed by column name (jsonb orders keys itself), with NULLs and empty strings
-    left out, so a column added later with such a default leaves old rows' hashes valid.
-    Timestamps as epoch microseconds and dates as ISO text: independent of the session's
-    TimeZone and DateStyle.
+    `column=value` pairs in column-name order, joined by commas: text values quoted with
+    quote_literal (so no value can fake a separator), NULLs and empty strings left out (so a
+    column added later with such a default leaves old rows' hashes valid), timestamps as epoch
+    microseconds and dates as ISO text (independent of the session's TimeZone and DateStyle).
+    Plain concatenation: about four times cheaper per row than building a jsonb object, which
+    counts when a bulk load of millions of rows is chained.
     """
     parts = []
-    for field in ledger.hashed_fields():
+    for field in sorted(ledger.hashed_fields(), key=lambda f: f.column):
         column = f"{alias}.{_q(field.column)}"
         kind = field.get_internal_type()
         if kind == "DateTimeField":
-            value = f"(extract(epoch FROM {column}) * 1000000)::bigint"
+            value = f"((extract(epoch FROM {column}) * 1000000)::bigint)::text"
         elif kind == "DateField":
             value = f"to_char({column}, 'YYYY-MM-DD')"
         elif kind in {"CharField", "TextField", "FileField", "SlugField", "EmailField"}:
-            value = f"NULLIF({column}::text, '')"
+            value = f"quote_literal(NULLIF({column}::text, ''))"
         elif kind == "JSONField":
-            value = f"{column}::jsonb"
+            value = f"quote_literal({column}::jsonb::text)"
         else:
-            value = column
-        parts.append(f"{_literal(field.column)}, {value}")
-    return f"jsonb_strip_nulls(jsonb_build_object({', '.join(parts)}))::text"
+            value = f"{column}::text"
+        parts.append(f"{_literal(field.column + '=')} || {value}")
+    return f"concat_ws(',', {', '.join(parts)})"
 
 
 _COMMON = """
@@ -64,9 +67,13 @@ CREATE OR REPLACE FUNCTION privacyoffice_chain_step(prev text, content text) RET
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$ SELECT encode(sha256(convert_to(coalesce(prev, '') || content, 'UTF8')), 'hex') $$;
 
+-- PL/pgSQL, not SQL: an aggregate calls its state function through the function manager, and
+-- a SQL-language one is re-executed by the SQL function executor per row (six times slower).
 CREATE OR REPLACE FUNCTION privacyoffice_chain_sfunc(state text, content text, start text)
-    RETURNS text LANGUAGE sql IMMUTABLE
-    AS $$ SELECT privacyoffice_chain_step(coalesce(state, start), content) $$;
+    RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    RETURN encode(sha256(convert_to(coalesce(state, start) || content, 'UTF8')), 'hex');
+END $$;
 
 -- Running aggregate: privacyoffice_chain(content, start) OVER (ORDER BY ...) is each row's
 -- chained hash, in one pass (the seal after a bulk load).
@@ -204,6 +211,43 @@ END $$;
 """
 
 
+_PURGE_DOCUMENT = """
+-- Which rule lets this identity document's file go now, if any: the request ended (closed,
+-- withdrawn, lapsed) min_days or more days ago (IDENTITY_DOCUMENT_PURGE_DAYS), or an approved
+-- erasure (APPI Art. 35) erased it. Never the file of an open request that erased nothing.
+CREATE OR REPLACE FUNCTION privacyoffice_identity_document_purge_rule(
+    document_id bigint, min_days integer) RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER {safe_path} AS $$
+    SELECT CASE
+        WHEN r.request_type = 'erasure' AND r.use_measure = 'erase'
+             AND r.outcome IN ('fulfilled', 'partly_fulfilled') AND r.approved_by_id IS NOT NULL
+            THEN 'appi_art35_erasure'
+        WHEN r.state IN ('closed', 'withdrawn', 'lapsed')
+             AND r.closed_at <= now() - make_interval(days => greatest(min_days, 0))
+            THEN 'identity_document_after_request_end'
+        END
+    FROM {documents} d JOIN {requests} r ON r.id = d.request_id
+    WHERE d.id = document_id AND d.purged_at IS NULL
+$$;
+
+-- Records the purge of the file (already deleted from storage by the caller): the row keeps
+-- its metadata, loses its file name, and the purge is written down. False: no rule allows it.
+CREATE OR REPLACE FUNCTION privacyoffice_purge_identity_document_file(
+    document_id bigint, min_days integer) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER {safe_path} AS $$
+DECLARE rule text;
+BEGIN
+    PERFORM 1 FROM {documents} WHERE id = document_id FOR UPDATE;
+    rule := privacyoffice_identity_document_purge_rule(document_id, min_days);
+    IF rule IS NULL THEN RETURN false; END IF;
+    UPDATE {documents} SET purged_at = now(), file = '' WHERE id = document_id;
+    INSERT INTO {purge} (ledger, rule, purged_at, last_hash, row_count, object_ids)
+        VALUES ({documents_literal}, rule, now(), '', 1, jsonb_build_array(document_id));
+    RETURN true;
+END $$;
+"""
+
+
 def append_function(ledger: Ledger) -> str:
     return f"privacyoffice_ledger_append__{ledger.table}"
 
@@ -277,5 +321,15 @@ def install(connection: BaseDatabaseWrapper) -> None:
                 min_days=int(PROVISION_MIN_RETENTION_DAYS),
                 lock_head=_LOCK_HEAD.format(head=HEAD_TABLE, table=_literal(provision.table)),
                 delete_triggers=_trigger_names(cursor, provision.table, events=("DELETE",)),
+            )
+        )
+        documents = apps.get_model("requests_app", "IdentityDocument")._meta.db_table
+        cursor.execute(
+            _PURGE_DOCUMENT.format(
+                safe_path=SAFE_PATH,
+                documents=_q(documents),
+                documents_literal=_literal(documents),
+                requests=_q(apps.get_model("requests_app", "DisclosureRequest")._meta.db_table),
+                purge=PURGE_TABLE,
             )
         )

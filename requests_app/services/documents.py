@@ -30,7 +30,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile, File
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image
@@ -343,12 +343,28 @@ def identity_document_open(*, document: IdentityDocument, user: AbstractBaseUser
 def _purge(document: IdentityDocument, now: datetime) -> bool:
     # Delete the file first, then record it: a crash in between leaves a row that the next run
     # purges again (deleting a missing file is a no-op), never a record claiming a purge that
-    # did not happen.
+    # did not happen. On PostgreSQL the record is the database's own function, which applies
+    # the retention rule itself (the application role may not update a document) and writes a
+    # RetentionPurge row; its rule is asked first, so a file is never deleted that the
+    # database would not let go.
+    postgres = connection.vendor == "postgresql"
+    rule_args = [document.pk, settings.IDENTITY_DOCUMENT_PURGE_DAYS]
+    if postgres:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT privacyoffice_identity_document_purge_rule(%s, %s)", rule_args)
+            if cursor.fetchone()[0] is None:
+                logger.warning("identity document %s: no rule allows its purge", document.pk)
+                return False
     if document.file:
         document.file.storage.delete(document.file.name)
-    claimed = IdentityDocument.objects.filter(pk=document.pk, purged_at__isnull=True).update(
-        purged_at=now, file=""
-    )
+    if postgres:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT privacyoffice_purge_identity_document_file(%s, %s)", rule_args)
+            claimed = cursor.fetchone()[0]
+    else:
+        claimed = IdentityDocument.objects.filter(pk=document.pk, purged_at__isnull=True).update(
+            purged_at=now, file=""
+        )
     if claimed:
         logger.info("identity document %s file purged", document.pk)
     return bool(claimed)

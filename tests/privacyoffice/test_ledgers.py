@@ -6,10 +6,16 @@ run as a command by the application role, names the row.
 
 from __future__ import annotations
 
+import csv
+import http.cookiejar
+import io
 import os
+import re
 import subprocess
 import sys
 import threading
+import urllib.parse
+import urllib.request
 
 import pytest
 from django.core.management import call_command
@@ -55,6 +61,16 @@ def as_dba(*statements: str) -> None:
         cursor.execute(f"ALTER TABLE {EVENTS} ENABLE TRIGGER USER")
 
 
+def forge_and_rehash(pk: int) -> tuple[str, str]:
+    """The DBA rewrites the second row and gives it the hash its new content would have."""
+    content = content_sql(ledger_for_table(EVENTS), "t")
+    return (
+        f"UPDATE {EVENTS} SET note = 'forged' WHERE id = {pk}",
+        f"UPDATE {EVENTS} AS t SET ledger_hash = privacyoffice_chain_step("
+        f"(SELECT ledger_hash FROM {EVENTS} WHERE ledger_seq = 1), {content}) WHERE id = {pk}",
+    )
+
+
 def verify_problems(table: str) -> list[str]:
     return ledger_verify(ledger=ledger_for_table(table)).problems
 
@@ -96,13 +112,7 @@ def test_a_row_changed_by_the_dba_is_named_by_verify(db):
 
 def test_a_row_changed_and_rehashed_breaks_the_next_link(db):
     events = PoConsentEventFactory.create_batch(4)
-    content = content_sql(ledger_for_table(EVENTS), "t")
-    as_dba(
-        f"UPDATE {EVENTS} SET note = 'forged' WHERE id = {events[1].pk}",
-        f"UPDATE {EVENTS} AS t SET ledger_hash = privacyoffice_chain_step("
-        f"(SELECT ledger_hash FROM {EVENTS} WHERE ledger_seq = 1), {content})"
-        f" WHERE id = {events[1].pk}",
-    )
+    as_dba(*forge_and_rehash(events[1].pk))
     assert f"row id={events[2].pk} (chain position 3)" in verify_problems(EVENTS)[0]
 
 
@@ -135,12 +145,8 @@ def test_a_later_digest_exposes_a_rewrite_that_recomputed_the_whole_tail(db):
     the digest taken before does not."""
     events = PoConsentEventFactory.create_batch(2)
     digest = ledger_digest_record()
-    content = content_sql(ledger_for_table(EVENTS), "t")
     as_dba(
-        f"UPDATE {EVENTS} SET note = 'forged' WHERE id = {events[1].pk}",
-        f"UPDATE {EVENTS} AS t SET ledger_hash = privacyoffice_chain_step("
-        f"(SELECT ledger_hash FROM {EVENTS} WHERE ledger_seq = 1), {content})"
-        f" WHERE id = {events[1].pk}",
+        *forge_and_rehash(events[1].pk),
         f"UPDATE privacyoffice_ledgerhead SET hash = (SELECT ledger_hash FROM {EVENTS}"
         f" WHERE id = {events[1].pk}) WHERE ledger = '{EVENTS}'",
     )
@@ -262,3 +268,65 @@ def test_verify_ledgers_run_as_the_application_role_names_the_row_a_dba_changed(
 
 def _env() -> dict[str, str]:
     return {**os.environ, "DJANGO_SETTINGS_MODULE": "privacyoffice.settings"}
+
+
+# --- what the auditor sees, through HTTP as the application role ------------------------------
+class _LocalhostIsSecure(http.cookiejar.DefaultCookiePolicy):
+    """Like a browser, send `Secure` cookies (production settings) to http://localhost."""
+
+    def return_ok_secure(self, cookie, request):
+        return True
+
+
+class Browser:
+    """A cookie-keeping HTTP client that logs in through the admin's login form."""
+
+    def __init__(self, base: str):
+        self.base = base
+        jar = http.cookiejar.CookieJar(policy=_LocalhostIsSecure())
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+    def get(self, path: str) -> str:
+        with self.opener.open(self.base + path, timeout=30) as response:
+            return response.read().decode()
+
+    def post(self, path: str, data: dict) -> bytes:
+        page = self.get(path)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": token}).encode()
+        request = urllib.request.Request(
+            self.base + path, data=body, headers={"Referer": self.base + path}
+        )
+        with self.opener.open(request, timeout=60) as response:
+            return response.read()
+
+    def log_in(self, username: str) -> None:
+        self.post(
+            "/admin/login/?next=/admin/",
+            {"username": username, "password": "correct-horse-battery-staple"},
+        )
+
+
+def test_an_auditor_downloads_the_consent_ledger_with_each_rows_chain_hash(live_server, auditor):
+    events = PoConsentEventFactory.create_batch(3)
+    browser = Browser(live_server.url)
+    browser.log_in(auditor.username)
+    data = browser.post(
+        "/admin/reports/consent-ledger/",
+        {"date_from": "", "date_to": "", "encoding": "utf-8", "header": "codes"},
+    )
+    rows = list(csv.DictReader(io.StringIO(data.decode())))
+    stored = {pk: digest for pk, _seq, digest in chain_of(ConsentEvent)}
+    assert [int(r["event_id"]) for r in rows] == [e.pk for e in events]
+    assert {int(r["event_id"]): r["row_hash"] for r in rows} == stored
+
+
+def test_an_auditor_sees_the_latest_digest_on_the_dashboard_and_the_export_log(
+    live_server, auditor
+):
+    PoConsentEventFactory()
+    digest = ledger_digest_record()
+    browser = Browser(live_server.url)
+    browser.log_in(auditor.username)
+    assert digest.digest in browser.get("/admin/dashboard/")
+    assert digest.digest in browser.get("/admin/privacyoffice/exportlog/")

@@ -261,9 +261,10 @@ def test_an_auditor_never_opens_an_image_and_nothing_is_logged(staff, auditor):
     assert not DocumentViewing.objects.exists()
 
 
-def test_a_purged_document_cannot_be_opened(staff):
-    document = do_upload(request_in(S.FORM_SENT), staff, "a.png", png_bytes())
-    services.identity_documents_purge_for_request(request=document.request)
+def test_a_purged_document_cannot_be_opened(staff, settings):
+    settings.IDENTITY_DOCUMENT_PURGE_DAYS = 30
+    document = ended_request_with_document(staff, ended_days_ago=40)
+    purge_identity_documents()
     document.refresh_from_db()
 
     with pytest.raises(ValidationError) as exc:
@@ -327,6 +328,19 @@ def test_the_purge_keeps_the_record_and_its_viewings_and_runs_idempotently(staff
 
     assert IdentityDocument.objects.filter(pk=document.pk).exists()
     assert DocumentViewing.objects.filter(document=document).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.security
+def test_the_database_refuses_to_purge_the_file_of_an_open_request_that_erased_nothing(staff):
+    """Issue 20: the purge's rule is the database's; the caller cannot widen it."""
+    document = do_upload(request_in(S.FORM_SENT), staff, "a.png", png_bytes())
+
+    assert services.identity_documents_purge_for_request(request=document.request) == 0
+
+    document.refresh_from_db()
+    assert document.purged_at is None
+    assert document.file and document.file.storage.exists(document.file.name)
 
 
 # --- append-only viewings ------------------------------------------------------------------------
