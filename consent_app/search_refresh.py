@@ -12,18 +12,10 @@ from __future__ import annotations
 import logging
 
 from .models import Customer
-from .services import search_columns
+from .services import SEARCH_INPUTS, search_columns
 
 logger = logging.getLogger(__name__)
 
-SEARCH_INPUTS = (
-    "family_name",
-    "given_name",
-    "family_name_kana",
-    "given_name_kana",
-    "phone",
-    "email",
-)
 SEARCH_COLUMNS = ("search_name", "search_grams", "search_phone", "search_email")
 
 
