@@ -19,3 +19,20 @@ def test_the_row_checkbox_is_the_markup_django_renders(language):
         ours = model_admin.action_checkbox(request)
         djangos = admin.ModelAdmin.action_checkbox(model_admin, request)
     assert ours == djangos
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_type_and_state_badges_show_the_labels_django_displays(language):
+    request = DisclosureRequestFactory()
+    model_admin = admin.site._registry[DisclosureRequest]
+    with translation.override(language):
+        assert request.get_request_type_display() in model_admin.type_short(request)
+        assert request.get_state_display() in model_admin.state_badge(request)
+
+
+def test_an_unknown_code_shows_as_itself():
+    from requests_app.admin_requests import _choice_label
+    from requests_app.models import RequestState
+
+    assert _choice_label(RequestState, "no_such_state") == "no_such_state"
