@@ -34,7 +34,7 @@ from django.urls import NoReverseMatch, reverse
 
 from . import figures_jobs
 from . import generators as gen
-from .figures_http import http_pages
+from .figures_http import explain_selects_on, http_pages
 from .harness import Result, Stats, failed, missing, run_child, timed
 from .loader import BENCH_USERNAME
 from .scales import Scale
@@ -163,17 +163,11 @@ def page_time(
 
 def seq_scans_on(table: str, queries: list[dict[str, str]]) -> list[str]:
     """EXPLAIN every captured SELECT that reads `table`; the plans' Seq Scans on it."""
-    found = []
-    with connection.cursor() as cursor:
-        for query in queries:
-            sql = query["sql"]
-            if not sql.lstrip().upper().startswith("SELECT") or table not in sql:
-                continue
-            cursor.execute("EXPLAIN " + sql)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-            if f"Seq Scan on {table}" in plan:
-                found.append(sql[:300])
-    return found
+    return [
+        sql[:300]
+        for sql, plan in explain_selects_on(table, queries)
+        if f"Seq Scan on {table}" in plan
+    ]
 
 
 # --- admin pages --------------------------------------------------------------------------------

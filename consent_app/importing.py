@@ -31,6 +31,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from .models import Customer, Language, Recipient, RecipientCategory
 from .normalize import normalize_postal_code, phone_digits
 from .services import (
+    SEARCH_INPUTS,
     customer_search_columns,
     kana_is_valid,
     normalize_customer_fields,
@@ -475,7 +476,7 @@ def customer_import(
             continue
         if customer is None:
             row = {**_NEW_CUSTOMER_DEFAULTS, **fields, "created_at": now, "updated_at": now}
-            row.update(search_columns(**{k: row[k] for k in _SEARCH_INPUTS}))
+            row.update(search_columns(**{k: row[k] for k in SEARCH_INPUTS}))
             to_create.append(row)
             continue
         changed = [k for k, v in fields.items() if getattr(customer, k) != v]
@@ -558,14 +559,6 @@ def _read_rows(data: bytes, encoding: str, result: ImportResult) -> list[tuple[i
 
 # --- Writing -----------------------------------------------------------------------------------
 _REASON = "CRM import"
-_SEARCH_INPUTS = (
-    "family_name",
-    "given_name",
-    "family_name_kana",
-    "given_name_kana",
-    "phone",
-    "email",
-)
 _NEW_CUSTOMER_DEFAULTS: dict[str, Any] = {
     "family_name": "",
     "given_name": "",

@@ -11,8 +11,9 @@ Fields used, and why only these:
 - kSemanticVariant, kZVariant: the same character written differently (髙/高, 﨑/崎);
 - kSpoofingVariant: forms a reader cannot tell apart on screen (𠮷/吉) — a clerk types what
   they see;
-- kCompatibilityVariant: compatibility ideographs and their unified form (NFKC does most; the
-  twelve "unified" ones in the compatibility block, such as 﨑, it does not).
+Compatibility ideographs (U+F900…) need no field: normalize_name applies NFKC first, which
+maps each to its unified form (kCompatibilityVariant says the same); the twelve unified ones in
+that block, such as 﨑, are linked by kSemanticVariant.
 Not kSimplifiedVariant/kTraditionalVariant: Chinese script conversion would merge different
 Japanese names (乾/幹/干, 沖/衝). Nor kSpecializedSemanticVariant (same meaning only in some
 contexts).
@@ -36,7 +37,6 @@ UNIHAN_FIELDS: tuple[tuple[str, str], ...] = (
     ("Unihan_Variants.txt.bz2", "kSemanticVariant"),
     ("Unihan_Variants.txt.bz2", "kZVariant"),
     ("Unihan_Variants.txt.bz2", "kSpoofingVariant"),
-    ("Unihan_IRGSources.txt.bz2", "kCompatibilityVariant"),
 )
 UNIHAN_MISSING = (
     "Kanji variant folding needs Unihan from Debian's unicode-data package "
@@ -49,21 +49,35 @@ def _code_points(value: str) -> list[int]:
     return [int(token.split("<", 1)[0][2:], 16) for token in value.split()]
 
 
-def _in_cp932(cp: int) -> bool:
+# Shift_JIS codes up to here are JIS X 0208 level 1, the everyday kanji (rows 16–47).
+_SJIS_LEVEL_1_LAST = 0x9872
+
+
+def _rank(cp: int) -> tuple[int, int]:
+    """How everyday a character is in Japanese, from the JIS X 0208 table Python's codecs hold.
+
+    JIS level 1 first, then level 2 (in JIS order: 崎 before 埼), then CP932's vendor extras
+    (髙, 﨑), then other BMP ideographs.
+    """
+    char = chr(cp)
     try:
-        chr(cp).encode("cp932")
+        code = int.from_bytes(char.encode("shift_jis"), "big")
     except UnicodeEncodeError:
-        return False
-    return True
+        try:
+            char.encode("cp932")
+        except UnicodeEncodeError:
+            return (4 if cp <= 0xFFFF else 5, 0)
+        return (3, 0)
+    return (1 if code <= _SJIS_LEVEL_1_LAST else 2, code)
 
 
 def _representative(group: list[int]) -> int:
-    """The form a group folds to: one CP932 holds when there is one, then a BMP ideograph.
+    """The form a group folds to: the everyday Japanese one (JIS level 1, then level 2, …).
 
-    Any fixed choice would match; this one keeps the stored search column in characters every
-    font and CP932 client has (高 rather than 髙, 吉 rather than 𠮷).
+    Any fixed choice would match; this one keeps the stored search column in the characters a
+    clerk types (高 rather than 髙, 崎 rather than 﨑, 藤 rather than 籐).
     """
-    return min(group, key=lambda cp: (not _in_cp932(cp), not 0x4E00 <= cp <= 0x9FFF, cp))
+    return min(group, key=lambda cp: (_rank(cp), cp))
 
 
 @cache

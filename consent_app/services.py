@@ -162,6 +162,17 @@ def normalize_customer_fields(fields: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# The customer fields the search columns are derived from (search_columns' arguments).
+SEARCH_INPUTS: tuple[str, ...] = (
+    "family_name",
+    "given_name",
+    "family_name_kana",
+    "given_name_kana",
+    "phone",
+    "email",
+)
+
+
 def search_columns(
     *,
     family_name: str = "",

@@ -9,10 +9,10 @@
 
 from django.db import migrations, models
 
+from consent_app.services import SEARCH_INPUTS as _INPUTS
 from consent_app.services import search_columns
 
 _BATCH = 5_000
-_INPUTS = ("family_name", "given_name", "family_name_kana", "given_name_kana", "phone", "email")
 
 
 def recompute_search_columns(apps, schema_editor):

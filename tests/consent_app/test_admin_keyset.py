@@ -111,3 +111,13 @@ def test_a_deep_page_costs_the_same_queries_as_the_first(
         browser.get(CHANGELIST, {"after": "C0004"})
     with django_assert_max_num_queries(len(first.captured_queries)):
         browser.get(CHANGELIST, {"last": "1"})
+
+
+@pytest.mark.parametrize("term", ["%", "_", "|", "%%", "\\", "'", "あ" * 3000, "+" * 300, "〒"])
+def test_a_hostile_search_term_answers_a_page_not_an_error(client, staff, seven_customers, term):
+    # GIVEN LIKE wildcards, the kanji/reading separator, quotes, and very long input typed in
+    # the search box WHEN searched THEN the list answers (and a wildcard matches nobody).
+    response = client_for(client, staff).get(CHANGELIST, {"q": term})
+    assert response.status_code == 200
+    if term in ("%", "_", "|", "%%"):
+        assert numbers(response) == []
