@@ -28,6 +28,8 @@ from .letters import services as letter_services
 from .letters.context import sample_context
 from .letters.rendering import (
     LetterFontMissing,
+    LetterGlyphMissing,
+    missing_glyphs,
     render_letter_html,
     render_preview_pdf,
 )
@@ -111,8 +113,15 @@ class LetterTemplateForm(forms.ModelForm):
                     kind=kind, request_type=request_type, language=language, outcome=outcome
                 )
                 try:
-                    render_letter_html(subject_source=subject, body_source=body, context=context)
-                except LetterFontMissing as exc:
+                    html = render_letter_html(
+                        subject_source=subject, body_source=body, context=context
+                    )
+                    # A character the fonts lack (an emoji pasted into the body) would fail every
+                    # letter of this template: refused now, with its code point.
+                    missing = missing_glyphs(html)
+                    if missing:
+                        raise LetterGlyphMissing(missing)
+                except (LetterFontMissing, LetterGlyphMissing) as exc:
                     raise forms.ValidationError(str(exc)) from exc
                 except TEMPLATE_ERRORS as exc:
                     raise forms.ValidationError(TEMPLATE_INVALID % {"error": exc}) from exc
