@@ -18,6 +18,7 @@ from .models import (
     CorrectionItem,
     DisclosureMethod,
     DisclosureRequest,
+    FeePaymentMethod,
     IdentityDocument,
     Outcome,
     RefusalGround,
@@ -149,9 +150,34 @@ class ReceiveDocumentsForm(TransitionForm):
         initial=timezone.localdate,
         help_text=_("The day the completed form and ID documents arrived; the clock starts here."),
     )
+    # Fee-bearing types only (Art. 38): the fee enclosed with the form. Left empty when none came;
+    # no response can then be sent until it is recorded on the request.
+    fee_amount = forms.IntegerField(label=_("fee received (yen)"), required=False, min_value=1)
+    fee_payment_method = forms.ChoiceField(
+        label=_("fee payment method"),
+        required=False,
+        choices=[("", "---------"), *FeePaymentMethod.choices],
+    )
+    fee_received_on = forms.DateField(label=_("fee received on"), required=False)
+
+    FEE_FIELDS = ("fee_amount", "fee_payment_method", "fee_received_on")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.request_obj.request_type not in RequestType.fee_bearing():
+            for name in self.FEE_FIELDS:
+                del self.fields[name]
+        else:
+            self.fields["fee_amount"].initial = self.request_obj.fee_amount
+            self.fields["fee_payment_method"].initial = self.request_obj.fee_payment_method
 
     def service_kwargs(self) -> dict:
-        return {**super().service_kwargs(), "received_on": self.cleaned_data["received_on"]}
+        kwargs = {**super().service_kwargs(), "received_on": self.cleaned_data["received_on"]}
+        if "fee_amount" in self.fields:
+            kwargs["fee_amount"] = self.cleaned_data.get("fee_amount")
+            kwargs["fee_payment_method"] = self.cleaned_data.get("fee_payment_method") or ""
+            kwargs["fee_received_on"] = self.cleaned_data.get("fee_received_on")
+        return kwargs
 
 
 class VerifyIdentityForm(TransitionForm):

@@ -40,6 +40,14 @@ class RequestType(models.TextChoices):
         return {cls.PURPOSE_NOTICE, cls.DISCLOSURE, cls.RECORD_DISCLOSURE}
 
 
+class FeePaymentMethod(models.TextChoices):
+    """How a fee (Art. 38) reached us: the published procedure names these."""
+
+    POSTAL_MONEY_ORDER = "postal_money_order", _("Postal money order (teigaku kogawase)")
+    CASH_REGISTERED_MAIL = "cash_registered_mail", _("Cash by registered mail")
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+
+
 class RequestState(models.TextChoices):
     INQUIRY = "inquiry", _("Inquiry")
     FORM_SENT = "form_sent", _("Form sent")
@@ -337,7 +345,9 @@ class DisclosureRequest(ConcurrentTransitionMixin, models.Model):
 
     # Fee (Art. 38), for fee-bearing types only.
     fee_amount = models.PositiveIntegerField(_("fee (yen)"), null=True, blank=True)
-    fee_payment_method = models.CharField(_("fee payment method"), max_length=100, blank=True)
+    fee_payment_method = models.CharField(
+        _("fee payment method"), max_length=100, choices=FeePaymentMethod.choices, blank=True
+    )
     fee_received_on = models.DateField(_("fee received on"), null=True, blank=True)
 
     # Suspension scope: purposes whose use stops, recipient whose provision stops (empty: all).

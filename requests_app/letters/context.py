@@ -18,6 +18,7 @@ from requests_app.models import (
     AgentType,
     DisclosureMethod,
     DisclosureRequest,
+    FeePaymentMethod,
     Letter,
     LetterKind,
     Outcome,
@@ -27,9 +28,18 @@ from requests_app.models import (
 
 SAMPLE_REFERENCE = "PR-2026-000123"
 
-# Fees (APPI Art. 38) apply to purpose notice and the two disclosures only; the amount is the
-# published one (privacy notice), overridable per request.
+# Fees (APPI Art. 38) apply to purpose notice and the two disclosures only. The published amount
+# (privacy notice) is what the request form asks the person to enclose; a response states a fee
+# only as recorded and received on the request (amount, how it was paid, when) — never a default.
 DEFAULT_FEE_YEN = 1000
+# The letters that ask for the fee (before it can have been received); every other kind reports.
+FEE_ASKING_KINDS = (LetterKind.REQUEST_FORM, LetterKind.MORE_DOCUMENTS)
+
+FEE_METHOD_TEXT: dict[str, dict[str, str]] = {
+    FeePaymentMethod.POSTAL_MONEY_ORDER: {"ja": "定額小為替", "en": "postal money order"},
+    FeePaymentMethod.CASH_REGISTERED_MAIL: {"ja": "現金書留", "en": "cash by registered mail"},
+    FeePaymentMethod.BANK_TRANSFER: {"ja": "銀行振込", "en": "bank transfer"},
+}
 
 # --- request types (APPI Arts. 32–35) ----------------------------------------------------------
 REQUEST_TYPE_TEXT: dict[str, dict[str, str]] = {
@@ -250,7 +260,45 @@ def _refusal(ground: str, language: str) -> dict[str, str]:
     return {"code": ground, "text": _text(REFUSAL_GROUNDS, ground, language, default=ground)}
 
 
-def request_context(request: DisclosureRequest, language: str) -> dict[str, Any]:
+def fee_context(
+    *,
+    kind: str,
+    fee_bearing: bool,
+    amount: int | None,
+    method: str,
+    received_on: dt.date | None,
+    language: str,
+) -> dict[str, Any]:
+    """The fee as a letter of `kind` may state it (Art. 38).
+
+    `published_fee`: the amount to enclose (fee-bearing types). `fee_amount`: in the letters that
+    ask for the fee, the published amount (or the one agreed on the request); in every other
+    letter only a fee recorded as received, with `fee_payment_method_text` and `fee_received_on`
+    — a response never tells the person about a fee nobody charged.
+    """
+    published = DEFAULT_FEE_YEN if fee_bearing else None
+    if kind in FEE_ASKING_KINDS:
+        stated = (amount or published) if fee_bearing else None
+        return {
+            "published_fee": published,
+            "fee_amount": stated,
+            "fee_payment_method": "",
+            "fee_payment_method_text": "",
+            "fee_received_on": None,
+        }
+    received = bool(fee_bearing and amount and received_on)
+    return {
+        "published_fee": published,
+        "fee_amount": amount if received else None,
+        "fee_payment_method": method if received else "",
+        "fee_payment_method_text": (
+            _text(FEE_METHOD_TEXT, method, language) if received and method else ""
+        ),
+        "fee_received_on": received_on if received else None,
+    }
+
+
+def request_context(request: DisclosureRequest, language: str, kind: str = "") -> dict[str, Any]:
     rtype = request.request_type
     return {
         "reference": request.reference,
@@ -283,11 +331,14 @@ def request_context(request: DisclosureRequest, language: str) -> dict[str, Any]
             and request.disclosure_method_used != request.disclosure_method_requested
         ),
         "method_fallback_reason": request.method_fallback_reason,
-        "fee_amount": request.fee_amount
-        if request.fee_amount is not None
-        else (DEFAULT_FEE_YEN if rtype in RequestType.fee_bearing() else None),
-        "fee_payment_method": request.fee_payment_method,
-        "fee_received_on": request.fee_received_on,
+        **fee_context(
+            kind=kind,
+            fee_bearing=rtype in RequestType.fee_bearing(),
+            amount=request.fee_amount,
+            method=request.fee_payment_method,
+            received_on=request.fee_received_on,
+            language=language,
+        ),
         "requester_name": request.requester_name,
         "requester_name_kana": request.requester_name_kana,
         "agent_type": request.agent_type,
@@ -448,7 +499,7 @@ def letter_context(*, letter: Letter, today: dt.date | None = None) -> dict[str,
         "note": letter_note(letter),
         "company": company_context(language),
         "recipient": recipient_context(request, language),
-        "request": request_context(request, language),
+        "request": request_context(request, language, kind=letter.kind),
         "customer": customer_context(request),
         "corrections": corrections_context(request, language),
         "extension": extension_context(request),
@@ -526,9 +577,14 @@ def sample_context(
             if en
             else "記録の一部が紙媒体のみで保管されているため。"
         ),
-        "fee_amount": DEFAULT_FEE_YEN if fee_bearing else None,
-        "fee_payment_method": "定額小為替" if not en else "postal money order",
-        "fee_received_on": docs_on if fee_bearing else None,
+        **fee_context(
+            kind=kind,
+            fee_bearing=fee_bearing,
+            amount=DEFAULT_FEE_YEN,
+            method=FeePaymentMethod.POSTAL_MONEY_ORDER,
+            received_on=docs_on,
+            language=language,
+        ),
         "requester_name": "Hanako Yamada" if en else "山田 花子",
         "requester_name_kana": "ヤマダ ハナコ",
         "agent_type": "",
