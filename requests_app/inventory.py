@@ -466,6 +466,7 @@ INVENTORY: dict[str, ModelEntry] = {
             "version": C.NONE,
             "subject": C.NONE,
             "body": C.NONE,
+            "date_style": C.NONE,
             "is_current": C.NONE,
             "created_by": C.STAFF,
             "created_at": C.NONE,

@@ -843,6 +843,16 @@ class LetterTemplate(models.Model):
     version = models.PositiveIntegerField(_("version"), editable=False)
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("body (Django template)"))
+
+    class DateStyle(models.TextChoices):
+        WESTERN = "western", _("Western year (2026年12月16日)")
+        WAREKI = "wareki", _("Japanese era (令和8年12月16日)")
+
+    # How the Japanese letters of this template write dates (the `jdate` filter and the date line);
+    # English letters always write 16 December 2026.
+    date_style = models.CharField(
+        _("date style"), max_length=10, choices=DateStyle.choices, default=DateStyle.WESTERN
+    )
     is_current = models.BooleanField(_("current"), default=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

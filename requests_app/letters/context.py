@@ -223,6 +223,16 @@ def company_context(language: str) -> dict[str, Any]:
     }
 
 
+def staff_context(user, language: str) -> dict[str, str]:
+    """The staff member in charge (担当者), named as the reader expects: family name first in
+    Japanese, given name first in English. No name recorded: no line (never a login name)."""
+    if user is None:
+        return {"name": ""}
+    family, given = (user.last_name or "").strip(), (user.first_name or "").strip()
+    parts = [given, family] if language == "en" else [family, given]
+    return {"name": " ".join(part for part in parts if part)}
+
+
 def recipient_context(request: DisclosureRequest, language: str) -> dict[str, Any]:
     """Whom the letter goes to: the agent where one acts, else the requester as they wrote.
 
@@ -498,6 +508,7 @@ def letter_context(*, letter: Letter, today: dt.date | None = None) -> dict[str,
         "letter": {"number": f"{request.reference}-{letter.pk}", "kind": letter.kind},
         "note": letter_note(letter),
         "company": company_context(language),
+        "staff": staff_context(request.assignee, language),
         "recipient": recipient_context(request, language),
         "request": request_context(request, language, kind=letter.kind),
         "customer": customer_context(request),
@@ -612,6 +623,7 @@ def sample_context(
         if kind == LetterKind.MORE_DOCUMENTS
         else "",
         "company": company_context(language),
+        "staff": {"name": "Makoto Takahashi" if en else "高橋 誠"},
         "recipient": {
             "name": request["requester_name"],
             "postal_code": "5300001",

@@ -29,6 +29,8 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from fontTools.ttLib import TTFont
 
+from .template_library import date_style
+
 logger = logging.getLogger(__name__)
 
 FONT_MISSING = _(
@@ -195,10 +197,19 @@ def render_template_string(source: str, context: dict[str, Any]) -> str:
     return letter_engine().from_string(source).render(Context(context, autoescape=True))
 
 
-def render_letter_html(*, subject_source: str, body_source: str, context: dict[str, Any]) -> str:
-    """The whole letter as HTML: subject and body rendered, then placed in the layout."""
+def render_letter_html(
+    *,
+    subject_source: str,
+    body_source: str,
+    context: dict[str, Any],
+    wareki_dates: bool = False,
+) -> str:
+    """The whole letter as HTML: subject and body rendered, then placed in the layout.
+
+    `wareki_dates`: the template's date style is 和暦 (Japanese letters write 令和8年…).
+    """
     language = context.get("language") or "ja"
-    with translation.override(language):
+    with translation.override(language), date_style(wareki_dates and language == "ja"):
         subject = render_template_string(subject_source, context).strip()
         body = render_template_string(body_source, context)
         layout = letter_engine().get_template(LAYOUT_TEMPLATE)
@@ -261,9 +272,18 @@ def html_to_pdf(html: str, *, title: str = "") -> RenderedPdf:
     )
 
 
-def render_pdf(*, subject_source: str, body_source: str, context: dict[str, Any]) -> RenderedPdf:
+def render_pdf(
+    *,
+    subject_source: str,
+    body_source: str,
+    context: dict[str, Any],
+    wareki_dates: bool = False,
+) -> RenderedPdf:
     html = render_letter_html(
-        subject_source=subject_source, body_source=body_source, context=context
+        subject_source=subject_source,
+        body_source=body_source,
+        context=context,
+        wareki_dates=wareki_dates,
     )
     # The title is the reference and kind only: PDF metadata must not carry a person's name.
     reference = context.get("request", {}).get("reference", "")
@@ -280,11 +300,23 @@ def render_letter_pdf(*, letter) -> RenderedPdf:
             str(NO_TEMPLATE % {"kind": letter.get_kind_display(), "language": letter.language})
         )
     context = letter_context(letter=letter)
-    return render_pdf(subject_source=template.subject, body_source=template.body, context=context)
+    return render_pdf(
+        subject_source=template.subject,
+        body_source=template.body,
+        context=context,
+        wareki_dates=template.date_style == template.DateStyle.WAREKI,
+    )
 
 
 def render_preview_pdf(
-    *, subject: str, body: str, kind: str, request_type: str, language: str, outcome: str = ""
+    *,
+    subject: str,
+    body: str,
+    kind: str,
+    request_type: str,
+    language: str,
+    outcome: str = "",
+    wareki_dates: bool = False,
 ) -> RenderedPdf:
     """A sample PDF from demo data, for the template preview button."""
     from .context import sample_context
@@ -292,4 +324,6 @@ def render_preview_pdf(
     context = sample_context(
         kind=kind, request_type=request_type, language=language, outcome=outcome
     )
-    return render_pdf(subject_source=subject, body_source=body, context=context)
+    return render_pdf(
+        subject_source=subject, body_source=body, context=context, wareki_dates=wareki_dates
+    )
