@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q, QuerySet
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -78,8 +78,19 @@ def _customer_field_label(value: str) -> str:
         return value
 
 
+def _data_items_label(value: Any) -> str:
+    # Provision records store the data items as codes (["name_kana", "address"]): the person
+    # reads 氏名（フリガナ）、住所.
+    from consent_app.provision import DATA_ITEMS
+
+    codes = value if isinstance(value, list | tuple) else []
+    labels = [str(DATA_ITEMS[code][0]) if code in DATA_ITEMS else str(code) for code in codes]
+    return ("、" if translation.get_language() == "ja" else ", ").join(labels)
+
+
 # Fields whose stored values are codes the person could not read.
 _FORMATTERS: dict[tuple[str, str], Any] = {
+    ("consent_app.ProvisionRecord", "data_items"): _data_items_label,
     ("django_fsm_log.StateLog", "state"): _state_label,
     ("django_fsm_log.StateLog", "source_state"): _state_label,
     ("django_fsm_log.StateLog", "transition"): _transition_label,
@@ -106,10 +117,11 @@ def display_value(obj: models.Model, field: models.Field) -> str:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):
         return gettext("Yes") if value else gettext("No")
+    # Dates as the reader of the active language writes them (2026年12月16日 / Dec. 16, 2026).
     if isinstance(value, datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+        return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
     if isinstance(value, date):
-        return value.isoformat()
+        return formats.date_format(value, "DATE_FORMAT")
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
     if isinstance(value, dict):
@@ -166,6 +178,22 @@ def _build_section(model, entry: inventory.ModelEntry, objects: list) -> dict[st
     return {"key": entry.section, "title": str(entry.title), "columns": columns, "rows": rows}
 
 
+def _steps_per_request(section: dict[str, Any], objects: list, customer) -> None:
+    """The transition log names its request only by id: add the reference the person knows as
+    the first column, and group the steps per request (oldest request first, in time order), so
+    the steps of two requests never read as one story."""
+    references = dict(
+        DisclosureRequest.objects.filter(customer=customer).values_list("pk", "reference")
+    )
+    keyed = [
+        (references.get(int(obj.object_id), "") if str(obj.object_id).isdigit() else "", obj, row)
+        for obj, row in zip(objects, section["rows"], strict=True)
+    ]
+    keyed.sort(key=lambda item: (item[0], item[1].timestamp, item[1].pk))
+    section["columns"] = [gettext("Request"), *section["columns"]]
+    section["rows"] = [[reference, *row] for reference, _obj, row in keyed]
+
+
 def disclosure_compilation(
     *, request: DisclosureRequest, language: str | None = None
 ) -> dict[str, Any]:
@@ -190,7 +218,10 @@ def disclosure_compilation(
                 if wanted is not None and entry.section not in wanted:
                     continue
                 objects = list(_section_queryset(model, entry, customer, today))
-                sections.append(_build_section(model, entry, objects))
+                section = _build_section(model, entry, objects)
+                if model._meta.label == "django_fsm_log.StateLog":
+                    _steps_per_request(section, objects, customer)
+                sections.append(section)
     return {
         "reference": request.reference,
         "customer_number": getattr(customer, "number", ""),

@@ -472,6 +472,10 @@ def _cell(value: Any, language: str) -> str:
     return str(value)
 
 
+# More columns than this and a record is printed as a key/value block instead of a table row.
+WIDE_COLUMNS = 6
+
+
 def normalise_compilation(data: dict[str, Any] | None, language: str) -> dict[str, Any] | None:
     """Sections with plain string cells: dates in the letter's style, lists joined, no None."""
     if not data:
@@ -484,14 +488,22 @@ def normalise_compilation(data: dict[str, Any] | None, language: str) -> dict[st
             if isinstance(row, dict):
                 row = list(row.values())
             rows.append([_cell(cell, language) for cell in row])
+        wide = len(columns) > WIDE_COLUMNS
         sections.append(
             {
                 "key": section.get("key", ""),
                 "title": str(section.get("title", "")),
                 "columns": columns,
-                "rows": rows,
-                # Past six columns a portrait A4 page makes every cell a narrow strip.
-                "wide": len(columns) > 6,
+                "rows": [] if wide else rows,
+                # Past six columns a page makes every cell a narrow strip that breaks values
+                # inside identifiers: a wide record reads as a key/value block per record
+                # (per version, for the profile's history), its empty items left out.
+                "blocks": [
+                    [(column, cell) for column, cell in zip(columns, row, strict=False) if cell]
+                    for row in rows
+                ]
+                if wide
+                else [],
             }
         )
     return {"sections": sections, "generated_at": data.get("generated_at")}
