@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import selectors
 from .inventory import customer_correctable_fields
 from .models import (
     CorrectionItem,
@@ -256,10 +257,29 @@ class DraftResponseForm(TransitionForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    withheld_sections = forms.MultipleChoiceField(
+        label=_("parts not disclosed"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Ticked parts are left out of the disclosure: a partial refusal, stated in the letter "
+            "with the ground and the explanation above (choose “partly fulfilled”). Internal "
+            "notes are ticked unless you decide to disclose them."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         obj = self.request_obj
+        if obj.request_type == RequestType.DISCLOSURE:
+            self.fields["withheld_sections"].choices = list(
+                selectors.compilation_section_titles().items()
+            )
+            self.fields["withheld_sections"].initial = obj.withheld_sections or list(
+                selectors.DEFAULT_WITHHELD_SECTIONS
+            )
+        else:
+            del self.fields["withheld_sections"]
         grounds = RefusalGround.for_type(obj.request_type)
         self.fields["refusal_ground"].choices = [("", "---------")] + [
             (g, RefusalGround(g).label) for g in grounds
@@ -286,6 +306,7 @@ class DraftResponseForm(TransitionForm):
             "summary": data.get("response_summary", ""),
             "method_used": data.get("disclosure_method_used", ""),
             "fallback_reason": data.get("method_fallback_reason", ""),
+            "withheld_sections": data.get("withheld_sections", []),
         }
 
 
@@ -293,6 +314,16 @@ class ApproveForm(TransitionForm):
     confirm = forms.BooleanField(
         label=_("I have checked the response; send it and make the changes it calls for"),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        withheld = self.request_obj.withheld_sections
+        if withheld:
+            # The approver sees what the disclosure leaves out before approving it.
+            titles = selectors.compilation_section_titles()
+            self.fields["confirm"].help_text = _("Not disclosed (partial refusal): %(parts)s") % {
+                "parts": "、".join(titles.get(key, key) for key in withheld)
+            }
 
 
 TRANSITION_FORMS: dict[str, type[TransitionForm]] = {

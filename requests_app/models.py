@@ -342,6 +342,10 @@ class DisclosureRequest(ConcurrentTransitionMixin, models.Model):
         _("disclosure method used"), max_length=12, choices=DisclosureMethod.choices, blank=True
     )
     method_fallback_reason = models.TextField(_("reason for a different method"), blank=True)
+    # Sections of the compilation not disclosed (keys of the inventory's sections): a partial
+    # refusal (Art. 33(2)) stated in the letter with its ground and explanation, never a silent
+    # omission. Internal notes are withheld unless staff choose to disclose them.
+    withheld_sections = models.JSONField(_("sections withheld"), default=list, blank=True)
 
     # Fee (Art. 38), for fee-bearing types only.
     fee_amount = models.PositiveIntegerField(_("fee (yen)"), null=True, blank=True)

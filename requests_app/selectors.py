@@ -194,8 +194,25 @@ def _steps_per_request(section: dict[str, Any], objects: list, customer) -> None
     section["rows"] = [[reference, *row] for reference, _obj, row in keyed]
 
 
+# Withheld from a disclosure unless staff choose otherwise: notes written for the office's own
+# work (Art. 33(2)(ii): disclosing internal deliberation may seriously hinder its business).
+DEFAULT_WITHHELD_SECTIONS = ("comments",)
+
+
+def compilation_section_titles() -> dict[str, str]:
+    """Every section a disclosure can hold: key → title (in the active language)."""
+    return {
+        entry.section: str(entry.title)
+        for _model, entry in inventory.subject_entries()
+        if entry.section
+    }
+
+
 def disclosure_compilation(
-    *, request: DisclosureRequest, language: str | None = None
+    *,
+    request: DisclosureRequest,
+    language: str | None = None,
+    withheld: tuple[str, ...] | list[str] = (),
 ) -> dict[str, Any]:
     """Everything we hold on the request's verified customer, section by section.
 
@@ -205,6 +222,8 @@ def disclosure_compilation(
     notes and steps. A record disclosure (Art. 33(5)) gets the provision records only. With no
     linked customer (no data held) the list of sections is empty. Titles, column names and
     values are in the person's language. One query per section, whatever the data volume.
+    `withheld`: section keys left out of what is disclosed (the letter states them; the staff
+    page of the data held shows everything).
     """
     customer = request.customer
     language = language or compilation_language(request=request)
@@ -216,6 +235,8 @@ def disclosure_compilation(
             today = timezone.localdate(generated_at)
             for model, entry in inventory.subject_entries():
                 if wanted is not None and entry.section not in wanted:
+                    continue
+                if entry.section in withheld:
                     continue
                 objects = list(_section_queryset(model, entry, customer, today))
                 section = _build_section(model, entry, objects)
@@ -245,7 +266,7 @@ def disclosure_electronic_copy(*, request: DisclosureRequest, fmt: str = "csv") 
     """
     if fmt not in ELECTRONIC_FORMATS:
         raise ValueError(UNKNOWN_FORMAT % {"fmt": fmt})
-    compilation = disclosure_compilation(request=request)
+    compilation = disclosure_compilation(request=request, withheld=request.withheld_sections)
     generated = timezone.localtime(compilation["generated_at"]).isoformat(timespec="seconds")
     if fmt == "json":
         payload = {

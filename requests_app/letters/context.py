@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from requests_app.models import (
     AgentType,
@@ -308,6 +308,15 @@ def fee_context(
     }
 
 
+def withheld_titles(keys: list[str], language: str) -> list[str]:
+    """The titles of the withheld sections, in the letter's language."""
+    from requests_app.selectors import compilation_section_titles
+
+    with translation.override(language):
+        titles = compilation_section_titles()
+    return [titles.get(key, key) for key in keys or []]
+
+
 def request_context(request: DisclosureRequest, language: str, kind: str = "") -> dict[str, Any]:
     rtype = request.request_type
     return {
@@ -341,6 +350,7 @@ def request_context(request: DisclosureRequest, language: str, kind: str = "") -
             and request.disclosure_method_used != request.disclosure_method_requested
         ),
         "method_fallback_reason": request.method_fallback_reason,
+        "withheld_titles": withheld_titles(request.withheld_sections, language),
         **fee_context(
             kind=kind,
             fee_bearing=rtype in RequestType.fee_bearing(),
@@ -420,7 +430,9 @@ def compilation_context(request: DisclosureRequest, language: str) -> dict[str, 
         return None
     from requests_app.selectors import disclosure_compilation
 
-    return disclosure_compilation(request=request, language=language)
+    return disclosure_compilation(
+        request=request, language=language, withheld=request.withheld_sections
+    )
 
 
 def letter_note(letter: Letter) -> str:
@@ -595,6 +607,9 @@ def sample_context(
         "method_used": DisclosureMethod.PAPER,
         "method_used_text": _text(METHOD_TEXT, DisclosureMethod.PAPER, language),
         "method_differs": rtype in (RequestType.DISCLOSURE, RequestType.RECORD_DISCLOSURE),
+        "withheld_titles": withheld_titles(["comments"], language)
+        if outcome == Outcome.PARTLY_FULFILLED
+        else [],
         "method_fallback_reason": (
             "Part of the records exists only on paper."
             if en

@@ -326,9 +326,15 @@ def request_draft_response(
     summary: str = "",
     method_used: str = "",
     fallback_reason: str = "",
+    withheld_sections: Iterable[str] = (),
     comment: str = "",
 ) -> DisclosureRequest:
-    """Record the outcome and the response (checked against the law for this type)."""
+    """Record the outcome and the response (checked against the law for this type).
+
+    `withheld_sections`: parts of a disclosure not disclosed — a partial refusal, so the outcome
+    must be "partly fulfilled" with its Art. 33(2) ground and explanation, printed in the letter.
+    """
+    withheld = list(dict.fromkeys(withheld_sections))
 
     def prepare(r: DisclosureRequest) -> None:
         validate_outcome(
@@ -338,7 +344,9 @@ def request_draft_response(
             explanation=explanation,
             method_used=method_used,
             fallback_reason=fallback_reason,
+            withheld_sections=withheld,
         )
+        r.withheld_sections = withheld
         r.outcome = outcome
         r.refusal_ground = refusal_ground
         r.outcome_explanation = explanation.strip()
