@@ -7,18 +7,20 @@ export DJANGO_SETTINGS_MODULE := privacyoffice.settings
 
 .PHONY: install system-deps browser-deps run test check lint format bench messages makemessages clean
 
-# Debian packages the site needs at run time: a Japanese font for the letters (never tofu),
-# the Pango stack WeasyPrint renders with, gettext to compile the Japanese catalogue, and Unihan
-# (unicode-data) for the kanji variants customer search folds (consent_app/kanji_variants.py).
+# Debian packages the site needs at run time: Japanese fonts for the letters (IPAex, and IPAmj
+# Mincho behind it for the MJ characters of names: never tofu), the Pango stack WeasyPrint
+# renders with, gettext to compile the Japanese catalogue, and Unihan (unicode-data) for the
+# kanji variants customer search folds (consent_app/kanji_variants.py).
 system-deps:
-	@if ! fc-list 2>/dev/null | grep -q IPAex || ! command -v msgfmt >/dev/null \
-	    || [ ! -e /usr/share/unicode/Unihan_Variants.txt.bz2 ]; then \
+	@if ! fc-list 2>/dev/null | grep -q IPAex || ! fc-list 2>/dev/null | grep -q IPAmj \
+	    || ! command -v msgfmt >/dev/null || [ ! -e /usr/share/unicode/Unihan_Variants.txt.bz2 ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	      fonts-ipaexfont-gothic fonts-ipaexfont-mincho gettext libpango-1.0-0 libpangoft2-1.0-0 \
+	      fonts-ipaexfont-gothic fonts-ipaexfont-mincho fonts-ipamj-mincho gettext \
+	      libpango-1.0-0 libpangoft2-1.0-0 \
 	      libharfbuzz-subset0 poppler-utils unicode-data >/dev/null; \
 	  else \
-	    echo "Please install: fonts-ipaexfont-gothic fonts-ipaexfont-mincho gettext libpango-1.0-0 libpangoft2-1.0-0 unicode-data" >&2; \
+	    echo "Please install: fonts-ipaexfont-gothic fonts-ipaexfont-mincho fonts-ipamj-mincho gettext libpango-1.0-0 libpangoft2-1.0-0 unicode-data" >&2; \
 	  fi; \
 	fi
 

@@ -332,6 +332,12 @@ LETTER_FONT_FILES = env.list(
         "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf",
     ],
 )
+# Behind IPAex (JIS X 0208 and most of JIS X 0213), IPAmj Mincho covers the MJ character set
+# (about 58,000 kanji used in Japanese names and registers, supplementary planes included): a name
+# such as 𠮷田 or 髙橋 is drawn, never a box. A character no letter font has fails the letter.
+LETTER_FALLBACK_FONT_FILES = env.list(
+    "LETTER_FALLBACK_FONT_FILES", default=["/usr/share/fonts/truetype/ipamj/ipamjm.ttf"]
+)
 IDENTITY_DOCUMENT_MAX_BYTES = env.int("IDENTITY_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 # A phone photo of a licence is 12 MP; a 100 MP image is a decompression bomb, not a scan.
 IDENTITY_DOCUMENT_MAX_PIXELS = env.int("IDENTITY_DOCUMENT_MAX_PIXELS", default=40_000_000)

@@ -28,6 +28,8 @@ from .letters import services as letter_services
 from .letters.context import sample_context
 from .letters.rendering import (
     LetterFontMissing,
+    LetterGlyphMissing,
+    missing_glyphs,
     render_letter_html,
     render_preview_pdf,
 )
@@ -86,11 +88,21 @@ def _pdf_response(pdf: bytes, filename: str, *, attachment: bool) -> HttpRespons
 class LetterTemplateForm(forms.ModelForm):
     class Meta:
         model = LetterTemplate
-        fields = ["kind", "request_type", "language", "subject", "body"]
+        fields = ["kind", "request_type", "language", "date_style", "subject", "body"]
         widgets = {
             "subject": forms.TextInput(attrs={"size": 90}),
             "body": forms.Textarea(attrs={"rows": 30, "cols": 110, "class": "vLargeTextField"}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # An edit that does not mention the date style keeps the Western year (the default).
+        # (Read-only pages build the form without it.)
+        if "date_style" in self.fields:
+            self.fields["date_style"].required = False
+
+    def clean_date_style(self) -> str:
+        return self.cleaned_data.get("date_style") or LetterTemplate.DateStyle.WESTERN
 
     def clean(self):
         cleaned = super().clean()
@@ -111,8 +123,15 @@ class LetterTemplateForm(forms.ModelForm):
                     kind=kind, request_type=request_type, language=language, outcome=outcome
                 )
                 try:
-                    render_letter_html(subject_source=subject, body_source=body, context=context)
-                except LetterFontMissing as exc:
+                    html = render_letter_html(
+                        subject_source=subject, body_source=body, context=context
+                    )
+                    # A character the fonts lack (an emoji pasted into the body) would fail every
+                    # letter of this template: refused now, with its code point.
+                    missing = missing_glyphs(html)
+                    if missing:
+                        raise LetterGlyphMissing(missing)
+                except (LetterFontMissing, LetterGlyphMissing) as exc:
                     raise forms.ValidationError(str(exc)) from exc
                 except TEMPLATE_ERRORS as exc:
                     raise forms.ValidationError(TEMPLATE_INVALID % {"error": exc}) from exc
@@ -177,6 +196,7 @@ class LetterTemplateAdmin(admin.ModelAdmin):
             language=obj.language,
             subject=obj.subject,
             body=obj.body,
+            date_style=obj.date_style,
             by=request.user,
         )
         # The admin goes on with the new version (its change page, its log entry); the row the
@@ -254,9 +274,12 @@ class LetterTemplateAdmin(admin.ModelAdmin):
             request_type=data.get("request_type", obj.request_type if obj else "") or "",
             language=data.get("language") or obj.language,
             outcome="",
+            date_style=data.get("date_style") or "",
         )
 
-    def _render_preview(self, *, subject, body, kind, request_type, language, outcome):
+    def _render_preview(
+        self, *, subject, body, kind, request_type, language, outcome, date_style=""
+    ):
         rendered = render_preview_pdf(
             subject=subject,
             body=body,
@@ -264,6 +287,7 @@ class LetterTemplateAdmin(admin.ModelAdmin):
             request_type=request_type,
             language=language,
             outcome=outcome,
+            wareki_dates=date_style == LetterTemplate.DateStyle.WAREKI,
         )
         return _pdf_response(rendered.pdf, f"preview-{kind}-{language}.pdf", attachment=False)
 
@@ -282,6 +306,7 @@ class LetterTemplateAdmin(admin.ModelAdmin):
                 request_type=template.request_type,
                 language=template.language,
                 outcome=outcome,
+                date_style=template.date_style,
             )
         except TEMPLATE_ERRORS as exc:
             return HttpResponse(
@@ -315,6 +340,7 @@ class LetterTemplateAdmin(admin.ModelAdmin):
                 language=old.language,
                 subject=old.subject,
                 body=old.body,
+                date_style=old.date_style,
                 by=request.user,
             )
             restored += 1

@@ -23,6 +23,7 @@ from .models import (
     AgentType,
     CorrectionItem,
     DisclosureRequest,
+    FeePaymentMethod,
     IdentityDocument,
     RequestState,
     RequestType,
@@ -140,7 +141,7 @@ def _details(plan: Plan, person, rng: random.Random) -> dict:
         details["disclosure_method_requested"] = rng.choice(["paper", "paper", "electronic"])
     if plan.request_type in RequestType.fee_bearing() and rng.random() < 0.6:
         details["fee_amount"] = 1000
-        details["fee_payment_method"] = "定額小為替"
+        details["fee_payment_method"] = FeePaymentMethod.POSTAL_MONEY_ORDER
     if plan.request_type == RequestType.ERASURE:
         details["use_measure"] = rng.choice(["suspend_use", "suspend_use", "erase"])
         details["legal_ground"] = "no_longer_needed"

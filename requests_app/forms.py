@@ -16,11 +16,13 @@ from django.utils.translation import gettext_lazy as _
 
 from privacyoffice.dates import validate_not_future, validate_plausible_date
 
+from . import selectors
 from .inventory import customer_correctable_fields
 from .models import (
     CorrectionItem,
     DisclosureMethod,
     DisclosureRequest,
+    FeePaymentMethod,
     IdentityDocument,
     Outcome,
     RefusalGround,
@@ -153,9 +155,34 @@ class ReceiveDocumentsForm(TransitionForm):
         initial=timezone.localdate,
         help_text=_("The day the completed form and ID documents arrived; the clock starts here."),
     )
+    # Fee-bearing types only (Art. 38): the fee enclosed with the form. Left empty when none came;
+    # no response can then be sent until it is recorded on the request.
+    fee_amount = forms.IntegerField(label=_("fee received (yen)"), required=False, min_value=1)
+    fee_payment_method = forms.ChoiceField(
+        label=_("fee payment method"),
+        required=False,
+        choices=[("", "---------"), *FeePaymentMethod.choices],
+    )
+    fee_received_on = forms.DateField(label=_("fee received on"), required=False)
+
+    FEE_FIELDS = ("fee_amount", "fee_payment_method", "fee_received_on")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.request_obj.request_type not in RequestType.fee_bearing():
+            for name in self.FEE_FIELDS:
+                del self.fields[name]
+        else:
+            self.fields["fee_amount"].initial = self.request_obj.fee_amount
+            self.fields["fee_payment_method"].initial = self.request_obj.fee_payment_method
 
     def service_kwargs(self) -> dict:
-        return {**super().service_kwargs(), "received_on": self.cleaned_data["received_on"]}
+        kwargs = {**super().service_kwargs(), "received_on": self.cleaned_data["received_on"]}
+        if "fee_amount" in self.fields:
+            kwargs["fee_amount"] = self.cleaned_data.get("fee_amount")
+            kwargs["fee_payment_method"] = self.cleaned_data.get("fee_payment_method") or ""
+            kwargs["fee_received_on"] = self.cleaned_data.get("fee_received_on")
+        return kwargs
 
 
 class VerifyIdentityForm(TransitionForm):
@@ -234,10 +261,29 @@ class DraftResponseForm(TransitionForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    withheld_sections = forms.MultipleChoiceField(
+        label=_("parts not disclosed"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Ticked parts are left out of the disclosure: a partial refusal, stated in the letter "
+            "with the ground and the explanation above (choose “partly fulfilled”). Internal "
+            "notes are ticked unless you decide to disclose them."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         obj = self.request_obj
+        if obj.request_type == RequestType.DISCLOSURE:
+            self.fields["withheld_sections"].choices = list(
+                selectors.compilation_section_titles().items()
+            )
+            self.fields["withheld_sections"].initial = obj.withheld_sections or list(
+                selectors.DEFAULT_WITHHELD_SECTIONS
+            )
+        else:
+            del self.fields["withheld_sections"]
         grounds = RefusalGround.for_type(obj.request_type)
         self.fields["refusal_ground"].choices = [("", "---------")] + [
             (g, RefusalGround(g).label) for g in grounds
@@ -264,6 +310,7 @@ class DraftResponseForm(TransitionForm):
             "summary": data.get("response_summary", ""),
             "method_used": data.get("disclosure_method_used", ""),
             "fallback_reason": data.get("method_fallback_reason", ""),
+            "withheld_sections": data.get("withheld_sections", []),
         }
 
 
@@ -271,6 +318,16 @@ class ApproveForm(TransitionForm):
     confirm = forms.BooleanField(
         label=_("I have checked the response; send it and make the changes it calls for"),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        withheld = self.request_obj.withheld_sections
+        if withheld:
+            # The approver sees what the disclosure leaves out before approving it.
+            titles = selectors.compilation_section_titles()
+            self.fields["confirm"].help_text = _("Not disclosed (partial refusal): %(parts)s") % {
+                "parts": "、".join(titles.get(key, key) for key in withheld)
+            }
 
 
 TRANSITION_FORMS: dict[str, type[TransitionForm]] = {

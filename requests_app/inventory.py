@@ -79,6 +79,13 @@ def _statelog_for_customer(queryset: QuerySet, customer) -> QuerySet:
     )
 
 
+def _letters_issued(queryset: QuerySet, today: date) -> QuerySet:
+    # Letters that exist as letters: generated or sent. One still being written (queued, or
+    # failed and waiting for a retry) is not yet a letter — and the letter that carries this
+    # disclosure is one of those while it renders: a letter never lists itself.
+    return queryset.filter(status__in=("generated", "sent"))
+
+
 def _records_within_retention(queryset: QuerySet, today: date) -> QuerySet:
     # Art. 29 records are disclosed while they are retained (33(5)); past retain_until they
     # are due for the purge and no longer "retained".
@@ -355,6 +362,7 @@ INVENTORY: dict[str, ModelEntry] = {
             "disclosure_method_requested": C.REQUEST,
             "disclosure_method_used": C.REQUEST,
             "method_fallback_reason": C.REQUEST,
+            "withheld_sections": C.REQUEST,
             "fee_amount": C.REQUEST,
             "fee_payment_method": C.REQUEST,
             "fee_received_on": C.REQUEST,
@@ -395,7 +403,11 @@ INVENTORY: dict[str, ModelEntry] = {
         subject="request__customer",
         section="identity_documents",
         title=_("Identity documents received"),
-        order_by=("-uploaded_at",),
+        order_by=(
+            "request__received_at",
+            "request_id",
+            "-uploaded_at",
+        ),
         fields={
             "id": C.NONE,
             "request": C.IDENTITY_DOCUMENT,
@@ -419,7 +431,7 @@ INVENTORY: dict[str, ModelEntry] = {
         subject="request__customer",
         section="comments",
         title=_("Notes on the requests"),
-        order_by=("-created_at",),
+        order_by=("request__received_at", "request_id", "-created_at"),
         fields={
             "id": C.NONE,
             "request": C.REQUEST,
@@ -432,7 +444,11 @@ INVENTORY: dict[str, ModelEntry] = {
         subject="request__customer",
         section="extensions",
         title=_("Deadline extensions"),
-        order_by=("-extended_at",),
+        order_by=(
+            "request__received_at",
+            "request_id",
+            "-extended_at",
+        ),
         fields={
             "id": C.NONE,
             "request": C.REQUEST,
@@ -467,6 +483,7 @@ INVENTORY: dict[str, ModelEntry] = {
             "version": C.NONE,
             "subject": C.NONE,
             "body": C.NONE,
+            "date_style": C.NONE,
             "is_current": C.NONE,
             "created_by": C.STAFF,
             "created_at": C.NONE,
@@ -476,7 +493,8 @@ INVENTORY: dict[str, ModelEntry] = {
         subject="request__customer",
         section="letters",
         title=_("Letters sent to the person"),
-        order_by=("-created_at",),
+        order_by=("request__received_at", "request_id", "-created_at"),
+        retained=_letters_issued,
         fields={
             "id": C.NONE,
             "request": C.CORRESPONDENCE,

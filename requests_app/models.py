@@ -42,6 +42,14 @@ class RequestType(models.TextChoices):
         return {cls.PURPOSE_NOTICE, cls.DISCLOSURE, cls.RECORD_DISCLOSURE}
 
 
+class FeePaymentMethod(models.TextChoices):
+    """How a fee (Art. 38) reached us: the published procedure names these."""
+
+    POSTAL_MONEY_ORDER = "postal_money_order", _("Postal money order (teigaku kogawase)")
+    CASH_REGISTERED_MAIL = "cash_registered_mail", _("Cash by registered mail")
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+
+
 class RequestState(models.TextChoices):
     INQUIRY = "inquiry", _("Inquiry")
     FORM_SENT = "form_sent", _("Form sent")
@@ -346,10 +354,16 @@ class DisclosureRequest(ConcurrentTransitionMixin, models.Model):
         _("disclosure method used"), max_length=12, choices=DisclosureMethod.choices, blank=True
     )
     method_fallback_reason = models.TextField(_("reason for a different method"), blank=True)
+    # Sections of the compilation not disclosed (keys of the inventory's sections): a partial
+    # refusal (Art. 33(2)) stated in the letter with its ground and explanation, never a silent
+    # omission. Internal notes are withheld unless staff choose to disclose them.
+    withheld_sections = models.JSONField(_("sections withheld"), default=list, blank=True)
 
     # Fee (Art. 38), for fee-bearing types only.
     fee_amount = models.PositiveIntegerField(_("fee (yen)"), null=True, blank=True)
-    fee_payment_method = models.CharField(_("fee payment method"), max_length=100, blank=True)
+    fee_payment_method = models.CharField(
+        _("fee payment method"), max_length=100, choices=FeePaymentMethod.choices, blank=True
+    )
     fee_received_on = models.DateField(
         _("fee received on"), null=True, blank=True, validators=[validate_not_future]
     )
@@ -860,6 +874,16 @@ class LetterTemplate(models.Model):
     version = models.PositiveIntegerField(_("version"), editable=False)
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("body (Django template)"))
+
+    class DateStyle(models.TextChoices):
+        WESTERN = "western", _("Western year (2026年12月16日)")
+        WAREKI = "wareki", _("Japanese era (令和8年12月16日)")
+
+    # How the Japanese letters of this template write dates (the `jdate` filter and the date line);
+    # English letters always write 16 December 2026.
+    date_style = models.CharField(
+        _("date style"), max_length=10, choices=DateStyle.choices, default=DateStyle.WESTERN
+    )
     is_current = models.BooleanField(_("current"), default=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q, QuerySet
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -81,8 +81,19 @@ def _customer_field_label(value: str) -> str:
         return value
 
 
+def _data_items_label(value: Any) -> str:
+    # Provision records store the data items as codes (["name_kana", "address"]): the person
+    # reads 氏名（フリガナ）、住所.
+    from consent_app.provision import DATA_ITEMS
+
+    codes = value if isinstance(value, list | tuple) else []
+    labels = [str(DATA_ITEMS[code][0]) if code in DATA_ITEMS else str(code) for code in codes]
+    return ("、" if translation.get_language() == "ja" else ", ").join(labels)
+
+
 # Fields whose stored values are codes the person could not read.
 _FORMATTERS: dict[tuple[str, str], Any] = {
+    ("consent_app.ProvisionRecord", "data_items"): _data_items_label,
     ("django_fsm_log.StateLog", "state"): _state_label,
     ("django_fsm_log.StateLog", "source_state"): _state_label,
     ("django_fsm_log.StateLog", "transition"): _transition_label,
@@ -109,10 +120,11 @@ def display_value(obj: models.Model, field: models.Field) -> str:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):
         return gettext("Yes") if value else gettext("No")
+    # Dates as the reader of the active language writes them (2026年12月16日 / Dec. 16, 2026).
     if isinstance(value, datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+        return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
     if isinstance(value, date):
-        return value.isoformat()
+        return formats.date_format(value, "DATE_FORMAT")
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
     if isinstance(value, dict):
@@ -169,8 +181,41 @@ def _build_section(model, entry: inventory.ModelEntry, objects: list) -> dict[st
     return {"key": entry.section, "title": str(entry.title), "columns": columns, "rows": rows}
 
 
+def _steps_per_request(section: dict[str, Any], objects: list, customer) -> None:
+    """The transition log names its request only by id: add the reference the person knows as
+    the first column, and group the steps per request (oldest request first, in time order), so
+    the steps of two requests never read as one story."""
+    references = dict(
+        DisclosureRequest.objects.filter(customer=customer).values_list("pk", "reference")
+    )
+    keyed = [
+        (references.get(int(obj.object_id), "") if str(obj.object_id).isdigit() else "", obj, row)
+        for obj, row in zip(objects, section["rows"], strict=True)
+    ]
+    keyed.sort(key=lambda item: (item[0], item[1].timestamp, item[1].pk))
+    section["columns"] = [gettext("Request"), *section["columns"]]
+    section["rows"] = [[reference, *row] for reference, _obj, row in keyed]
+
+
+# Withheld from a disclosure unless staff choose otherwise: notes written for the office's own
+# work (Art. 33(2)(ii): disclosing internal deliberation may seriously hinder its business).
+DEFAULT_WITHHELD_SECTIONS = ("comments",)
+
+
+def compilation_section_titles() -> dict[str, str]:
+    """Every section a disclosure can hold: key → title (in the active language)."""
+    return {
+        entry.section: str(entry.title)
+        for _model, entry in inventory.subject_entries()
+        if entry.section
+    }
+
+
 def disclosure_compilation(
-    *, request: DisclosureRequest, language: str | None = None
+    *,
+    request: DisclosureRequest,
+    language: str | None = None,
+    withheld: tuple[str, ...] | list[str] = (),
 ) -> dict[str, Any]:
     """Everything we hold on the request's verified customer, section by section.
 
@@ -180,6 +225,8 @@ def disclosure_compilation(
     notes and steps. A record disclosure (Art. 33(5)) gets the provision records only. With no
     linked customer (no data held) the list of sections is empty. Titles, column names and
     values are in the person's language. One query per section, whatever the data volume.
+    `withheld`: section keys left out of what is disclosed (the letter states them; the staff
+    page of the data held shows everything).
     """
     customer = request.customer
     language = language or compilation_language(request=request)
@@ -192,8 +239,13 @@ def disclosure_compilation(
             for model, entry in inventory.subject_entries():
                 if wanted is not None and entry.section not in wanted:
                     continue
+                if entry.section in withheld:
+                    continue
                 objects = list(_section_queryset(model, entry, customer, today))
-                sections.append(_build_section(model, entry, objects))
+                section = _build_section(model, entry, objects)
+                if model._meta.label == "django_fsm_log.StateLog":
+                    _steps_per_request(section, objects, customer)
+                sections.append(section)
     return {
         "reference": request.reference,
         "customer_number": getattr(customer, "number", ""),
@@ -212,7 +264,7 @@ def disclosure_electronic_copy(*, request: DisclosureRequest, fmt: str = "csv") 
     """
     if fmt not in ELECTRONIC_FORMATS:
         raise ValueError(UNKNOWN_FORMAT % {"fmt": fmt})
-    compilation = disclosure_compilation(request=request)
+    compilation = disclosure_compilation(request=request, withheld=request.withheld_sections)
     generated = timezone.localtime(compilation["generated_at"]).isoformat(timespec="seconds")
     if fmt == "json":
         payload = {

@@ -12,12 +12,13 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from requests_app.models import (
     AgentType,
     DisclosureMethod,
     DisclosureRequest,
+    FeePaymentMethod,
     Letter,
     LetterKind,
     Outcome,
@@ -27,9 +28,18 @@ from requests_app.models import (
 
 SAMPLE_REFERENCE = "PR-2026-000123"
 
-# Fees (APPI Art. 38) apply to purpose notice and the two disclosures only; the amount is the
-# published one (privacy notice), overridable per request.
+# Fees (APPI Art. 38) apply to purpose notice and the two disclosures only. The published amount
+# (privacy notice) is what the request form asks the person to enclose; a response states a fee
+# only as recorded and received on the request (amount, how it was paid, when) — never a default.
 DEFAULT_FEE_YEN = 1000
+# The letters that ask for the fee (before it can have been received); every other kind reports.
+FEE_ASKING_KINDS = (LetterKind.REQUEST_FORM, LetterKind.MORE_DOCUMENTS)
+
+FEE_METHOD_TEXT: dict[str, dict[str, str]] = {
+    FeePaymentMethod.POSTAL_MONEY_ORDER: {"ja": "定額小為替", "en": "postal money order"},
+    FeePaymentMethod.CASH_REGISTERED_MAIL: {"ja": "現金書留", "en": "cash by registered mail"},
+    FeePaymentMethod.BANK_TRANSFER: {"ja": "銀行振込", "en": "bank transfer"},
+}
 
 # --- request types (APPI Arts. 32–35) ----------------------------------------------------------
 REQUEST_TYPE_TEXT: dict[str, dict[str, str]] = {
@@ -213,6 +223,16 @@ def company_context(language: str) -> dict[str, Any]:
     }
 
 
+def staff_context(user, language: str) -> dict[str, str]:
+    """The staff member in charge (担当者), named as the reader expects: family name first in
+    Japanese, given name first in English. No name recorded: no line (never a login name)."""
+    if user is None:
+        return {"name": ""}
+    family, given = (user.last_name or "").strip(), (user.first_name or "").strip()
+    parts = [given, family] if language == "en" else [family, given]
+    return {"name": " ".join(part for part in parts if part)}
+
+
 def recipient_context(request: DisclosureRequest, language: str) -> dict[str, Any]:
     """Whom the letter goes to: the agent where one acts, else the requester as they wrote.
 
@@ -250,7 +270,54 @@ def _refusal(ground: str, language: str) -> dict[str, str]:
     return {"code": ground, "text": _text(REFUSAL_GROUNDS, ground, language, default=ground)}
 
 
-def request_context(request: DisclosureRequest, language: str) -> dict[str, Any]:
+def fee_context(
+    *,
+    kind: str,
+    fee_bearing: bool,
+    amount: int | None,
+    method: str,
+    received_on: dt.date | None,
+    language: str,
+) -> dict[str, Any]:
+    """The fee as a letter of `kind` may state it (Art. 38).
+
+    `published_fee`: the amount to enclose (fee-bearing types). `fee_amount`: in the letters that
+    ask for the fee, the published amount (or the one agreed on the request); in every other
+    letter only a fee recorded as received, with `fee_payment_method_text` and `fee_received_on`
+    — a response never tells the person about a fee nobody charged.
+    """
+    published = DEFAULT_FEE_YEN if fee_bearing else None
+    if kind in FEE_ASKING_KINDS:
+        stated = (amount or published) if fee_bearing else None
+        return {
+            "published_fee": published,
+            "fee_amount": stated,
+            "fee_payment_method": "",
+            "fee_payment_method_text": "",
+            "fee_received_on": None,
+        }
+    received = bool(fee_bearing and amount and received_on)
+    return {
+        "published_fee": published,
+        "fee_amount": amount if received else None,
+        "fee_payment_method": method if received else "",
+        "fee_payment_method_text": (
+            _text(FEE_METHOD_TEXT, method, language) if received and method else ""
+        ),
+        "fee_received_on": received_on if received else None,
+    }
+
+
+def withheld_titles(keys: list[str], language: str) -> list[str]:
+    """The titles of the withheld sections, in the letter's language."""
+    from requests_app.selectors import compilation_section_titles
+
+    with translation.override(language):
+        titles = compilation_section_titles()
+    return [titles.get(key, key) for key in keys or []]
+
+
+def request_context(request: DisclosureRequest, language: str, kind: str = "") -> dict[str, Any]:
     rtype = request.request_type
     return {
         "reference": request.reference,
@@ -283,11 +350,15 @@ def request_context(request: DisclosureRequest, language: str) -> dict[str, Any]
             and request.disclosure_method_used != request.disclosure_method_requested
         ),
         "method_fallback_reason": request.method_fallback_reason,
-        "fee_amount": request.fee_amount
-        if request.fee_amount is not None
-        else (DEFAULT_FEE_YEN if rtype in RequestType.fee_bearing() else None),
-        "fee_payment_method": request.fee_payment_method,
-        "fee_received_on": request.fee_received_on,
+        "withheld_titles": withheld_titles(request.withheld_sections, language),
+        **fee_context(
+            kind=kind,
+            fee_bearing=rtype in RequestType.fee_bearing(),
+            amount=request.fee_amount,
+            method=request.fee_payment_method,
+            received_on=request.fee_received_on,
+            language=language,
+        ),
         "requester_name": request.requester_name,
         "requester_name_kana": request.requester_name_kana,
         "agent_type": request.agent_type,
@@ -359,7 +430,9 @@ def compilation_context(request: DisclosureRequest, language: str) -> dict[str, 
         return None
     from requests_app.selectors import disclosure_compilation
 
-    return disclosure_compilation(request=request, language=language)
+    return disclosure_compilation(
+        request=request, language=language, withheld=request.withheld_sections
+    )
 
 
 def letter_note(letter: Letter) -> str:
@@ -411,6 +484,10 @@ def _cell(value: Any, language: str) -> str:
     return str(value)
 
 
+# More columns than this and a record is printed as a key/value block instead of a table row.
+WIDE_COLUMNS = 6
+
+
 def normalise_compilation(data: dict[str, Any] | None, language: str) -> dict[str, Any] | None:
     """Sections with plain string cells: dates in the letter's style, lists joined, no None."""
     if not data:
@@ -423,14 +500,22 @@ def normalise_compilation(data: dict[str, Any] | None, language: str) -> dict[st
             if isinstance(row, dict):
                 row = list(row.values())
             rows.append([_cell(cell, language) for cell in row])
+        wide = len(columns) > WIDE_COLUMNS
         sections.append(
             {
                 "key": section.get("key", ""),
                 "title": str(section.get("title", "")),
                 "columns": columns,
-                "rows": rows,
-                # Past six columns a portrait A4 page makes every cell a narrow strip.
-                "wide": len(columns) > 6,
+                "rows": [] if wide else rows,
+                # Past six columns a page makes every cell a narrow strip that breaks values
+                # inside identifiers: a wide record reads as a key/value block per record
+                # (per version, for the profile's history), its empty items left out.
+                "blocks": [
+                    [(column, cell) for column, cell in zip(columns, row, strict=False) if cell]
+                    for row in rows
+                ]
+                if wide
+                else [],
             }
         )
     return {"sections": sections, "generated_at": data.get("generated_at")}
@@ -447,8 +532,9 @@ def letter_context(*, letter: Letter, today: dt.date | None = None) -> dict[str,
         "letter": {"number": f"{request.reference}-{letter.pk}", "kind": letter.kind},
         "note": letter_note(letter),
         "company": company_context(language),
+        "staff": staff_context(request.assignee, language),
         "recipient": recipient_context(request, language),
-        "request": request_context(request, language),
+        "request": request_context(request, language, kind=letter.kind),
         "customer": customer_context(request),
         "corrections": corrections_context(request, language),
         "extension": extension_context(request),
@@ -521,14 +607,22 @@ def sample_context(
         "method_used": DisclosureMethod.PAPER,
         "method_used_text": _text(METHOD_TEXT, DisclosureMethod.PAPER, language),
         "method_differs": rtype in (RequestType.DISCLOSURE, RequestType.RECORD_DISCLOSURE),
+        "withheld_titles": withheld_titles(["comments"], language)
+        if outcome == Outcome.PARTLY_FULFILLED
+        else [],
         "method_fallback_reason": (
             "Part of the records exists only on paper."
             if en
             else "記録の一部が紙媒体のみで保管されているため。"
         ),
-        "fee_amount": DEFAULT_FEE_YEN if fee_bearing else None,
-        "fee_payment_method": "定額小為替" if not en else "postal money order",
-        "fee_received_on": docs_on if fee_bearing else None,
+        **fee_context(
+            kind=kind,
+            fee_bearing=fee_bearing,
+            amount=DEFAULT_FEE_YEN,
+            method=FeePaymentMethod.POSTAL_MONEY_ORDER,
+            received_on=docs_on,
+            language=language,
+        ),
         "requester_name": "Hanako Yamada" if en else "山田 花子",
         "requester_name_kana": "ヤマダ ハナコ",
         "agent_type": "",
@@ -556,6 +650,7 @@ def sample_context(
         if kind == LetterKind.MORE_DOCUMENTS
         else "",
         "company": company_context(language),
+        "staff": {"name": "Makoto Takahashi" if en else "高橋 誠"},
         "recipient": {
             "name": request["requester_name"],
             "postal_code": "5300001",

@@ -4,6 +4,11 @@ The letter engine is a separate Django template Engine: it sees only `templates/
 filters built in, and is never used for the admin pages. WeasyPrint fetches nothing but the font
 files named in settings.LETTER_FONT_FILES (a manager-edited template cannot pull a local file or
 a URL into a PDF), and a missing font file is an error, never a letter in boxes (tofu).
+
+Every character a letter prints must be in one of its fonts: before WeasyPrint runs, the text of
+the letter is checked against the fonts' character maps (`missing_glyphs`). WeasyPrint itself would
+only log a warning and draw the .notdef box; here the letter fails, naming the character (U+XXXXX),
+and is never marked generated.
 """
 
 from __future__ import annotations
@@ -11,8 +16,10 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +27,9 @@ from django.conf import settings
 from django.template import Context, Engine
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from fontTools.ttLib import TTFont
+
+from .template_library import date_style
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +42,11 @@ NO_TEMPLATE = _(
     "No current letter template for %(kind)s in %(language)s: a manager must create one."
 )
 FETCH_REFUSED = _("Letters may not load external resources (%(url)s).")
+GLYPH_MISSING = _(
+    "The letter cannot be printed: no letter font has the character(s) %(characters)s. Check "
+    "the spelling of the name or address (a variant form may exist), or install a font that has "
+    "it (LETTER_FALLBACK_FONT_FILES)."
+)
 
 LAYOUT_TEMPLATE = "letters/layout.html"
 CONTACT_MARKER = "data-letter-contact"
@@ -39,6 +54,8 @@ CONTACT_MARKER = "data-letter-contact"
 # second the sans (Gothic) face for headings; with one file both use it.
 SERIF_FAMILY = "LetterSerif"
 SANS_FAMILY = "LetterSans"
+# Every face falls back to these (IPAmj Mincho: the MJ character set) for what it lacks.
+FALLBACK_FAMILY = "LetterFallback"
 
 
 class LetterFontMissing(RuntimeError):
@@ -47,6 +64,15 @@ class LetterFontMissing(RuntimeError):
 
 class LetterTemplateMissing(LookupError):
     """No template version to render with."""
+
+
+class LetterGlyphMissing(ValueError):
+    """The letter holds a character none of its fonts can draw: never retried, never tofu."""
+
+    def __init__(self, characters: list[str]):
+        self.characters = characters
+        shown = ", ".join(f"U+{ord(c):04X} ({c})" for c in characters[:10])
+        super().__init__(str(GLYPH_MISSING % {"characters": shown}))
 
 
 @dataclass(frozen=True)
@@ -67,25 +93,103 @@ def letter_engine() -> Engine:
     )
 
 
-def font_files() -> list[Path]:
-    """The configured font files; raises LetterFontMissing if any is absent."""
-    paths = [Path(p) for p in settings.LETTER_FONT_FILES if p]
-    if not paths:
-        raise LetterFontMissing(str(NO_FONTS))
-    for path in paths:
+def _existing(paths: list[str]) -> list[Path]:
+    found = [Path(p) for p in paths if p]
+    for path in found:
         if not path.is_file():
             raise LetterFontMissing(str(FONT_MISSING % {"path": path}))
+    return found
+
+
+def font_files() -> list[Path]:
+    """The configured main font files; raises LetterFontMissing if any is absent."""
+    paths = _existing(settings.LETTER_FONT_FILES)
+    if not paths:
+        raise LetterFontMissing(str(NO_FONTS))
     return paths
+
+
+def fallback_font_files() -> list[Path]:
+    """The fallback font files behind the main faces (may be none); each must exist."""
+    return _existing(settings.LETTER_FALLBACK_FONT_FILES)
 
 
 def font_face_css() -> str:
     paths = font_files()
     serif = paths[0]
     sans = paths[1] if len(paths) > 1 else paths[0]
-    return (
-        f'@font-face {{ font-family: "{SERIF_FAMILY}"; src: url("{serif.as_uri()}"); }}\n'
-        f'@font-face {{ font-family: "{SANS_FAMILY}"; src: url("{sans.as_uri()}"); }}\n'
-    )
+    faces = [
+        f'@font-face {{ font-family: "{SERIF_FAMILY}"; src: url("{serif.as_uri()}"); }}',
+        f'@font-face {{ font-family: "{SANS_FAMILY}"; src: url("{sans.as_uri()}"); }}',
+    ]
+    faces += [
+        f'@font-face {{ font-family: "{FALLBACK_FAMILY}"; src: url("{path.as_uri()}"); }}'
+        for path in fallback_font_files()
+    ]
+    return "\n".join(faces) + "\n"
+
+
+@lru_cache(maxsize=8)
+def _font_codepoints(path: str, mtime: float) -> frozenset[int]:
+    # The mtime is part of the key: a font upgraded under a running worker is read again.
+    font = TTFont(path, lazy=True, fontNumber=0)
+    try:
+        return frozenset(font.getBestCmap() or {})
+    finally:
+        font.close()
+
+
+def letter_codepoints() -> frozenset[int]:
+    """Every character some letter font can draw."""
+    covered: frozenset[int] = frozenset()
+    for path in [*font_files(), *fallback_font_files()]:
+        covered |= _font_codepoints(str(path), path.stat().st_mtime)
+    return covered
+
+
+class _TextCollector(HTMLParser):
+    """The text a reader sees: text nodes outside <style>, <title>, <script> and <head>."""
+
+    _SKIP = {"style", "title", "script", "head"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag in self._SKIP:
+            self._skipping.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._skipping and self._skipping[-1] == tag:
+            self._skipping.pop()
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def _needs_glyph(char: str) -> bool:
+    # Spaces, line breaks and format characters (zero-width joiners, variation selectors such
+    # as the IVS after a kanji: Cf, Mn in the VS blocks) draw nothing of their own.
+    category = unicodedata.category(char)
+    if category in ("Cc", "Cf", "Zs", "Zl", "Zp"):
+        return False
+    code = ord(char)
+    return not (0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF)
+
+
+def missing_glyphs(html: str) -> list[str]:
+    """The characters of the letter's visible text that no letter font has, in order."""
+    collector = _TextCollector()
+    collector.feed(html)
+    covered = letter_codepoints()
+    missing: list[str] = []
+    for char in dict.fromkeys("".join(collector.parts)):
+        if _needs_glyph(char) and ord(char) not in covered:
+            missing.append(char)
+    return missing
 
 
 def render_template_string(source: str, context: dict[str, Any]) -> str:
@@ -93,10 +197,19 @@ def render_template_string(source: str, context: dict[str, Any]) -> str:
     return letter_engine().from_string(source).render(Context(context, autoescape=True))
 
 
-def render_letter_html(*, subject_source: str, body_source: str, context: dict[str, Any]) -> str:
-    """The whole letter as HTML: subject and body rendered, then placed in the layout."""
+def render_letter_html(
+    *,
+    subject_source: str,
+    body_source: str,
+    context: dict[str, Any],
+    wareki_dates: bool = False,
+) -> str:
+    """The whole letter as HTML: subject and body rendered, then placed in the layout.
+
+    `wareki_dates`: the template's date style is 和暦 (Japanese letters write 令和8年…).
+    """
     language = context.get("language") or "ja"
-    with translation.override(language):
+    with translation.override(language), date_style(wareki_dates and language == "ja"):
         subject = render_template_string(subject_source, context).strip()
         body = render_template_string(body_source, context)
         layout = letter_engine().get_template(LAYOUT_TEMPLATE)
@@ -111,6 +224,7 @@ def render_letter_html(*, subject_source: str, body_source: str, context: dict[s
                     "font_face_css": font_face_css(),
                     "serif_family": SERIF_FAMILY,
                     "sans_family": SANS_FAMILY,
+                    "fallback_family": FALLBACK_FAMILY,
                 },
                 autoescape=True,
             )
@@ -132,11 +246,17 @@ def _url_fetcher_for(allowed: set[str]):
 
 
 def html_to_pdf(html: str, *, title: str = "") -> RenderedPdf:
-    """WeasyPrint: HTML → PDF bytes with the page count and SHA-256."""
+    """WeasyPrint: HTML → PDF bytes with the page count and SHA-256.
+
+    Raises LetterGlyphMissing before rendering when a character would print as a box.
+    """
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    allowed = {path.as_uri() for path in font_files()}
+    missing = missing_glyphs(html)
+    if missing:
+        raise LetterGlyphMissing(missing)
+    allowed = {path.as_uri() for path in [*font_files(), *fallback_font_files()]}
     font_config = FontConfiguration()
     document = HTML(string=html, url_fetcher=_url_fetcher_for(allowed), base_url=None).render(
         font_config=font_config
@@ -152,9 +272,18 @@ def html_to_pdf(html: str, *, title: str = "") -> RenderedPdf:
     )
 
 
-def render_pdf(*, subject_source: str, body_source: str, context: dict[str, Any]) -> RenderedPdf:
+def render_pdf(
+    *,
+    subject_source: str,
+    body_source: str,
+    context: dict[str, Any],
+    wareki_dates: bool = False,
+) -> RenderedPdf:
     html = render_letter_html(
-        subject_source=subject_source, body_source=body_source, context=context
+        subject_source=subject_source,
+        body_source=body_source,
+        context=context,
+        wareki_dates=wareki_dates,
     )
     # The title is the reference and kind only: PDF metadata must not carry a person's name.
     reference = context.get("request", {}).get("reference", "")
@@ -171,11 +300,23 @@ def render_letter_pdf(*, letter) -> RenderedPdf:
             str(NO_TEMPLATE % {"kind": letter.get_kind_display(), "language": letter.language})
         )
     context = letter_context(letter=letter)
-    return render_pdf(subject_source=template.subject, body_source=template.body, context=context)
+    return render_pdf(
+        subject_source=template.subject,
+        body_source=template.body,
+        context=context,
+        wareki_dates=template.date_style == template.DateStyle.WAREKI,
+    )
 
 
 def render_preview_pdf(
-    *, subject: str, body: str, kind: str, request_type: str, language: str, outcome: str = ""
+    *,
+    subject: str,
+    body: str,
+    kind: str,
+    request_type: str,
+    language: str,
+    outcome: str = "",
+    wareki_dates: bool = False,
 ) -> RenderedPdf:
     """A sample PDF from demo data, for the template preview button."""
     from .context import sample_context
@@ -183,4 +324,6 @@ def render_preview_pdf(
     context = sample_context(
         kind=kind, request_type=request_type, language=language, outcome=outcome
     )
-    return render_pdf(subject_source=subject, body_source=body, context=context)
+    return render_pdf(
+        subject_source=subject, body_source=body, context=context, wareki_dates=wareki_dates
+    )

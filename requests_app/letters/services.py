@@ -301,6 +301,7 @@ def letter_template_publish(
     language: str,
     subject: str,
     body: str,
+    date_style: str = LetterTemplate.DateStyle.WESTERN,
     by=None,
     base: LetterTemplate | None = None,
 ) -> LetterTemplate:
@@ -330,6 +331,7 @@ def letter_template_publish(
             version=(last or 0) + 1,
             subject=subject,
             body=body,
+            date_style=date_style,
             is_current=True,
             created_by=by,
         )
@@ -386,9 +388,9 @@ def letter_generate(*, letter_id: int) -> bool:
         if not claimed:
             logger.info("letter %s not queued any more; nothing to do", letter_id)
             return False
-        letter = Letter.objects.select_related("request", "request__customer", "template").get(
-            pk=letter_id
-        )
+        letter = Letter.objects.select_related(
+            "request", "request__customer", "request__assignee", "template"
+        ).get(pk=letter_id)
         if letter.template is None:
             # Queued before a template existed: take the current one now and record it.
             letter.template = letter_template_current(

@@ -7,12 +7,30 @@ is the English style (24 November 2026).
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django import template
 from django.utils import timezone
 
 register = template.Library()
+
+# The date style of the letter being rendered (its template's option): `jdate` writes the era
+# year while a letter whose template chose 和暦 renders. A context variable, so concurrent renders
+# in one process never see each other's style.
+_WAREKI = contextvars.ContextVar("letter_wareki", default=False)
+
+
+@contextmanager
+def date_style(wareki_dates: bool) -> Iterator[None]:
+    token = _WAREKI.set(wareki_dates)
+    try:
+        yield
+    finally:
+        _WAREKI.reset(token)
+
 
 # Era start dates (the first day of each era); 元年 is the first year of an era.
 _ERAS: list[tuple[dt.date, str, str]] = [
@@ -56,7 +74,9 @@ def _as_date(value) -> dt.date | None:
 
 @register.filter
 def jdate(value) -> str:
-    """2026-11-24 → 2026年11月24日."""
+    """2026-11-24 → 2026年11月24日 (令和8年11月24日 in a letter whose template uses 和暦)."""
+    if _WAREKI.get():
+        return wareki(value)
     day = _as_date(value)
     return f"{day.year}年{day.month}月{day.day}日" if day else ""
 

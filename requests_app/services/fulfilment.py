@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterable
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -74,6 +75,14 @@ CORRECTION_FIELD_INVALID = _("“%(field)s” is not a customer field that a cor
 CORRECTION_DATE_INVALID = _("Enter the date of birth as YYYY-MM-DD.")
 MEASURE_REQUIRED = _("Record whether the person asks for suspension of use or for erasure.")
 
+WITHHOLDING_IS_PARTIAL = _(
+    "Withholding part of the data is a partial refusal (Art. 33(2)): choose “partly fulfilled” "
+    "with its ground and an explanation for the person."
+)
+WITHHOLDING_ONLY_FOR_DISCLOSURE = _("Only a disclosure can withhold parts of the data.")
+WITHHOLDING_UNKNOWN = _("Unknown sections: %(sections)s.")
+_WITHHELD_OUTCOMES = {Outcome.PARTLY_FULFILLED}
+
 _NEEDS_EXPLANATION = {Outcome.REFUSED, Outcome.PARTLY_FULFILLED, Outcome.ALTERNATIVE_MEASURE}
 _REFUSING = {Outcome.REFUSED, Outcome.PARTLY_FULFILLED}
 _ART35_TYPES = {RequestType.ERASURE, RequestType.PROVISION_STOP}
@@ -88,6 +97,7 @@ def validate_outcome(
     explanation: str = "",
     method_used: str = "",
     fallback_reason: str = "",
+    withheld_sections: Iterable[str] = (),
 ) -> None:
     """Raise ValidationError (field → messages) unless the outcome is lawful for this request."""
     errors: dict[str, list] = {}
@@ -130,6 +140,15 @@ def validate_outcome(
         add("refusal_ground", REFUSAL_GROUND_UNEXPECTED)
     if outcome in _NEEDS_EXPLANATION and not explanation.strip():
         add("outcome_explanation", EXPLANATION_REQUIRED)
+    withheld = list(withheld_sections)
+    if withheld:
+        unknown = sorted(set(withheld) - set(selectors.compilation_section_titles()))
+        if request.request_type not in (RequestType.DISCLOSURE, RequestType.RECORD_DISCLOSURE):
+            add("withheld_sections", WITHHOLDING_ONLY_FOR_DISCLOSURE)
+        elif unknown:
+            add("withheld_sections", WITHHOLDING_UNKNOWN, sections=", ".join(unknown))
+        elif outcome not in _WITHHELD_OUTCOMES:
+            add("withheld_sections", WITHHOLDING_IS_PARTIAL)
     if request.request_type == RequestType.CORRECTION and outcome in {
         Outcome.FULFILLED,
         Outcome.PARTLY_FULFILLED,

@@ -42,6 +42,10 @@ FEE_NOT_ALLOWED = _(
     "and disclosure (Art. 38)."
 )
 FEE_RECEIPT_WITHOUT_FEE = _("Record the fee amount before its receipt.")
+FEE_RECEIPT_WITHOUT_METHOD = _(
+    "Record how the fee was paid (postal money order, cash by registered mail or bank transfer)."
+)
+FEE_RECEIVED_IN_FUTURE = _("The fee cannot have been received in the future.")
 METHOD_ONLY_FOR_DISCLOSURE = _("A disclosure method applies only to the two disclosure types.")
 MEASURE_ONLY_FOR_ERASURE = _("Suspension of use or erasure applies only to an Art. 35(1) request.")
 ART35_GROUND_ONLY_FOR_ART35 = _("An Art. 35 ground applies only to an Art. 35 request.")
@@ -119,6 +123,11 @@ def validate_request_details(*, request_type: str, fields: dict[str, Any]) -> No
         add("fee_amount", FEE_NOT_ALLOWED)
     if fields.get("fee_received_on") and not fields.get("fee_amount"):
         add("fee_received_on", FEE_RECEIPT_WITHOUT_FEE)
+    # A letter states a fee only as received (amount, form and date): all three go together.
+    if fields.get("fee_received_on") and not fields.get("fee_payment_method"):
+        add("fee_payment_method", FEE_RECEIPT_WITHOUT_METHOD)
+    if fields.get("fee_received_on") and fields["fee_received_on"] > timezone.localdate():
+        add("fee_received_on", FEE_RECEIVED_IN_FUTURE)
     if fields.get("disclosure_method_requested") and request_type not in _DISCLOSURE_TYPES:
         add("disclosure_method_requested", METHOD_ONLY_FOR_DISCLOSURE)
     if fields.get("use_measure") and request_type != RequestType.ERASURE:

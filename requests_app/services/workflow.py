@@ -33,6 +33,7 @@ from ..models import (
     RequestState,
 )
 from .fulfilment import request_fulfil, validate_outcome
+from .intake import validate_request_details
 
 logger = logging.getLogger(__name__)
 
@@ -226,22 +227,37 @@ def request_receive_documents(
     request: DisclosureRequest,
     by: AbstractBaseUser,
     received_on: date | None = None,
+    fee_amount: int | None = None,
+    fee_payment_method: str = "",
+    fee_received_on: date | None = None,
     comment: str = "",
 ) -> DisclosureRequest:
     """The completed form and ID documents arrived: the answer clock starts (Civil Code Art. 140:
-    the day of receipt is not counted)."""
+    the day of receipt is not counted). For a fee-bearing type the fee enclosed with the form is
+    recorded here (Art. 38): amount, how it was paid and when it arrived — what a letter may state.
+    """
     today = timezone.localdate()
     received_on = received_on or today
     if received_on > today:
         raise _error(RECEIVED_IN_FUTURE, "received_on")
     if received_on < timezone.localtime(request.received_at).date():
         raise _error(RECEIVED_BEFORE_REQUEST, "received_on")
+    fee = {}
+    if fee_amount is not None or fee_payment_method or fee_received_on is not None:
+        fee = {
+            "fee_amount": fee_amount,
+            "fee_payment_method": fee_payment_method,
+            "fee_received_on": fee_received_on,
+        }
+        validate_request_details(request_type=request.request_type, fields=fee)
 
     def prepare(r: DisclosureRequest) -> None:
         r.documents_received_on = received_on
         r.due_date = deadlines.due_date_for_request_type(
             request_type=r.request_type, received_on=received_on
         )
+        for name, value in fee.items():
+            setattr(r, name, value)
 
     return _transition(
         request=request, name="receive_documents", by=by, description=comment, prepare=prepare
@@ -310,9 +326,15 @@ def request_draft_response(
     summary: str = "",
     method_used: str = "",
     fallback_reason: str = "",
+    withheld_sections: Iterable[str] = (),
     comment: str = "",
 ) -> DisclosureRequest:
-    """Record the outcome and the response (checked against the law for this type)."""
+    """Record the outcome and the response (checked against the law for this type).
+
+    `withheld_sections`: parts of a disclosure not disclosed — a partial refusal, so the outcome
+    must be "partly fulfilled" with its Art. 33(2) ground and explanation, printed in the letter.
+    """
+    withheld = list(dict.fromkeys(withheld_sections))
 
     def prepare(r: DisclosureRequest) -> None:
         validate_outcome(
@@ -322,7 +344,9 @@ def request_draft_response(
             explanation=explanation,
             method_used=method_used,
             fallback_reason=fallback_reason,
+            withheld_sections=withheld,
         )
+        r.withheld_sections = withheld
         r.outcome = outcome
         r.refusal_ground = refusal_ground
         r.outcome_explanation = explanation.strip()

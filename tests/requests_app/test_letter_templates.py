@@ -131,6 +131,18 @@ def test_a_template_that_does_not_render_is_refused_with_the_reason(client, mana
     assert current() == old  # no new version
 
 
+def test_a_template_with_a_character_no_letter_font_has_is_refused_naming_it(client, manager):
+    client.force_login(manager)
+    old = current()
+
+    response = client.post(change_url(old), {"subject": "件名", "body": "<p>ご案内 \U0001f600</p>"})
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.non_field_errors()
+    assert "U+1F600" in errors[0]
+    assert current() == old  # no new version
+
+
 def test_a_template_error_in_a_branch_the_sample_reaches_only_for_one_outcome_is_caught(
     client, manager
 ):

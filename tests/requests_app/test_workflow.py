@@ -244,7 +244,12 @@ def test_no_response_is_sent_while_a_due_fee_is_unpaid(manager, other_manager, c
     assert exc.value.messages == [message(wf.FEE_UNPAID)]
 
     services.request_update(
-        request=request, by=manager, changes={"fee_received_on": timezone.localdate()}
+        request=request,
+        by=manager,
+        changes={
+            "fee_payment_method": "postal_money_order",
+            "fee_received_on": timezone.localdate(),
+        },
     )
     assert services.request_approve_and_send(request=request, by=manager).state == S.RESPONDED
 
