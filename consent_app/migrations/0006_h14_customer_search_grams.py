@@ -54,7 +54,8 @@ def drop_grams_index(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("consent_app", "0005_customer_erased_index"),
+        ('consent_app', '0005_customer_erased_index'),
+        
     ]
 
     operations = [

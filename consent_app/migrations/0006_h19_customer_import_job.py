@@ -8,7 +8,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('consent_app', '0005_customer_erased_index'),
+        ('consent_app', '0006_h14_customer_search_grams'),
+        
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -7,7 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('consent_app', '0005_customer_erased_index'),
+        ('consent_app', '0006_h19_customer_import_job'),
+        
     ]
 
     operations = [

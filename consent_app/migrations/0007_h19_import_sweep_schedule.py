@@ -24,7 +24,8 @@ def unschedule(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("consent_app", "0006_h19_customer_import_job"),
+        ('consent_app', '0006_h20b_plausible_dates'),
+        
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 

@@ -11,6 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('privacyoffice', '0006_statelog_append_only_trigger'),
+        
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -46,6 +46,7 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("privacyoffice", "0006_statelog_append_only_trigger")]
+    dependencies = [
+        ('privacyoffice', '0007_h19_export_interrupted_retry_values'),]
 
     operations = [migrations.RunPython(forwards, backwards)]

@@ -24,7 +24,8 @@ def unschedule(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("privacyoffice", "0007_h19_export_interrupted_retry_values"),
+        ('privacyoffice', '0007_h20a_statelog_no_door'),
+        
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 

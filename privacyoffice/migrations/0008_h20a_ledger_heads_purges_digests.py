@@ -6,7 +6,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('privacyoffice', '0007_h20a_statelog_no_door'),
+        ('privacyoffice', '0008_h19_export_sweep_schedule'),
+        
     ]
 
     operations = [

@@ -29,7 +29,8 @@ def unschedule(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("privacyoffice", "0008_h20a_ledger_heads_purges_digests"),
+        ('privacyoffice', '0008_h20a_ledger_heads_purges_digests'),
+        
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 

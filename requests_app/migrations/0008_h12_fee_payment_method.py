@@ -27,6 +27,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('requests_app', '0007_bench_dashboard_indexes'),
+        
     ]
 
     operations = [

@@ -7,8 +7,9 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
+        ('requests_app', '0008_h12_fee_payment_method'),
         ('consent_app', '0006_h14_customer_search_grams'),
-        ('requests_app', '0007_bench_dashboard_indexes'),
+        
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

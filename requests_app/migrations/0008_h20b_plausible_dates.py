@@ -21,8 +21,9 @@ def repair_implausible_receipts(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
+        ('requests_app', '0008_h14_request_due_index'),
         ('consent_app', '0006_h20b_plausible_dates'),
-        ('requests_app', '0007_bench_dashboard_indexes'),
+        
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0008_h12_fee_payment_method'),
+        ('requests_app', '0008_h20b_plausible_dates'),
+        
     ]
 
     operations = [

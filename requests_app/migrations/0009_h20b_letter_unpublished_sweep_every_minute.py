@@ -28,7 +28,8 @@ def sweep_every_five_minutes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0008_h20b_plausible_dates'),
+        ('requests_app', '0009_h12_letter_date_style'),
+        
     ]
 
     operations = [

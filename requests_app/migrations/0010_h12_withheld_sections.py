@@ -6,7 +6,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0009_h12_letter_date_style'),
+        ('requests_app', '0009_h20b_letter_unpublished_sweep_every_minute'),
+        
     ]
 
     operations = [
