@@ -261,3 +261,29 @@ def test_a_marketing_list_is_logged_with_purpose_channel_and_row_count(client, m
     assert log.report == "marketing-list" and log.exported_by == manager
     assert log.filters["purpose"] == "marketing" and log.filters["channel"] == "email"
     assert log.row_count == 3 and log.status == "done" and log.encoding == "cp932"
+
+
+@pytest.mark.django_db
+def test_retrying_a_small_interrupted_export_streams_the_file_at_once(client, auditor):
+    """GIVEN an interrupted export whose rows now fit under the threshold
+    WHEN its creator presses Retry
+    THEN the file streams at once and a new log entry names the first as retried."""
+    PoConsentEventFactory.create_batch(2)
+    first = ExportLogFactory(exported_by=auditor, status="interrupted", is_background=True)
+    client.force_login(auditor)
+    response = client.post(reverse("admin:privacyoffice_export_retry", args=[first.pk]))
+    assert response.status_code == 200 and response.streaming
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert len(lines) == 3  # header + two events
+    again = ExportLog.objects.exclude(pk=first.pk).get()
+    assert again.retry_of == first and again.status == "done" and again.row_count == 2
+
+
+@pytest.mark.django_db
+def test_a_retry_is_a_post_only(client, auditor):
+    first = ExportLogFactory(exported_by=auditor, status="interrupted", is_background=True)
+    client.force_login(auditor)
+    assert (
+        client.get(reverse("admin:privacyoffice_export_retry", args=[first.pk])).status_code == 405
+    )
+    assert ExportLog.objects.count() == 1
