@@ -13,6 +13,7 @@ import logging
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
@@ -22,6 +23,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
+from PIL import Image
 
 from .letters import alerts as alert_services
 from .letters import services as letter_services
@@ -32,6 +34,7 @@ from .letters.rendering import (
     missing_glyphs,
     render_letter_html,
     render_preview_pdf,
+    seal_data_uri,
 )
 from .models import DeadlineAlert, Letter, LetterKind, LetterTemplate, Outcome
 from .views import _private_attachment
@@ -85,10 +88,46 @@ def _pdf_response(pdf: bytes, filename: str, *, attachment: bool) -> HttpRespons
 
 
 # --- letter templates --------------------------------------------------------------------------
+SEAL_MAX_BYTES = 512 * 1024
+SEAL_MAX_PIXELS = 2000
+SEAL_NOT_PNG = _("The company seal must be a PNG image.")
+SEAL_TOO_LARGE = _(
+    "The company seal may be at most 512 KB and 2,000 × 2,000 pixels (a seal prints 18 mm wide)."
+)
+
+
+def validate_seal_image(upload: UploadedFile) -> None:
+    """A PNG, small, that parses: what a letter embeds must be an image and nothing else."""
+    if upload.size > SEAL_MAX_BYTES:
+        raise forms.ValidationError(SEAL_TOO_LARGE)
+    head = upload.read(8)
+    upload.seek(0)
+    if head != b"\x89PNG\r\n\x1a\n":
+        raise forms.ValidationError(SEAL_NOT_PNG)
+    try:
+        with Image.open(upload) as image:
+            width, height = image.size
+            image.verify()
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise forms.ValidationError(SEAL_NOT_PNG) from exc
+    finally:
+        upload.seek(0)
+    if width > SEAL_MAX_PIXELS or height > SEAL_MAX_PIXELS:
+        raise forms.ValidationError(SEAL_TOO_LARGE)
+
+
+def _seal_change(value):
+    """The form's seal field → the publish service's `seal`: a new upload, False (cleared) or
+    None (unchanged)."""
+    if value is False:
+        return False
+    return value if isinstance(value, UploadedFile) else None
+
+
 class LetterTemplateForm(forms.ModelForm):
     class Meta:
         model = LetterTemplate
-        fields = ["kind", "request_type", "language", "date_style", "subject", "body"]
+        fields = ["kind", "request_type", "language", "date_style", "seal_image", "subject", "body"]
         widgets = {
             "subject": forms.TextInput(attrs={"size": 90}),
             "body": forms.Textarea(attrs={"rows": 30, "cols": 110, "class": "vLargeTextField"}),
@@ -100,6 +139,12 @@ class LetterTemplateForm(forms.ModelForm):
         # (Read-only pages build the form without it.)
         if "date_style" in self.fields:
             self.fields["date_style"].required = False
+
+    def clean_seal_image(self):
+        seal = self.cleaned_data.get("seal_image")
+        if isinstance(seal, UploadedFile):
+            validate_seal_image(seal)
+        return seal
 
     def clean_date_style(self) -> str:
         return self.cleaned_data.get("date_style") or LetterTemplate.DateStyle.WESTERN
@@ -197,6 +242,7 @@ class LetterTemplateAdmin(admin.ModelAdmin):
             subject=obj.subject,
             body=obj.body,
             date_style=obj.date_style,
+            seal=_seal_change(form.cleaned_data.get("seal_image")),
             by=request.user,
         )
         # The admin goes on with the new version (its change page, its log entry); the row the
@@ -278,7 +324,7 @@ class LetterTemplateAdmin(admin.ModelAdmin):
         )
 
     def _render_preview(
-        self, *, subject, body, kind, request_type, language, outcome, date_style=""
+        self, *, subject, body, kind, request_type, language, outcome, date_style="", seal=""
     ):
         rendered = render_preview_pdf(
             subject=subject,
@@ -288,6 +334,7 @@ class LetterTemplateAdmin(admin.ModelAdmin):
             language=language,
             outcome=outcome,
             wareki_dates=date_style == LetterTemplate.DateStyle.WAREKI,
+            seal=seal,
         )
         return _pdf_response(rendered.pdf, f"preview-{kind}-{language}.pdf", attachment=False)
 
@@ -307,6 +354,7 @@ class LetterTemplateAdmin(admin.ModelAdmin):
                 language=template.language,
                 outcome=outcome,
                 date_style=template.date_style,
+                seal=seal_data_uri(template),
             )
         except TEMPLATE_ERRORS as exc:
             return HttpResponse(
@@ -341,6 +389,7 @@ class LetterTemplateAdmin(admin.ModelAdmin):
                 subject=old.subject,
                 body=old.body,
                 date_style=old.date_style,
+                seal=old.seal_image.name or False,
                 by=request.user,
             )
             restored += 1

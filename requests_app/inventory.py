@@ -484,6 +484,7 @@ INVENTORY: dict[str, ModelEntry] = {
             "subject": C.NONE,
             "body": C.NONE,
             "date_style": C.NONE,
+            "seal_image": C.NONE,
             "is_current": C.NONE,
             "created_by": C.STAFF,
             "created_at": C.NONE,

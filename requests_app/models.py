@@ -884,6 +884,9 @@ class LetterTemplate(models.Model):
     date_style = models.CharField(
         _("date style"), max_length=10, choices=DateStyle.choices, default=DateStyle.WESTERN
     )
+    # The company seal (角印) printed over the sender's name: a PNG in private storage, carried
+    # over to each new version of the template until a manager replaces or removes it.
+    seal_image = models.FileField(_("company seal (PNG)"), upload_to="letter-seals/", blank=True)
     is_current = models.BooleanField(_("current"), default=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -13,6 +13,7 @@ and is never marked generated.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import logging
@@ -192,6 +193,16 @@ def missing_glyphs(html: str) -> list[str]:
     return missing
 
 
+def seal_data_uri(template) -> str:
+    """The template's company seal as a data: URI (the PDF embeds it; nothing is fetched), or ""."""
+    seal = getattr(template, "seal_image", None)
+    if not seal:
+        return ""
+    with seal.open("rb") as handle:
+        data = handle.read()
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+
+
 def render_template_string(source: str, context: dict[str, Any]) -> str:
     """Render a manager-edited template string with the letter engine."""
     return letter_engine().from_string(source).render(Context(context, autoescape=True))
@@ -203,10 +214,12 @@ def render_letter_html(
     body_source: str,
     context: dict[str, Any],
     wareki_dates: bool = False,
+    seal: str = "",
 ) -> str:
     """The whole letter as HTML: subject and body rendered, then placed in the layout.
 
     `wareki_dates`: the template's date style is 和暦 (Japanese letters write 令和8年…).
+    `seal`: the company seal as a data: URI (`seal_data_uri`), printed over the sender's name.
     """
     language = context.get("language") or "ja"
     with translation.override(language), date_style(wareki_dates and language == "ja"):
@@ -225,6 +238,7 @@ def render_letter_html(
                     "serif_family": SERIF_FAMILY,
                     "sans_family": SANS_FAMILY,
                     "fallback_family": FALLBACK_FAMILY,
+                    "seal": seal,
                 },
                 autoescape=True,
             )
@@ -242,10 +256,10 @@ def _url_fetcher_for(allowed: set[str]):
             # Not fatal: WeasyPrint logs it and leaves the resource out of the letter.
             raise ValueError(str(FETCH_REFUSED % {"url": url[:100]}))
 
-    return FontsOnlyFetcher(allowed_protocols={"file"})
+    return FontsOnlyFetcher(allowed_protocols={"file", "data"})
 
 
-def html_to_pdf(html: str, *, title: str = "") -> RenderedPdf:
+def html_to_pdf(html: str, *, title: str = "", images: tuple[str, ...] = ()) -> RenderedPdf:
     """WeasyPrint: HTML → PDF bytes with the page count and SHA-256.
 
     Raises LetterGlyphMissing before rendering when a character would print as a box.
@@ -256,7 +270,9 @@ def html_to_pdf(html: str, *, title: str = "") -> RenderedPdf:
     missing = missing_glyphs(html)
     if missing:
         raise LetterGlyphMissing(missing)
-    allowed = {path.as_uri() for path in [*font_files(), *fallback_font_files()]}
+    # The fonts, and the data: URIs of the images we put in ourselves (the seal); a template
+    # cannot add any other.
+    allowed = {path.as_uri() for path in [*font_files(), *fallback_font_files()]} | set(images)
     font_config = FontConfiguration()
     document = HTML(string=html, url_fetcher=_url_fetcher_for(allowed), base_url=None).render(
         font_config=font_config
@@ -278,16 +294,22 @@ def render_pdf(
     body_source: str,
     context: dict[str, Any],
     wareki_dates: bool = False,
+    seal: str = "",
 ) -> RenderedPdf:
     html = render_letter_html(
         subject_source=subject_source,
         body_source=body_source,
         context=context,
         wareki_dates=wareki_dates,
+        seal=seal,
     )
     # The title is the reference and kind only: PDF metadata must not carry a person's name.
     reference = context.get("request", {}).get("reference", "")
-    return html_to_pdf(html, title=f"{reference} {context.get('kind', '')}".strip())
+    return html_to_pdf(
+        html,
+        title=f"{reference} {context.get('kind', '')}".strip(),
+        images=(seal,) if seal else (),
+    )
 
 
 def render_letter_pdf(*, letter) -> RenderedPdf:
@@ -305,6 +327,7 @@ def render_letter_pdf(*, letter) -> RenderedPdf:
         body_source=template.body,
         context=context,
         wareki_dates=template.date_style == template.DateStyle.WAREKI,
+        seal=seal_data_uri(template),
     )
 
 
@@ -317,6 +340,7 @@ def render_preview_pdf(
     language: str,
     outcome: str = "",
     wareki_dates: bool = False,
+    seal: str = "",
 ) -> RenderedPdf:
     """A sample PDF from demo data, for the template preview button."""
     from .context import sample_context
@@ -325,5 +349,9 @@ def render_preview_pdf(
         kind=kind, request_type=request_type, language=language, outcome=outcome
     )
     return render_pdf(
-        subject_source=subject, body_source=body, context=context, wareki_dates=wareki_dates
+        subject_source=subject,
+        body_source=body,
+        context=context,
+        wareki_dates=wareki_dates,
+        seal=seal,
     )

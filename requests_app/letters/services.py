@@ -9,6 +9,7 @@ beat sweep (`letters_requeue_stale`) publishes it again once the broker is back.
 from __future__ import annotations
 
 import logging
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeout
 from datetime import timedelta
@@ -302,6 +303,7 @@ def letter_template_publish(
     subject: str,
     body: str,
     date_style: str = LetterTemplate.DateStyle.WESTERN,
+    seal=None,
     by=None,
     base: LetterTemplate | None = None,
 ) -> LetterTemplate:
@@ -309,6 +311,9 @@ def letter_template_publish(
 
     `base` is the version the editor started from: editing anything but the current version
     is refused, so two managers editing at once cannot silently overwrite each other.
+    `seal`: a new company-seal file, the stored name of another version's seal, False to remove
+    the seal, None to keep the current one (versions share the stored file: they are never
+    deleted).
     """
     with transaction.atomic():
         # Lock the current version (if any) so two concurrent saves number versions in turn.
@@ -324,7 +329,7 @@ def letter_template_publish(
         ).aggregate(v=Max("version"))["v"]
         if current is not None:
             LetterTemplate.objects.filter(pk=current.pk).update(is_current=False)
-        template = LetterTemplate.objects.create(
+        template = LetterTemplate(
             kind=kind,
             request_type=request_type,
             language=language,
@@ -335,6 +340,13 @@ def letter_template_publish(
             is_current=True,
             created_by=by,
         )
+        if isinstance(seal, str):  # a stored seal another version uses (restoring a version)
+            template.seal_image = seal
+        elif seal:
+            template.seal_image.save(f"seal-{uuid.uuid4().hex}.png", seal, save=False)
+        elif seal is None and current is not None and current.seal_image:
+            template.seal_image = current.seal_image.name
+        template.save()
     logger.info(
         "letter template %s v%s published by user %s",
         template.pk,
