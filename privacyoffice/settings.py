@@ -259,6 +259,10 @@ EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="privacy-office@example.co.jp")
+# With debug off a backend that delivers nothing (console, locmem, dummy, file) fails the start-up
+# checks (privacyoffice.E001), unless this says on purpose that the site sends no mail.
+EMAIL_ALLOW_UNDELIVERED = env.bool("EMAIL_ALLOW_UNDELIVERED", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # a hung SMTP server must not hang the scan
 
 # --- Celery ------------------------------------------------------------------------------------
 CELERY_FILESYSTEM_DIR = VAR_DIR / "celery"
@@ -307,7 +311,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 
 # --- Privacy Office ----------------------------------------------------------------------------
 # The public address of the admin, for links in alert e-mails (e.g. https://privacy.example.co.jp).
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Required with debug off (privacyoffice.E002): a default would send production links to localhost.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
 COMPANY_NAME = env.str("COMPANY_NAME", default="株式会社サンプル自動車")
 PRIVACY_CONTACT = env.str(
     "PRIVACY_CONTACT",
