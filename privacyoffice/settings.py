@@ -61,6 +61,9 @@ MIDDLEWARE = [
     # After authentication: the user's saved language wins over the browser's (privacyoffice.i18n).
     "privacyoffice.i18n.StaffLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # After OTP: a single sign-on whose provider did the second factor counts as verified.
+    # Inert unless the SSO backend marked the session (privacyoffice.sso).
+    "privacyoffice.sso.SingleSignOnSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -164,6 +167,57 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 # The device admin never shows a secret or its QR code, even to a superuser: a lost phone is
 # handled by deleting the device, and the user enrols a new one at the next login.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# --- Single sign-on (OpenID Connect, privacyoffice/sso.py) ---------------------------------------
+# Off by default (the demo and `make run` log in with passwords). With it on, staff log in at the
+# company's provider, the role comes from a claim, and local passwords serve superusers only.
+OIDC_ENABLED = env.bool("OIDC_ENABLED", default=False)
+# The provider's values (from its /.well-known/openid-configuration) and this site's client.
+# Required when SSO is on: start-up stops (ImproperlyConfigured) naming every one missing.
+OIDC_OP_ISSUER = env.str("OIDC_OP_ISSUER", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid email profile")
+OIDC_USE_PKCE = True  # the code is useless to whoever intercepts the redirect
+OIDC_TIMEOUT = env.int("OIDC_TIMEOUT", default=10)  # a hung provider must not hang a login
+OIDC_USERNAME_CLAIM = env.str("OIDC_USERNAME_CLAIM", default="preferred_username")
+# The claim that carries the role, and the value of it that means each of our three roles.
+OIDC_ROLE_CLAIM = env.str("OIDC_ROLE_CLAIM", default="roles")
+OIDC_ROLE_PRIVACY_STAFF = env.str("OIDC_ROLE_PRIVACY_STAFF", default="privacy-staff")
+OIDC_ROLE_PRIVACY_MANAGER = env.str("OIDC_ROLE_PRIVACY_MANAGER", default="privacy-manager")
+OIDC_ROLE_AUDITOR = env.str("OIDC_ROLE_AUDITOR", default="privacy-auditor")
+if OIDC_ENABLED:
+    _missing = [
+        name
+        for name in (
+            "OIDC_OP_ISSUER",
+            "OIDC_OP_AUTHORIZATION_ENDPOINT",
+            "OIDC_OP_TOKEN_ENDPOINT",
+            "OIDC_OP_USER_ENDPOINT",
+            "OIDC_OP_JWKS_ENDPOINT",
+            "OIDC_RP_CLIENT_ID",
+            "OIDC_RP_CLIENT_SECRET",
+        )
+        if not globals()[name]
+    ]
+    if _missing:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"OIDC_ENABLED is on but not set: {', '.join(_missing)}")
+LOGIN_REDIRECT_URL = "/admin/"
+LOGIN_REDIRECT_URL_FAILURE = "/admin/login/?sso=refused"
+if OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS = [
+        "axes.backends.AxesStandaloneBackend",
+        "privacyoffice.sso.RoleClaimOIDCBackend",
+        # Local passwords: superusers only (break-glass), still behind axes and TOTP.
+        "privacyoffice.sso.BreakGlassModelBackend",
+    ]
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=30 * 60)  # inactivity timeout
 SESSION_SAVE_EVERY_REQUEST = True  # sliding expiry: the age counts from the last request
