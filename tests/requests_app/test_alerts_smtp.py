@@ -11,9 +11,12 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
+from privacyoffice.celery import app as celery_app
 from requests_app.letters.tasks import deadline_alerts_scan_task
 from requests_app.models import DeadlineAlert
+from tests.conftest import LiveWorker, _redis_reachable, skip_or_fail, wait_for
 from tests.factories import DisclosureRequestFactory
 from tests.local_servers import free_port
 from tests.local_servers.smtp import RunningSmtp
@@ -147,3 +150,34 @@ def test_a_digest_cut_off_by_the_server_is_sent_by_the_next_scan(at, smtp, staff
     at(2026, 11, 24, 11, 0)
     deadline_alerts_scan_task()
     assert len([item for item in smtp.received if item.recipients == [manager.email]]) == 1
+
+
+# --- the hourly job on a real worker ---------------------------------------------------------
+@pytest.mark.services
+def test_the_hourly_scan_on_a_real_worker_delivers_over_smtp(transactional_db, staff):
+    """GIVEN a live Celery worker whose settings name the SMTP server WHEN beat's hourly task
+    runs THEN the alert reaches the server and is marked e-mailed."""
+    if reason := _redis_reachable():
+        skip_or_fail(reason)
+    request = open_request(timezone.localdate(), assignee=staff)
+    with RunningSmtp() as server:
+        worker = LiveWorker()
+        base_env = worker.env
+        worker.env = lambda: {
+            **base_env(),
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": server.host,
+            "EMAIL_PORT": str(server.port),
+            "SITE_URL": "https://privacy.example.co.jp",
+        }
+        celery_app.control.purge()
+        worker.start()
+        try:
+            deadline_alerts_scan_task.delay()
+            wait_for(lambda: marked_references() == {request.reference}, timeout=90)
+        finally:
+            worker.stop()
+
+    assert server.received[0].recipients == [staff.email]
+    assert request.reference in server.received[0].subject
+    assert "https://privacy.example.co.jp/admin/" in server.received[0].body
