@@ -191,20 +191,17 @@ OIDC_ROLE_CLAIM = env.str("OIDC_ROLE_CLAIM", default="roles")
 OIDC_ROLE_PRIVACY_STAFF = env.str("OIDC_ROLE_PRIVACY_STAFF", default="privacy-staff")
 OIDC_ROLE_PRIVACY_MANAGER = env.str("OIDC_ROLE_PRIVACY_MANAGER", default="privacy-manager")
 OIDC_ROLE_AUDITOR = env.str("OIDC_ROLE_AUDITOR", default="privacy-auditor")
+OIDC_REQUIRED_SETTINGS = (
+    "OIDC_OP_ISSUER",
+    "OIDC_OP_AUTHORIZATION_ENDPOINT",
+    "OIDC_OP_TOKEN_ENDPOINT",
+    "OIDC_OP_USER_ENDPOINT",
+    "OIDC_OP_JWKS_ENDPOINT",
+    "OIDC_RP_CLIENT_ID",
+    "OIDC_RP_CLIENT_SECRET",
+)
 if OIDC_ENABLED:
-    _missing = [
-        name
-        for name in (
-            "OIDC_OP_ISSUER",
-            "OIDC_OP_AUTHORIZATION_ENDPOINT",
-            "OIDC_OP_TOKEN_ENDPOINT",
-            "OIDC_OP_USER_ENDPOINT",
-            "OIDC_OP_JWKS_ENDPOINT",
-            "OIDC_RP_CLIENT_ID",
-            "OIDC_RP_CLIENT_SECRET",
-        )
-        if not globals()[name]
-    ]
+    _missing = [name for name in OIDC_REQUIRED_SETTINGS if not globals()[name]]
     if _missing:
         from django.core.exceptions import ImproperlyConfigured
 

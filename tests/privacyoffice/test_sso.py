@@ -14,6 +14,7 @@ from urllib.parse import urljoin
 
 import pytest
 import requests
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import translation
@@ -33,17 +34,7 @@ PASSWORD = "correct-horse-battery-staple"  # the local personas' (tests/conftest
 COMPANY_PASSWORD = "company-password-2026"
 REPORTS = reverse("admin:privacyoffice_reports")
 ADD_REQUEST = reverse("admin:requests_app_disclosurerequest_add")
-OIDC_SETTINGS = (
-    "OIDC_ENABLED",
-    "OIDC_OP_ISSUER",
-    "OIDC_OP_AUTHORIZATION_ENDPOINT",
-    "OIDC_OP_TOKEN_ENDPOINT",
-    "OIDC_OP_USER_ENDPOINT",
-    "OIDC_OP_JWKS_ENDPOINT",
-    "OIDC_RP_CLIENT_ID",
-    "OIDC_RP_CLIENT_SECRET",
-    "AUTHENTICATION_BACKENDS",
-)
+OIDC_SETTINGS = ("OIDC_ENABLED", *settings.OIDC_REQUIRED_SETTINGS, "AUTHENTICATION_BACKENDS")
 
 
 @pytest.fixture(scope="module")

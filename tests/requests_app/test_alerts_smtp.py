@@ -8,7 +8,6 @@ is marked e-mailed only once the server accepted its message, and every alert ar
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -17,18 +16,18 @@ from privacyoffice.celery import app as celery_app
 from requests_app.letters.tasks import deadline_alerts_scan_task
 from requests_app.models import DeadlineAlert
 from tests.conftest import LiveWorker, _redis_reachable, skip_or_fail, wait_for
-from tests.factories import DisclosureRequestFactory
 from tests.local_servers import free_port
 from tests.local_servers.smtp import RunningSmtp
 
-pytestmark = pytest.mark.django_db
+from .test_alerts import TODAY, TOKYO, open_request
 
-TOKYO = ZoneInfo("Asia/Tokyo")
-TODAY = dt.date(2026, 11, 24)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def at(time_machine):
+    """test_alerts' clock (a fixture imported by name would shadow the test arguments)."""
+
     def move(*args):
         time_machine.move_to(dt.datetime(*args, tzinfo=TOKYO), tick=False)
 
@@ -45,15 +44,6 @@ def smtp(settings):
         settings.EMAIL_USE_TLS = False
         settings.EMAIL_TIMEOUT = 5
         yield server
-
-
-def open_request(due: dt.date, assignee=None):
-    return DisclosureRequestFactory(
-        state="verified",
-        due_date=due,
-        documents_received_on=due - dt.timedelta(days=14),
-        assignee=assignee,
-    )
 
 
 def marked_references() -> set[str]:
