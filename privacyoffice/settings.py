@@ -157,6 +157,8 @@ AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "privacyoffice.security.client_ip_address"
 AXES_LOCKOUT_CALLABLE = "privacyoffice.security.lockout_response"
+# Single sign-on callbacks are the provider's to count, not a password attempt (privacyoffice.sso).
+AXES_WHITELIST_CALLABLE = "privacyoffice.sso.axes_exempt"
 
 # Administrative interfaces use multi-factor authentication (OWASP ASVS V4.3.1).
 REQUIRE_2FA = env.bool("REQUIRE_2FA", default=not DEBUG)

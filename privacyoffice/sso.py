@@ -30,7 +30,7 @@ from django.contrib.auth.models import AbstractBaseUser, Group
 from django.core.exceptions import SuspiciousOperation
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import (
@@ -166,6 +166,16 @@ class RoleClaimOIDCBackend(OIDCAuthenticationBackend):
             self.request.session[SSO_SECOND_FACTOR_KEY] = user.pk
         logger.info("single sign-on user %s has role %s", user.pk, role)
         return user
+
+
+def axes_exempt(request: HttpRequest, credentials: dict | None = None) -> bool:
+    """django-axes' whitelist (AXES_WHITELIST_CALLABLE): the SSO callback is no password attempt.
+
+    Its failures carry no user name, so axes would count them per address alone, and five refused
+    role claims would lock out everyone behind the office's proxy. The provider counts and locks
+    failed company sign-ins; axes keeps guarding the password form and the TOTP codes.
+    """
+    return request.path == reverse("oidc_authentication_callback")
 
 
 class BreakGlassModelBackend(ModelBackend):

@@ -216,6 +216,20 @@ def test_the_break_glass_superuser_still_logs_in_with_a_password(sso_on, live_se
     assert session.get(live_server.url + "/admin/", timeout=30).status_code == 200
 
 
+def test_with_sso_on_the_break_glass_password_form_still_locks_out(
+    sso_on, live_server, superuser, settings
+):
+    site = Site(live_server.url, live_server.url, live_server.url.replace("http://", "https://"))
+    for _attempt in range(settings.AXES_FAILURE_LIMIT - 1):
+        with pytest.raises(Exception, match="answered 200"):
+            site.login(superuser.username, "wrong-password-guess")
+    with pytest.raises(Exception, match="answered 429"):  # the limit reached: locked
+        site.login(superuser.username, "wrong-password-guess")
+
+    with pytest.raises(Exception, match="answered 429"):  # even with the right password
+        site.login(superuser.username, PASSWORD)
+
+
 def test_a_provider_user_with_a_local_accounts_name_does_not_take_it_over(
     sso_on, live_server, superuser
 ):
@@ -227,6 +241,21 @@ def test_a_provider_user_with_a_local_accounts_name_does_not_take_it_over(
     superuser.refresh_from_db()
     assert superuser.is_superuser and superuser.has_usable_password()
     assert not superuser.groups.exists()
+
+
+def test_refused_sso_attempts_do_not_lock_everyone_behind_the_same_address_out(
+    sso_on, live_server, settings
+):
+    """The provider counts and locks failed company sign-ins; axes must not lock the shared
+    office address (every user behind the proxy) after a few refused role claims."""
+    company_user(sso_on, "taro", ["sales"])
+    company_user(sso_on, "hanako", "privacy-manager")
+    for _attempt in range(settings.AXES_FAILURE_LIMIT + 1):
+        assert refused(sso_login(Browser(live_server.url), "taro"))
+
+    landed = sso_login(Browser(live_server.url), "hanako")
+
+    assert landed.status_code == 200 and landed.logical_url.endswith("/admin/")
 
 
 # --- hostile or broken answers from "the provider" ---------------------------------------------
