@@ -85,9 +85,10 @@ check: $(STAMP)
 	$(VENV)/bin/bandit -c pyproject.toml -r . --severity-level medium -q
 	$(PY) scripts/audit_dependencies.py
 	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
-	env -u DJANGO_SECURE_SSL_REDIRECT -u REQUIRE_2FA DJANGO_DEBUG=0 \
+	env -u DJANGO_SECURE_SSL_REDIRECT -u REQUIRE_2FA -u EMAIL_ALLOW_UNDELIVERED DJANGO_DEBUG=0 \
 	  DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
-	  DJANGO_ALLOWED_HOSTS=privacy.example.co.jp \
+	  DJANGO_ALLOWED_HOSTS=privacy.example.co.jp SITE_URL=https://privacy.example.co.jp \
+	  EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 
 lint: $(STAMP)

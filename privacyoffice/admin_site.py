@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 
-from . import dates, security
+from . import dates, security, sso
 
 SEARCH_TOO_LONG = _(
     "The search is too long: at most %(max)s characters. Search for a shorter part, such as "
@@ -82,7 +82,13 @@ class PrivacyOfficeAdminSite(admin.AdminSite):
     def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         if request.method == "GET" and security.needs_second_factor(request):
             return security.second_factor_redirect(request, self)
-        context = {"require_2fa": settings.REQUIRE_2FA, **(extra_context or {})}
+        context = {
+            "require_2fa": settings.REQUIRE_2FA,
+            "sso_enabled": settings.OIDC_ENABLED,
+            "sso_refused": request.GET.get("sso") == "refused",
+            "sso_refused_message": sso.SSO_REFUSED,
+            **(extra_context or {}),
+        }
         return super().login(request, extra_context=context)
 
     def get_urls(self) -> list[URLPattern | URLResolver]:

@@ -61,6 +61,9 @@ MIDDLEWARE = [
     # After authentication: the user's saved language wins over the browser's (privacyoffice.i18n).
     "privacyoffice.i18n.StaffLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # After OTP: a single sign-on whose provider did the second factor counts as verified.
+    # Inert unless the SSO backend marked the session (privacyoffice.sso).
+    "privacyoffice.sso.SingleSignOnSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -154,6 +157,8 @@ AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "privacyoffice.security.client_ip_address"
 AXES_LOCKOUT_CALLABLE = "privacyoffice.security.lockout_response"
+# Single sign-on callbacks are the provider's to count, not a password attempt (privacyoffice.sso).
+AXES_WHITELIST_CALLABLE = "privacyoffice.sso.axes_exempt"
 
 # Administrative interfaces use multi-factor authentication (OWASP ASVS V4.3.1).
 REQUIRE_2FA = env.bool("REQUIRE_2FA", default=not DEBUG)
@@ -164,6 +169,54 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 # The device admin never shows a secret or its QR code, even to a superuser: a lost phone is
 # handled by deleting the device, and the user enrols a new one at the next login.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# --- Single sign-on (OpenID Connect, privacyoffice/sso.py) ---------------------------------------
+# Off by default (the demo and `make run` log in with passwords). With it on, staff log in at the
+# company's provider, the role comes from a claim, and local passwords serve superusers only.
+OIDC_ENABLED = env.bool("OIDC_ENABLED", default=False)
+# The provider's values (from its /.well-known/openid-configuration) and this site's client.
+# Required when SSO is on: start-up stops (ImproperlyConfigured) naming every one missing.
+OIDC_OP_ISSUER = env.str("OIDC_OP_ISSUER", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid email profile")
+OIDC_USE_PKCE = True  # the code is useless to whoever intercepts the redirect
+OIDC_TIMEOUT = env.int("OIDC_TIMEOUT", default=10)  # a hung provider must not hang a login
+OIDC_USERNAME_CLAIM = env.str("OIDC_USERNAME_CLAIM", default="preferred_username")
+# The claim that carries the role, and the value of it that means each of our three roles.
+OIDC_ROLE_CLAIM = env.str("OIDC_ROLE_CLAIM", default="roles")
+OIDC_ROLE_PRIVACY_STAFF = env.str("OIDC_ROLE_PRIVACY_STAFF", default="privacy-staff")
+OIDC_ROLE_PRIVACY_MANAGER = env.str("OIDC_ROLE_PRIVACY_MANAGER", default="privacy-manager")
+OIDC_ROLE_AUDITOR = env.str("OIDC_ROLE_AUDITOR", default="privacy-auditor")
+OIDC_REQUIRED_SETTINGS = (
+    "OIDC_OP_ISSUER",
+    "OIDC_OP_AUTHORIZATION_ENDPOINT",
+    "OIDC_OP_TOKEN_ENDPOINT",
+    "OIDC_OP_USER_ENDPOINT",
+    "OIDC_OP_JWKS_ENDPOINT",
+    "OIDC_RP_CLIENT_ID",
+    "OIDC_RP_CLIENT_SECRET",
+)
+if OIDC_ENABLED:
+    _missing = [name for name in OIDC_REQUIRED_SETTINGS if not globals()[name]]
+    if _missing:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"OIDC_ENABLED is on but not set: {', '.join(_missing)}")
+LOGIN_REDIRECT_URL = "/admin/"
+LOGIN_REDIRECT_URL_FAILURE = "/admin/login/?sso=refused"
+if OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS = [
+        "axes.backends.AxesStandaloneBackend",
+        "privacyoffice.sso.RoleClaimOIDCBackend",
+        # Local passwords: superusers only (break-glass), still behind axes and TOTP.
+        "privacyoffice.sso.BreakGlassModelBackend",
+    ]
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=30 * 60)  # inactivity timeout
 SESSION_SAVE_EVERY_REQUEST = True  # sliding expiry: the age counts from the last request
@@ -259,6 +312,10 @@ EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="privacy-office@example.co.jp")
+# With debug off a backend that delivers nothing (console, locmem, dummy, file) fails the start-up
+# checks (privacyoffice.E001), unless this says on purpose that the site sends no mail.
+EMAIL_ALLOW_UNDELIVERED = env.bool("EMAIL_ALLOW_UNDELIVERED", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # a hung SMTP server must not hang the scan
 
 # --- Celery ------------------------------------------------------------------------------------
 CELERY_FILESYSTEM_DIR = VAR_DIR / "celery"
@@ -318,7 +375,8 @@ LETTER_PUBLISH_TIMEOUT = env.float("LETTER_PUBLISH_TIMEOUT", default=1.5)
 # there, and a longer one in the address gets a clear page (issue 20).
 SEARCH_MAX_LENGTH = 200
 # The public address of the admin, for links in alert e-mails (e.g. https://privacy.example.co.jp).
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Required with debug off (privacyoffice.E002): a default would send production links to localhost.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
 COMPANY_NAME = env.str("COMPANY_NAME", default="株式会社サンプル自動車")
 PRIVACY_CONTACT = env.str(
     "PRIVACY_CONTACT",

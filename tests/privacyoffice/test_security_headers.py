@@ -28,6 +28,9 @@ _TEST_ONLY_VARIABLES = (
     "DJANGO_DEBUG",
     "DJANGO_SECRET_KEY",
     "DJANGO_ALLOWED_HOSTS",
+    "SITE_URL",
+    "EMAIL_BACKEND",
+    "EMAIL_ALLOW_UNDELIVERED",
 )
 
 
@@ -38,6 +41,8 @@ def production_env(**overrides: str) -> dict[str, str]:
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
         DJANGO_ALLOWED_HOSTS="privacy.example.co.jp",
+        SITE_URL="https://privacy.example.co.jp",
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
     )
     env.update(overrides)
     return env
