@@ -642,7 +642,12 @@ def provision_batch(scale: Scale) -> list[Result]:
     Recipient = apps.get_model("consent_app", "Recipient")
     Purpose = apps.get_model("consent_app", "PurposeOfUse")
     Record = apps.get_model("consent_app", "ProvisionRecord")
-    recipient = Recipient.objects.filter(category="agreement", active=True).order_by("pk").first()
+    # A domestic agreement party on consent: the basis check runs, no Art. 28 question.
+    recipient = (
+        Recipient.objects.filter(category="agreement", active=True, country="JP", basis="consent")
+        .order_by("pk")
+        .first()
+    )
     purpose = Purpose.objects.filter(is_third_party_provision=True, active=True).first()
     user = bench_user()
     times, counts = [], []
@@ -821,7 +826,8 @@ def customer_import(scale: Scale) -> list[Result]:
         for _run in range(scale.heavy_runs):
             with rolled_back():
                 started, started_cpu = time.perf_counter(), time.process_time()
-                outcome = import_service(data=data, by=user)
+                # The bench file is the company's own CRM export (no Art. 30 receipt).
+                outcome = import_service(data=data, by=user, collected_by_us=True)
                 times.append(time.perf_counter() - started)
                 cpu.append(time.process_time() - started_cpu)
     finally:

@@ -41,6 +41,7 @@ from .admin_forms import (
     RecipientAdminForm,
     SuppressionForm,
 )
+from .admin_lawful import ImportSourceForm
 from .importing import customer_import
 from .models import (
     Channel,
@@ -389,12 +390,16 @@ class CustomerAdmin(SimpleHistoryAdmin):
             raise PermissionDenied
         result = None
         form = CustomerImportForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
+        # Art. 30: where the data comes from, asked on the same page (its own form).
+        source = ImportSourceForm(request.POST or None, prefix="source")
+        if request.method == "POST" and form.is_valid() and source.is_valid():
             result = customer_import(
                 data=form.cleaned_data["file"].read(),
                 by=request.user,
                 encoding=form.cleaned_data["encoding"],
                 dry_run=form.cleaned_data["dry_run"],
+                received_from=source.receipt_details(),
+                collected_by_us=source.collected_by_us(),
             )
             if result.ok:
                 message = _(
@@ -433,6 +438,7 @@ class CustomerAdmin(SimpleHistoryAdmin):
             import_errors=result.errors[:MAX_SHOWN_IMPORT_ERRORS] if result else [],
             more_errors=max(0, len(result.errors) - MAX_SHOWN_IMPORT_ERRORS) if result else 0,
             import_help=True,
+            source_form=source,
         )
 
 
@@ -717,6 +723,7 @@ class ConsentEventAdmin(ExactCustomerSearchMixin, admin.ModelAdmin):
                     note=data["note"],
                     occurred_at=data["occurred_at"],
                     evidence=data["evidence"],
+                    foreign_transfer_info=data["foreign_transfer_info"],
                 )
             except ValidationError as exc:
                 _add_service_errors(form, exc)
@@ -794,6 +801,7 @@ class ProvisionBatchAdmin(admin.ModelAdmin):
                     purpose=data["purpose"],
                     by=request.user,
                     data_items=data["data_items"] or None,
+                    basis=data["basis"] or None,
                 )
             except ValidationError as exc:
                 _add_service_errors(form, exc)

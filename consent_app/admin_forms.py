@@ -14,6 +14,8 @@ from .models import (
     ConsentEvent,
     ConsentState,
     Customer,
+    ForeignTransferInfo,
+    ProvisionBasis,
     ProvisionSuppression,
     PurposeOfUse,
     Recipient,
@@ -108,6 +110,15 @@ class ConsentChangeForm(forms.Form):
         required=False,
         help_text=_("PDF, PNG, JPEG or TIFF, at most 10 MB. Stored privately."),
     )
+    foreign_transfer_info = forms.ModelChoiceField(
+        label=_("Consent to foreign provision, after this Art. 28 information"),
+        queryset=ForeignTransferInfo.objects.select_related("recipient"),
+        required=False,
+        help_text=_(
+            "Only for a consent to provision to a recipient abroad: the information the person "
+            "was given (country, its system, the recipient's measures)."
+        ),
+    )
 
 
 class SuppressionForm(forms.Form):
@@ -148,6 +159,16 @@ class ProvisionBatchForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text=_("Leave all unticked to use the items agreed with the recipient."),
+    )
+    basis = forms.ChoiceField(
+        label=_("Basis of provision"),
+        choices=[("", _("The recipient's basis"))]
+        + [(v, label) for v, label in ProvisionBasis.choices if v != ProvisionBasis.LAW],
+        required=False,
+        help_text=_(
+            "Checked before the batch is queued: consent in force, an opt-out filing, or a "
+            "joint-use notice; for a recipient abroad also the Art. 28 basis."
+        ),
     )
 
 
@@ -200,6 +221,11 @@ class RecipientAdminForm(forms.ModelForm):
             "data_items",
             "basis",
             "contract_serves_as_record",
+            "address",
+            "representative",
+            "foreign_basis",
+            "equivalent_measures",
+            "equivalent_measures_reviewed_on",
             "active",
         ]
 

@@ -29,6 +29,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from .models import Customer, Language, Recipient, RecipientCategory
 from .normalize import normalize_phone, normalize_postal_code
+from .receipts import ReceiptDetails, receipt_details_validate, receipt_record
 from .services import (
     customer_search_columns,
     kana_is_valid,
@@ -68,6 +69,10 @@ IMPORT_BAD_DATE = _("The date of birth must be a date like 1980-04-01 (not in th
 IMPORT_BAD_LANGUAGE = _("The preferred language must be ja or en.")
 IMPORT_UNKNOWN_DEALER = _("No active franchised dealer has the code %(code)s.")
 IMPORT_CONTROL_CHARACTERS = _("%(column)s contains control characters.")
+IMPORT_SOURCE_REQUIRED = _(
+    "State where the data comes from: collected by the company itself, or received from a "
+    "third party (a dealer, a partner) with its receipt record (APPI Art. 30)."
+)
 IMPORT_WRITE_FAILED = _(
     "The import could not be written (another change to the same customers at the same time?). "
     "Nothing was imported; try again."
@@ -214,6 +219,7 @@ class ImportResult:
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     encoding: str = ""
+    receipt_id: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -383,14 +389,29 @@ def customer_import(
     by: AbstractBaseUser | None,
     encoding: str = "auto",
     dry_run: bool = False,
+    received_from: ReceiptDetails | None = None,
+    collected_by_us: bool = False,
 ) -> ImportResult:
     """Validate every row of a CRM CSV export, then import all rows or none.
 
     Returns the counts and, when anything is wrong, the per-line errors (nothing is written
     then). `dry_run` validates only. Known customer numbers are updated (only the columns the
     file has), new ones created; each written customer gets a history entry by `by`.
+
+    The source is stated, never assumed (Art. 30): `collected_by_us` for data the company
+    collected itself, else `received_from` with the receipt details; the receipt record and its
+    people are written in the import's transaction, so no import from a third party runs
+    without one.
     """
     result = ImportResult()
+    try:
+        if received_from is None and not collected_by_us:
+            raise ValidationError(IMPORT_SOURCE_REQUIRED)
+        if received_from is not None:
+            receipt_details_validate(received_from)
+    except ValidationError as exc:
+        result.errors.append(RowError(0, "", " ".join(exc.messages)))
+        return result
     try:
         rows = _read_rows(data, encoding, result)
     except _FileError as exc:
@@ -461,6 +482,11 @@ def customer_import(
                 _write_postgres(to_create, to_update, by, now)
             else:
                 _write_orm(to_create, to_update, by)
+            if received_from is not None:
+                # Every person in the file was received, the unchanged ones too.
+                result.receipt_id = receipt_record(
+                    details=received_from, numbers=list(first_line), by=by
+                ).pk
     except IntegrityError:
         result.errors.append(RowError(0, "", _msg(IMPORT_WRITE_FAILED)))
         return result

@@ -157,13 +157,6 @@ def test_an_agreement_party_without_agreement_dates_is_refused(staff, provision_
     assert exc.value.messages == [str(provision.BATCH_AGREEMENT_MISSING)]
 
 
-def test_opt_out_provision_to_a_foreign_recipient_is_refused(staff, provision_purpose):
-    recipient = AgreementRecipientFactory(country="US", basis="opt_out")
-    with pytest.raises(ValidationError) as exc:
-        provision.provision_batch_create(recipient=recipient, purpose=provision_purpose, by=staff)
-    assert exc.value.messages == [str(provision.BATCH_FOREIGN_NEEDS_CONSENT)]
-
-
 def test_a_batch_for_a_purpose_that_is_not_provision_is_refused(staff, marketing):
     with pytest.raises(ValidationError) as exc:
         provision.provision_batch_create(recipient=RecipientFactory(), purpose=marketing, by=staff)
@@ -282,17 +275,6 @@ def test_records_are_kept_for_three_years_or_one_where_a_contract_is_the_record(
     provided, contract, until
 ):
     assert provision.retain_until(provided_on=provided, contract_serves_as_record=contract) == until
-
-
-def test_a_record_takes_its_retention_from_the_recipients_contract_setting(
-    staff, provision_purpose, customer
-):
-    grant(customer, provision_purpose)
-    batch = run_batch(RecipientFactory(contract_serves_as_record=True), provision_purpose)
-    record = ProvisionRecord.objects.get(batch=batch)
-    assert record.retain_until == provision.retain_until(
-        provided_on=record.provided_on, contract_serves_as_record=True
-    )
 
 
 def test_the_purge_deletes_only_records_past_their_retention(staff, provision_purpose, customer):
