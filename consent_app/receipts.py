@@ -22,7 +22,7 @@ import pgtrigger
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Max, QuerySet
+from django.db.models import F, Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -146,12 +146,12 @@ def _people(numbers: list[str]) -> QuerySet[Customer]:
 
 def _insert_persons(receipt: DataReceipt, people: QuerySet[Customer], keep: date) -> int:
     """One INSERT … SELECT from the customers of the data set."""
-    select_sql, select_params = people.order_by().values("pk").query.sql_with_params()
+    select_sql, select_params = people.order_by().values(person_id=F("pk")).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {DataReceiptPerson._meta.db_table} "  # noqa: S608  # nosec B608  # table from the model, values bound
             "(receipt_id, customer_id, retain_until) "
-            f"SELECT %s, sub.id, %s FROM ({select_sql}) AS sub",
+            f"SELECT %s, sub.person_id, %s FROM ({select_sql}) AS sub",
             [receipt.pk, keep, *select_params],
         )
         return cursor.rowcount
