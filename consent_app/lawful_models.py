@@ -256,7 +256,19 @@ class DataReceipt(models.Model):
         ]
 
     def __str__(self) -> str:
-        return _("Receipt #%(id)s") % {"id": self.pk}
+        # What a record disclosure (Art. 33(5)) shows for the person's entry: when, from whom,
+        # how the provider got it, which items.
+        return _(
+            "Received on %(date)s from %(provider)s (%(representative)s, %(address)s), "
+            "obtained: %(acquisition)s; items: %(items)s"
+        ) % {
+            "date": self.received_on,
+            "provider": self.provider_name,
+            "representative": self.provider_representative,
+            "address": self.provider_address,
+            "acquisition": self.get_acquisition_display(),
+            "items": ", ".join(self.data_items or []),
+        }
 
 
 class DataReceiptPerson(models.Model):

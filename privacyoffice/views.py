@@ -28,6 +28,8 @@ from consent_app.models import Channel, ConsentState
 from requests_app.models import RequestState, RequestType
 
 from . import dashboard as selectors
+from .dashboard_lawful import SUMMARY_KEY as LAWFUL_KEY
+from .dashboard_lawful import lawful_panels
 from .models import ExportLog
 from .reports.definitions import REPORTS
 from .reports.forms import ExportForm
@@ -166,6 +168,7 @@ def dashboard(request):
             "warning" if data.documents_awaiting_purge else "ok",
         ),
         "purge_days": settings.IDENTITY_DOCUMENT_PURGE_DAYS,
+        "lawful": lawful_panels(data.summary.data.get(LAWFUL_KEY)),
         "can_export": request.user.has_perm("privacyoffice.export_reports"),
     }
     return TemplateResponse(request, "admin/privacyoffice/dashboard.html", context)

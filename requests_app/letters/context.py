@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from consent_app.services import privacy_notice_in_force
 from requests_app.models import (
     AgentType,
     DisclosureMethod,
@@ -28,8 +29,16 @@ from requests_app.models import (
 SAMPLE_REFERENCE = "PR-2026-000123"
 
 # Fees (APPI Art. 38) apply to purpose notice and the two disclosures only; the amount is the
-# published one (privacy notice), overridable per request.
+# published one (the privacy notice in force, Art. 32(1)), overridable per request. The default
+# only serves a database without any notice.
 DEFAULT_FEE_YEN = 1000
+
+
+def published_fee(on: dt.date) -> int:
+    """The fee the privacy notice in force on `on` publishes (what letters and forms state)."""
+    notice = privacy_notice_in_force(on)
+    return notice.fee_yen if notice is not None else DEFAULT_FEE_YEN
+
 
 # --- request types (APPI Arts. 32–35) ----------------------------------------------------------
 REQUEST_TYPE_TEXT: dict[str, dict[str, str]] = {
@@ -285,7 +294,11 @@ def request_context(request: DisclosureRequest, language: str) -> dict[str, Any]
         "method_fallback_reason": request.method_fallback_reason,
         "fee_amount": request.fee_amount
         if request.fee_amount is not None
-        else (DEFAULT_FEE_YEN if rtype in RequestType.fee_bearing() else None),
+        else (
+            published_fee(timezone.localdate(request.received_at))
+            if rtype in RequestType.fee_bearing()
+            else None
+        ),
         "fee_payment_method": request.fee_payment_method,
         "fee_received_on": request.fee_received_on,
         "requester_name": request.requester_name,
@@ -526,7 +539,7 @@ def sample_context(
             if en
             else "記録の一部が紙媒体のみで保管されているため。"
         ),
-        "fee_amount": DEFAULT_FEE_YEN if fee_bearing else None,
+        "fee_amount": published_fee(today) if fee_bearing else None,
         "fee_payment_method": "定額小為替" if not en else "postal money order",
         "fee_received_on": docs_on if fee_bearing else None,
         "requester_name": "Hanako Yamada" if en else "山田 花子",
