@@ -41,7 +41,7 @@ from .admin_forms import (
     RecipientAdminForm,
     SuppressionForm,
 )
-from .admin_lawful import ImportSourceForm
+from .admin_lawful_forms import ImportSourceForm
 from .importing import customer_import
 from .models import (
     Channel,
@@ -867,3 +867,8 @@ class ProvisionRecordAdmin(ExactCustomerSearchMixin, ReadOnlyAdminMixin, admin.M
     # bench (issue 8): no COUNT(*) of the whole table per page view, the planner's estimate
     paginator = EstimatedCountPaginator
     ordering = ("-provided_on", "-id")
+
+
+# The lawful-basis admins (issue 16) live in their own module; imported last because they use
+# ReadOnlyAdminMixin from this one (a real cycle), which registers them with the site.
+from . import admin_lawful  # noqa: E402, F401

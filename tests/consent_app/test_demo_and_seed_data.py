@@ -12,6 +12,7 @@ from consent_app.models import (
     DataReceipt,
     PrivacyNotice,
     ProvisionBatch,
+    ProvisionSuppression,
     PurposeOfUse,
     Recipient,
     RecipientCategory,
@@ -82,7 +83,11 @@ def test_the_demo_tells_a_lawful_story_every_batch_with_what_makes_it_lawful(dem
     foreign = batches["AGR-GLOBAL"]
     assert foreign.foreign_basis == "consent"
     # Only the customers who consented after the Art. 28 information, not the generic consent.
-    informed = ConsentEvent.objects.filter(foreign_transfer_info__recipient=foreign.recipient)
+    informed = ConsentEvent.objects.filter(
+        foreign_transfer_info__recipient=foreign.recipient
+    ).exclude(  # nor one who asked us to stop provision
+        customer__in=ProvisionSuppression.objects.filter(lifted_at__isnull=True).values("customer")
+    )
     assert foreign.customer_count == informed.values("customer").distinct().count()
     assert foreign.customer_count < batches["AGR-RESEARCH"].customer_count
     receipt = DataReceipt.objects.get(provider__code="D-TOKYO")
