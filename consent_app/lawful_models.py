@@ -11,6 +11,7 @@ from __future__ import annotations
 import pgtrigger
 from django.conf import settings
 from django.db import models
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from .models import Customer, Recipient
@@ -262,7 +263,7 @@ class DataReceipt(models.Model):
             "Received on %(date)s from %(provider)s (%(representative)s, %(address)s), "
             "obtained: %(acquisition)s; items: %(items)s"
         ) % {
-            "date": self.received_on,
+            "date": formats.date_format(self.received_on, "DATE_FORMAT"),
             "provider": self.provider_name,
             "representative": self.provider_representative,
             "address": self.provider_address,

@@ -7,7 +7,10 @@ from django.utils import timezone
 
 from consent_app.models import PrivacyNotice
 from requests_app.letters.context import request_context
-from tests.factories import DisclosureRequestFactory
+from requests_app.letters.tasks import letter_render
+from requests_app.models import Letter
+from tests.factories import DisclosureRequestFactory, LetterFactory
+from tests.requests_app.letters_helpers import flat, pdf_text, write_sample
 
 pytestmark = pytest.mark.django_db
 
@@ -38,3 +41,25 @@ def test_a_fee_recorded_on_the_request_wins_and_no_fee_for_a_free_right():
     assert request_context(request, "ja")["fee_amount"] == 500
     correction = DisclosureRequestFactory(request_type="correction")
     assert request_context(correction, "ja")["fee_amount"] is None
+
+
+def test_the_request_form_letter_pdf_states_the_published_fee(settings, tmp_path):
+    """The rendered letter, read back from its PDF."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None},
+        },
+    }
+    received = timezone.now() - dt.timedelta(days=1)
+    publish(92, 700, timezone.localdate(received) - dt.timedelta(days=10))
+    letter = LetterFactory(
+        request=DisclosureRequestFactory(request_type="disclosure", received_at=received)
+    )
+    letter_render(letter.pk)
+    letter.refresh_from_db()
+    assert letter.status == Letter.Status.GENERATED, letter.error
+    pdf = letter.file.open("rb").read()
+    assert "700円" in flat(pdf_text(pdf))
+    write_sample("request-form-published-fee", pdf)
