@@ -55,6 +55,7 @@ _LABELS = {
     "data_items": _("the data items received"),
 }
 _PURGE_CHUNK = 10_000
+_LOOKUP_CHUNK = 5_000
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ def receipt_record(
     with transaction.atomic():
         # Counted first: the record is append-only, so its count is written once, with it.
         people = _people(numbers)
+        count = sum(group.count() for group in people)
         receipt = DataReceipt.objects.create(
             provider=details.provider,
             provider_name=details.provider_name.strip(),
@@ -125,23 +127,29 @@ def receipt_record(
             includes_special_care=details.includes_special_care,
             received_on=received_on,
             data_items=list(details.data_items),
-            person_count=people.count(),
+            person_count=count,
             retain_until=keep,
             note=details.note,
             created_by=by,
         )
-        count = _insert_persons(receipt, people, keep)
+        for group in people:
+            _insert_persons(receipt, group, keep)
     logger.info(
         "receipt %s recorded: %s people (user %s)", receipt.pk, count, getattr(by, "pk", None)
     )
     return receipt
 
 
-def _people(numbers: list[str]) -> QuerySet[Customer]:
+def _people(numbers: list[str]) -> list[QuerySet[Customer]]:
+    """The data set's customers, as few querysets as the database's parameter limit allows."""
     if connection.vendor == "postgresql":
         # One array parameter instead of 100,000 placeholders (as the import's own lookup).
-        return Customer.objects.extra(where=["number = ANY(%s)"], params=[list(numbers)])
-    return Customer.objects.filter(number__in=numbers)
+        return [Customer.objects.extra(where=["number = ANY(%s)"], params=[list(numbers)])]
+    # SQLite (the embedded demo) binds one placeholder per number, and caps them.
+    return [
+        Customer.objects.filter(number__in=numbers[start : start + _LOOKUP_CHUNK])
+        for start in range(0, len(numbers), _LOOKUP_CHUNK)
+    ]
 
 
 def _insert_persons(receipt: DataReceipt, people: QuerySet[Customer], keep: date) -> int:

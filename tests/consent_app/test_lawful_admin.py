@@ -1,13 +1,23 @@
 """Issue 16 through the admin pages (test client): hostile and incomplete input is refused with
 a message and changes nothing; the import asks where its data comes from."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
-from consent_app import lawful
-from consent_app.models import Customer, DataReceipt, PrivacyNotice, ProvisionBatch
-from tests.factories import RecipientFactory
+from consent_app import lawful, services
+from consent_app.models import (
+    ConsentEvent,
+    Customer,
+    DataReceipt,
+    ForeignTransferInfo,
+    PrivacyNotice,
+    ProvisionBatch,
+)
+from tests.factories import AgreementRecipientFactory, CustomerFactory, RecipientFactory
 
 pytestmark = pytest.mark.django_db
 CRM = "number,family_name,given_name\nK0001,山田,太郎\n".encode()
@@ -116,3 +126,55 @@ def test_a_privacy_notice_without_its_security_measures_cannot_be_published(clie
     assert response.status_code == 200
     assert "security_measures" in response.context["adminform"].form.errors
     assert not PrivacyNotice.objects.filter(version=9).exists()
+
+
+def foreign_info():
+    recipient = AgreementRecipientFactory(country="US", foreign_basis="consent")
+    return ForeignTransferInfo.objects.create(
+        recipient=recipient,
+        country="US",
+        version=1,
+        country_name="アメリカ合衆国",
+        country_system="…",
+        recipient_measures="…",
+        effective_from=timezone.localdate() - timedelta(days=3),
+    )
+
+
+def test_staff_record_a_consent_to_foreign_provision_naming_the_information_given(
+    as_staff, provision_purpose
+):
+    info = foreign_info()
+    customer = CustomerFactory()
+    response = as_staff.post(
+        url("consentevent", "add"),
+        {
+            "customer": customer.pk,
+            "purpose": provision_purpose.pk,
+            "channel": "any",
+            "new_state": "granted",
+            "actor": "customer",
+            "source": "letter",
+            "foreign_transfer_info": info.pk,
+        },
+    )
+    assert response.status_code == 302
+    assert ConsentEvent.objects.get().foreign_transfer_info == info
+
+
+def test_a_foreign_consent_on_another_purpose_is_refused_on_the_page(as_staff, marketing):
+    response = as_staff.post(
+        url("consentevent", "add"),
+        {
+            "customer": CustomerFactory().pk,
+            "purpose": marketing.pk,
+            "channel": "email",
+            "new_state": "granted",
+            "actor": "customer",
+            "source": "letter",
+            "foreign_transfer_info": foreign_info().pk,
+        },
+    )
+    assert response.status_code == 200
+    assert str(services.FOREIGN_CONSENT_NOT_PROVISION) in response.content.decode()
+    assert not ConsentEvent.objects.exists()

@@ -484,7 +484,6 @@ def test_the_receipt_needs_every_art30_item_and_names_the_missing_ones():
             receipt_details(provider_representative="", acquisition="")
         )
     message = exc.value.messages[0]
-    assert "代表" not in message  # the message names the items, not a value
     assert str(receipts._LABELS["provider_representative"]) in message
     assert str(receipts._LABELS["acquisition"]) in message
 
@@ -516,7 +515,7 @@ def test_an_import_from_a_dealer_cannot_run_without_a_complete_receipt_record():
     result = importing.customer_import(
         data=CRM_FILE, by=None, received_from=receipt_details(provider_address="")
     )
-    assert not result.ok and "住所" not in result.errors[0].message
+    assert not result.ok
     assert str(receipts._LABELS["provider_address"]) in result.errors[0].message
     assert not Customer.objects.exists() and not DataReceipt.objects.exists()
 
