@@ -35,6 +35,7 @@ from .admin_forms import (
     SuppressionForm,
 )
 from .admin_keyset import KeysetChangeList
+from .admin_lawful_forms import ImportSourceForm
 from .importing import customer_import
 from .models import (
     Channel,
@@ -349,26 +350,38 @@ class CustomerAdmin(SimpleHistoryAdmin):
             raise PermissionDenied
         result = None
         form = CustomerImportForm(request.POST or None, request.FILES or None)
+        # Art. 30: where the data comes from, asked on the same page (its own form).
+        source = ImportSourceForm(request.POST or None, prefix="source")
         if (
             request.method == "POST"
             and form.is_valid()
+            and source.is_valid()
             and form.cleaned_data["file"].size > settings.CUSTOMER_IMPORT_ASYNC_BYTES
         ):
             # Too large for one web request: a worker imports it; the person gets its page now.
-            job = import_jobs.customer_import_job_start(
-                upload=form.cleaned_data["file"],
-                by=request.user,
-                encoding=form.cleaned_data["encoding"],
-                dry_run=form.cleaned_data["dry_run"],
-            )
-            self.message_user(request, import_jobs.IMPORT_JOB_QUEUED, messages.INFO)
-            return redirect("admin:consent_app_customer_import_job", job_id=job.pk)
-        if request.method == "POST" and form.is_valid():
+            try:
+                job = import_jobs.customer_import_job_start(
+                    upload=form.cleaned_data["file"],
+                    by=request.user,
+                    encoding=form.cleaned_data["encoding"],
+                    dry_run=form.cleaned_data["dry_run"],
+                    received_from=source.receipt_details(),
+                    collected_by_us=source.collected_by_us(),
+                )
+            except ValidationError as exc:
+                # An incomplete receipt record (Art. 30): said on the page, nothing queued.
+                source.add_error(None, exc)
+            else:
+                self.message_user(request, import_jobs.IMPORT_JOB_QUEUED, messages.INFO)
+                return redirect("admin:consent_app_customer_import_job", job_id=job.pk)
+        if request.method == "POST" and form.is_valid() and source.is_valid():
             result = customer_import(
                 data=form.cleaned_data["file"].read(),
                 by=request.user,
                 encoding=form.cleaned_data["encoding"],
                 dry_run=form.cleaned_data["dry_run"],
+                received_from=source.receipt_details(),
+                collected_by_us=source.collected_by_us(),
             )
             if result.ok:
                 message = _(
@@ -407,6 +420,7 @@ class CustomerAdmin(SimpleHistoryAdmin):
             import_errors=result.errors[:MAX_SHOWN_IMPORT_ERRORS] if result else [],
             more_errors=max(0, len(result.errors) - MAX_SHOWN_IMPORT_ERRORS) if result else 0,
             import_help=True,
+            source_form=source,
         )
 
     def import_job_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
@@ -652,6 +666,7 @@ class ConsentEventAdmin(ExactCustomerSearchMixin, admin.ModelAdmin):
                     note=data["note"],
                     occurred_at=data["occurred_at"],
                     evidence=data["evidence"],
+                    foreign_transfer_info=data["foreign_transfer_info"],
                 )
             except ValidationError as exc:
                 _add_service_errors(form, exc)
@@ -729,6 +744,7 @@ class ProvisionBatchAdmin(admin.ModelAdmin):
                     purpose=data["purpose"],
                     by=request.user,
                     data_items=data["data_items"] or None,
+                    basis=data["basis"] or None,
                 )
             except ValidationError as exc:
                 _add_service_errors(form, exc)
@@ -794,3 +810,8 @@ class ProvisionRecordAdmin(ExactCustomerSearchMixin, ReadOnlyAdminMixin, admin.M
     # bench (issue 8): no COUNT(*) of the whole table per page view, the planner's estimate
     paginator = EstimatedCountPaginator
     ordering = ("-provided_on", "-id")
+
+
+# The lawful-basis admins (issue 16) live in their own module; imported last because they use
+# ReadOnlyAdminMixin from this one (a real cycle), which registers them with the site.
+from . import admin_lawful  # noqa: E402, F401

@@ -15,6 +15,8 @@ from .models import (
     ConsentEvent,
     ConsentState,
     Customer,
+    ForeignTransferInfo,
+    ProvisionBasis,
     ProvisionSuppression,
     PurposeOfUse,
     Recipient,
@@ -23,7 +25,6 @@ from .normalize import normalize_postal_code
 from .provision import DATA_ITEMS
 from .services import (
     CUSTOMER_FIELDS,
-    DATE_OF_BIRTH_IN_FUTURE,
     KANA_INVALID,
     POSTAL_CODE_INVALID,
     POSTAL_CODE_LENGTH,
@@ -122,6 +123,15 @@ class ConsentChangeForm(forms.Form):
         required=False,
         help_text=_("PDF, PNG, JPEG or TIFF, at most 10 MB. Stored privately."),
     )
+    foreign_transfer_info = forms.ModelChoiceField(
+        label=_("Consent to foreign provision, after this Art. 28 information"),
+        queryset=ForeignTransferInfo.objects.select_related("recipient"),
+        required=False,
+        help_text=_(
+            "Only for a consent to provision to a recipient abroad: the information the person "
+            "was given (country, its system, the recipient's measures)."
+        ),
+    )
 
 
 class SuppressionForm(forms.Form):
@@ -162,6 +172,16 @@ class ProvisionBatchForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text=_("Leave all unticked to use the items agreed with the recipient."),
+    )
+    basis = forms.ChoiceField(
+        label=_("Basis of provision"),
+        choices=[("", _("The recipient's basis"))]
+        + [(v, label) for v, label in ProvisionBasis.choices if v != ProvisionBasis.LAW],
+        required=False,
+        help_text=_(
+            "Checked before the batch is queued: consent in force, an opt-out filing, or a "
+            "joint-use notice; for a recipient abroad also the Art. 28 basis."
+        ),
     )
 
 
@@ -214,6 +234,11 @@ class RecipientAdminForm(forms.ModelForm):
             "data_items",
             "basis",
             "contract_serves_as_record",
+            "address",
+            "representative",
+            "foreign_basis",
+            "equivalent_measures",
+            "equivalent_measures_reviewed_on",
             "active",
         ]
 

@@ -1,4 +1,4 @@
-"""Demo customers, consent, recipients, suppressions and a provision batch for `seed_demo`.
+"""Demo customers, consent, recipients, suppressions and provision batches for `seed_demo`.
 
 Deterministic from `seed` (one random.Random, no global state) and idempotent: customers are
 keyed by number, recipients by code, and a second call finds everything and adds nothing. All
@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from . import services
+from . import demo_lawful, services
 from .models import (
     Channel,
     ConsentEvent,
@@ -164,7 +164,7 @@ RECIPIENTS: list[tuple[str, str, str, str, str, bool, str]] = [
         "",
         "JP",
         False,
-        ProvisionBasis.CONSENT,
+        ProvisionBasis.JOINT_USE,
     ),
     (
         "D-TOKYO",
@@ -199,7 +199,7 @@ RECIPIENTS: list[tuple[str, str, str, str, str, bool, str]] = [
         RecipientCategory.AGREEMENT,
         "ISA-2024-007",
         "JP",
-        True,
+        False,
         ProvisionBasis.CONSENT,
     ),
     (
@@ -218,7 +218,7 @@ RECIPIENTS: list[tuple[str, str, str, str, str, bool, str]] = [
         "ISA-2023-031",
         "JP",
         False,
-        ProvisionBasis.CONSENT,
+        ProvisionBasis.OPT_OUT,
     ),
 ]
 DEALER_CODES = ["D-TOKYO", "D-KANAGAWA", "D-OSAKA"]
@@ -313,6 +313,7 @@ def seed(*, customers: int, seed: int, users: dict) -> dict:
     purposes = {p.code: p for p in PurposeOfUse.objects.all()}
     with transaction.atomic():
         recipients = _recipients(today)
+        foreign_info = demo_lawful.lawful_bases(recipients, today)
         existing = set(
             Customer.objects.filter(number__startswith=NUMBER_PREFIX).values_list(
                 "number", flat=True
@@ -324,11 +325,16 @@ def seed(*, customers: int, seed: int, users: dict) -> dict:
             if fields["number"] in existing:
                 continue
             customer = services.customer_create(by=staff, dealer=recipients[dealer_code], **fields)
-            _consent(customer, purposes, draws, staff, index)
+            _consent(customer, purposes, draws, staff, index, foreign_info)
             created.append(customer)
         if created:
             _suppressions(created, recipients, staff)
-            _batch(recipients, purposes, staff)
+            demo_lawful.dealer_receipt(
+                recipients,
+                [c.number for c in created if c.dealer_id == recipients["D-TOKYO"].pk],
+                today,
+            )
+            _batches(recipients, purposes, staff)
     return {
         "customers": Customer.objects.filter(number__startswith=NUMBER_PREFIX).count(),
         "recipients": Recipient.objects.filter(code__in=[r[0] for r in RECIPIENTS]).count(),
@@ -338,7 +344,7 @@ def seed(*, customers: int, seed: int, users: dict) -> dict:
     }
 
 
-def _consent(customer, purposes, draws, staff, index) -> None:
+def _consent(customer, purposes, draws, staff, index, foreign_info) -> None:
     base = timezone.now() - timedelta(days=400 - index % 300)
     sources = [ConsentEvent.Source.WEB, ConsentEvent.Source.LETTER, ConsentEvent.Source.PHONE]
     plan = [
@@ -364,6 +370,23 @@ def _consent(customer, purposes, draws, staff, index) -> None:
             source=source,
             by=None if source == "web" else staff,
             occurred_at=base + timedelta(minutes=offset),
+        )
+    # Some of them were also told the Art. 28 information and consented to the US provision.
+    provision_flag = customer.consent_flags.filter(
+        purpose__code="third_party_provision", state=ConsentState.GRANTED
+    ).exists()
+    if provision_flag and index % demo_lawful.FOREIGN_CONSENT_EVERY == 0:
+        services.consent_change(
+            customer=customer,
+            purpose=purposes["third_party_provision"],
+            channel=Channel.ANY,
+            new_state=ConsentState.GRANTED,
+            actor=ConsentEvent.Actor.CUSTOMER,
+            source=ConsentEvent.Source.LETTER,
+            by=staff,
+            note="外国にある第三者への提供への同意（米国、同意書）",
+            occurred_at=base + timedelta(days=1),
+            foreign_transfer_info=foreign_info,
         )
     # One customer in ten later asked to stop marketing e-mails.
     if draws[5] < 0.1 and "marketing" in purposes:
@@ -394,13 +417,22 @@ def _suppressions(created, recipients, staff) -> None:
         )
 
 
-def _batch(recipients, purposes, staff) -> None:
-    """One completed batch to the market-research partner, run in-process."""
+# One completed batch per basis, each to a recipient with what makes it lawful.
+BATCH_RECIPIENTS = ("AGR-RESEARCH", "AGR-GLOBAL", "AGR-TELEMATICS", "AFF-INS")
+
+
+def _batches(recipients, purposes, staff) -> None:
+    """Completed batches run in-process: consent, foreign consent, opt-out, joint use."""
     from .provision import provision_batch_create, provision_batch_execute
 
     purpose = purposes.get("third_party_provision")
-    recipient = recipients["AGR-RESEARCH"]
-    if purpose is None or ProvisionBatch.objects.filter(recipient=recipient).exists():
+    if purpose is None:
         return
-    batch = provision_batch_create(recipient=recipient, purpose=purpose, by=staff, enqueue=False)
-    provision_batch_execute(batch_id=batch.pk)
+    for code in BATCH_RECIPIENTS:
+        recipient = recipients[code]
+        if ProvisionBatch.objects.filter(recipient=recipient).exists():
+            continue
+        batch = provision_batch_create(
+            recipient=recipient, purpose=purpose, by=staff, enqueue=False
+        )
+        provision_batch_execute(batch_id=batch.pk)

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime, timedelta
+from dataclasses import asdict
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -24,8 +26,9 @@ from django.utils.translation import gettext_lazy as _
 
 from common.progress import ProgressWriter
 
-from .importing import customer_import
-from .models import CustomerImportJob
+from .importing import IMPORT_SOURCE_REQUIRED, customer_import
+from .models import CustomerImportJob, Recipient
+from .receipts import ReceiptDetails, receipt_details_validate
 from .tasks import run_customer_import
 
 logger = logging.getLogger(__name__)
@@ -55,10 +58,44 @@ def _count_lines(upload: UploadedFile) -> int:
     return max(0, lines - 1)  # the header
 
 
+def _receipt_as_json(details: ReceiptDetails) -> dict:
+    data = asdict(details)
+    data["provider"] = details.provider.pk if details.provider else None
+    data["received_on"] = details.received_on.isoformat() if details.received_on else None
+    return data
+
+
+def _receipt_from_json(data: dict) -> ReceiptDetails | None:
+    if not data:
+        return None
+    fields = dict(data)
+    provider_id = fields.pop("provider", None)
+    received_on = fields.pop("received_on", None)
+    return ReceiptDetails(
+        **fields,
+        provider=Recipient.objects.filter(pk=provider_id).first() if provider_id else None,
+        received_on=date.fromisoformat(received_on) if received_on else None,
+    )
+
+
 def customer_import_job_start(
-    *, upload: UploadedFile, by, encoding: str = "auto", dry_run: bool = False
+    *,
+    upload: UploadedFile,
+    by,
+    encoding: str = "auto",
+    dry_run: bool = False,
+    collected_by_us: bool = False,
+    received_from: ReceiptDetails | None = None,
 ) -> CustomerImportJob:
-    """Store the file privately, log the job, queue it after the commit."""
+    """Store the file privately, log the job, queue it after the commit.
+
+    The source (Art. 30) is checked now, as `customer_import` would check it, so a person never
+    waits for a background job that can only be refused.
+    """
+    if received_from is not None:
+        receipt_details_validate(received_from)
+    elif not collected_by_us:
+        raise ValidationError(IMPORT_SOURCE_REQUIRED, code="import_source")
     estimated = _count_lines(upload)
     # A random name: the storage never shows who uploaded what, or the file's own name.
     name = default_storage.save(f"imports/{uuid.uuid4().hex}.csv", upload)
@@ -70,6 +107,8 @@ def customer_import_job_start(
             encoding=encoding,
             dry_run=dry_run,
             estimated_rows=estimated,
+            collected_by_us=collected_by_us and received_from is None,
+            receipt=_receipt_as_json(received_from) if received_from else {},
         )
         transaction.on_commit(lambda: run_customer_import.delay(job.pk))
     logger.info(
@@ -114,6 +153,8 @@ def customer_import_job_run(*, job_id: int) -> CustomerImportJob | None:
             encoding=job.encoding,
             dry_run=job.dry_run,
             on_progress=progress,
+            collected_by_us=job.collected_by_us,
+            received_from=_receipt_from_json(job.receipt),
         )
     del data
     finished = CustomerImportJob.objects.filter(pk=job_id, status=Status.RUNNING).update(

@@ -30,6 +30,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from .models import Customer, Language, Recipient, RecipientCategory
 from .normalize import normalize_postal_code, phone_digits
+from .receipts import ReceiptDetails, receipt_details_validate, receipt_record
 from .services import (
     SEARCH_INPUTS,
     customer_search_columns,
@@ -74,6 +75,10 @@ IMPORT_QUESTION_MARK = _(
     "%(column)s contains “?”: Excel writes it in a Shift_JIS (CP932) file for a character that "
     "encoding cannot hold (such as 𠮷 or 髙), and the character is lost. Save the file from "
     "Excel as “CSV UTF-8” and import it again, or correct the value."
+)
+IMPORT_SOURCE_REQUIRED = _(
+    "State where the data comes from: collected by the company itself, or received from a "
+    "third party (a dealer, a partner) with its receipt record (APPI Art. 30)."
 )
 IMPORT_WRITE_FAILED = _(
     "The import could not be written (another change to the same customers at the same time?). "
@@ -231,6 +236,7 @@ class ImportResult:
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     encoding: str = ""
+    receipt_id: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -419,6 +425,8 @@ def customer_import(
     encoding: str = "auto",
     dry_run: bool = False,
     on_progress: Callable[[int], None] | None = None,
+    received_from: ReceiptDetails | None = None,
+    collected_by_us: bool = False,
 ) -> ImportResult:
     """Validate every row of a CRM CSV export, then import all rows or none.
 
@@ -427,8 +435,21 @@ def customer_import(
     file has), new ones created; each written customer gets a history entry by `by`.
     `on_progress(rows)` is told the rows checked so far, every PROGRESS_EVERY_ROWS (it must not
     query: see common.progress).
+
+    The source is stated, never assumed (Art. 30): `collected_by_us` for data the company
+    collected itself, else `received_from` with the receipt details; the receipt record and its
+    people are written in the import's transaction, so no import from a third party runs
+    without one.
     """
     result = ImportResult()
+    try:
+        if received_from is None and not collected_by_us:
+            raise ValidationError(IMPORT_SOURCE_REQUIRED)
+        if received_from is not None:
+            receipt_details_validate(received_from)
+    except ValidationError as exc:
+        result.errors.append(RowError(0, "", " ".join(exc.messages)))
+        return result
     try:
         rows = _read_rows(data, encoding, result)
     except _FileError as exc:
@@ -503,6 +524,11 @@ def customer_import(
                 _write_postgres(to_create, to_update, by, now)
             else:
                 _write_orm(to_create, to_update, by)
+            if received_from is not None:
+                # Every person in the file was received, the unchanged ones too.
+                result.receipt_id = receipt_record(
+                    details=received_from, numbers=list(first_line), by=by
+                ).pk
     except IntegrityError:
         result.errors.append(RowError(0, "", _msg(IMPORT_WRITE_FAILED)))
         return result

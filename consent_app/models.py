@@ -43,6 +43,23 @@ class ProvisionBasis(models.TextChoices):
     OPT_OUT = "opt_out", _("Opt-out provision (Art. 27(2))")
     JOINT_USE = "joint_use", _("Joint use (Art. 27(5)(iii))")
     LAW = "law", _("Required by law (Art. 27(1))")
+    # Not a provision at all (Art. 27(5)(i)): offered only to be refused with a pointer to the
+    # entrustee register, so nobody records entrustment as a provision batch.
+    ENTRUSTMENT = "entrustment", _("Entrustment (Art. 27(5)(i))")
+
+
+class ForeignBasis(models.TextChoices):
+    """The Art. 28 basis for a recipient in a foreign country not recognised by the PPC."""
+
+    CONSENT = "consent", _("Consent to foreign provision after the Art. 28 information")
+    EQUIVALENT_MEASURES = "equivalent_measures", _("Equivalent measures (Rule 16), checked")
+
+
+class RecordMethod(models.TextChoices):
+    """How an Art. 29 record is kept (Rule 19), which fixes its retention (Rule 21)."""
+
+    PER_PROVISION = "per_provision", _("A record made at the provision")
+    CONTRACT = "contract", _("The contract serves as the record")
 
 
 class PrivacyNotice(models.Model):
@@ -53,8 +70,18 @@ class PrivacyNotice(models.Model):
     company = models.TextField(_("company name, address and representative"))
     purposes = models.TextField(_("purposes of use"))
     procedures = models.TextField(_("request procedures and fees"))
-    security_measures = models.TextField(_("security measures"), blank=True)
+    # Mandatory published item since 2022 (Art. 32(1), Order Art. 10(i)).
+    security_measures = models.TextField(_("security measures"))
     contacts = models.TextField(_("complaints and inquiries contact"))
+    # Order Art. 10(iii): only where the company belongs to one; empty otherwise.
+    accredited_organisation = models.TextField(
+        _("accredited personal information protection organisation and its complaints desk"),
+        blank=True,
+    )
+    # Art. 38: the published fee for purpose notice and disclosure; letters and forms state it.
+    fee_yen = models.PositiveIntegerField(
+        _("fee for purpose notice and disclosure (yen)"), default=1000
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -113,8 +140,20 @@ class Recipient(models.Model):
         choices=ProvisionBasis.choices,
         default=ProvisionBasis.CONSENT,
     )
-    # Art. 29 retention is 1 year where a contract serves as the record, else 3 years.
+    # Art. 29 retention is 1 year where a contract serves as the record, else 3 years; the
+    # contract method only covers provision in connection with supplying goods or services to
+    # the person (Rule 19(3)), which the batch checks per customer (the dealer serving them).
     contract_serves_as_record = models.BooleanField(_("contract serves as record"), default=False)
+    # Art. 30 asks the receiving side for these; we keep them for the provider side too.
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    representative = models.CharField(_("representative"), max_length=200, blank=True)
+    foreign_basis = models.CharField(
+        _("Art. 28 basis"), max_length=20, choices=ForeignBasis.choices, blank=True
+    )
+    equivalent_measures = models.TextField(_("equivalent measures (contract clauses)"), blank=True)
+    equivalent_measures_reviewed_on = models.DateField(
+        _("handling last reviewed on"), null=True, blank=True
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -312,6 +351,15 @@ class ConsentEvent(models.Model):
     evidence = models.FileField(
         _("signed form (scan)"), upload_to="consent-evidence/%Y/%m/", blank=True
     )
+    # A consent to foreign provision names the Art. 28 information the person was given.
+    foreign_transfer_info = models.ForeignKey(
+        "ForeignTransferInfo",
+        verbose_name=_("foreign-transfer information given"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("consent event")
@@ -408,6 +456,26 @@ class ProvisionBatch(models.Model):
     provided_on = models.DateField(_("provided on"))
     data_items = models.JSONField(_("data items"), default=list)
     basis = models.CharField(_("basis"), max_length=16, choices=ProvisionBasis.choices)
+    # What proves the basis: the filing (opt-out) or the notice (joint use) in force.
+    opt_out_filing = models.ForeignKey(
+        "OptOutFiling",
+        verbose_name=_("opt-out filing"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="batches",
+    )
+    joint_use_notice = models.ForeignKey(
+        "JointUseNotice",
+        verbose_name=_("joint-use notice"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="batches",
+    )
+    foreign_basis = models.CharField(
+        _("Art. 28 basis"), max_length=20, choices=ForeignBasis.choices, blank=True
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
@@ -462,6 +530,12 @@ class ProvisionRecord(models.Model):
     provided_on = models.DateField(_("provided on"))
     data_items = models.JSONField(_("data items"), default=list)
     basis = models.CharField(_("basis"), max_length=16, choices=ProvisionBasis.choices)
+    record_method = models.CharField(
+        _("record method"),
+        max_length=16,
+        choices=RecordMethod.choices,
+        default=RecordMethod.PER_PROVISION,
+    )
     # Counted from the provision the record covers (Art. 29 retention), not from row creation.
     retain_until = models.DateField(_("retain until"))
 
@@ -488,4 +562,18 @@ class ProvisionRecord(models.Model):
         return f"#{self.pk} {self.provided_on} {self.customer_id} → {self.recipient_id}"
 
 
+# The lawful-basis models live in their own module (split by sub-domain); imported here, after
+# the models they point at, so that Django registers them with the app. A real cycle: they
+# import Customer and Recipient from this module.
+from .lawful_models import (  # noqa: E402, F401
+    AcquisitionMethod,
+    AdequateCountry,
+    DataReceipt,
+    DataReceiptPerson,
+    EquivalentMeasuresCheck,
+    ForeignTransferInfo,
+    JointUseNotice,
+    OptOutFiling,
+    RetainedIdentity,
+)
 from .models_import import CustomerImportJob  # noqa: E402, F401  (Django finds models here)

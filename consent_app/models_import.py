@@ -42,6 +42,10 @@ class CustomerImportJob(models.Model):
     size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
     encoding = models.CharField(_("encoding"), max_length=8, default="auto")
     dry_run = models.BooleanField(_("check only"), default=False)
+    # Where the data comes from (Art. 30), stated on the upload and applied when the worker runs
+    # the import: the company's own collection, or a third party's with its receipt details.
+    collected_by_us = models.BooleanField(_("collected by the company itself"), default=False)
+    receipt = models.JSONField(_("receipt details (Art. 30)"), default=dict, blank=True)
     estimated_rows = models.PositiveBigIntegerField(_("estimated rows"), default=0)
     progress_rows = models.PositiveBigIntegerField(_("rows checked so far"), default=0)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)

@@ -24,20 +24,24 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from kombu.exceptions import OperationalError as BrokerError
 
 from .eligibility import eligible_customers
+from .lawful import BasisProof, provision_basis_check
 from .models import (
     Channel,
+    Customer,
+    ForeignBasis,
     ProvisionBasis,
     ProvisionBatch,
     ProvisionRecord,
     PurposeOfUse,
     Recipient,
     RecipientCategory,
+    RecordMethod,
 )
 
 logger = logging.getLogger(__name__)
@@ -53,14 +57,8 @@ BATCH_PURPOSE_NOT_PROVISION = _("Only a purpose of provision to third parties ca
 BATCH_PURPOSE_INACTIVE = _("The purpose of use is not active.")
 BATCH_NO_DATA_ITEMS = _("Choose at least one data item to provide.")
 BATCH_UNKNOWN_DATA_ITEMS = _("Unknown data items: %(items)s.")
-BATCH_FOREIGN_NEEDS_CONSENT = _(
-    "Provision to a recipient in a foreign country needs the person's consent (APPI Art. 28); "
-    "opt-out provision is not allowed."
-)
 BATCH_NOT_FAILED = _("Only a failed batch can be run again.")
-BATCH_BASIS_NO_RECORD = _(
-    "Provision under joint use or by law is not recorded as an Art. 29 provision batch."
-)
+BATCH_BASIS_NO_RECORD = _("Provision required by law is not made as a provision batch.")
 
 # The data items a batch may export: item code → (label, customer columns in the CSV).
 DATA_ITEMS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -114,9 +112,7 @@ def check_recipient_can_receive(*, recipient: Recipient, basis: str, on: date) -
         )
     if recipient.agreement_end and recipient.agreement_end < on:
         raise _error(BATCH_AGREEMENT_EXPIRED, "agreement_expired", end=recipient.agreement_end)
-    if recipient.is_foreign and basis == ProvisionBasis.OPT_OUT:
-        raise _error(BATCH_FOREIGN_NEEDS_CONSENT, "foreign_opt_out")
-    if basis in (ProvisionBasis.JOINT_USE, ProvisionBasis.LAW):
+    if basis == ProvisionBasis.LAW:
         raise _error(BATCH_BASIS_NO_RECORD, "basis_no_record")
 
 
@@ -134,10 +130,14 @@ def provision_batch_create(
     purpose: PurposeOfUse,
     by: AbstractBaseUser | None,
     data_items: list[str] | None = None,
+    basis: str | None = None,
     enqueue: bool = True,
 ) -> ProvisionBatch:
     """Validate and queue a provision batch; the worker runs it (`provision_batch_execute`).
 
+    The basis (default: the recipient's) is checked before anything is queued
+    (`lawful.provision_basis_check`): a batch without a lawful basis is refused with a message
+    naming what is missing, and the proof (filing, notice, Art. 28 basis) is stored on it.
     `enqueue=False` leaves the run to the caller (the demo loader runs it in-process).
     """
     from .tasks import run_provision_batch
@@ -149,14 +149,19 @@ def provision_batch_create(
     items = list(data_items if data_items is not None else recipient.data_items or [])
     _check_data_items(items)
     today = timezone.localdate()
-    check_recipient_can_receive(recipient=recipient, basis=recipient.basis, on=today)
+    basis = basis or recipient.basis
+    proof = provision_basis_check(recipient=recipient, basis=basis, data_items=items, on=today)
+    check_recipient_can_receive(recipient=recipient, basis=basis, on=today)
     with transaction.atomic():
         batch = ProvisionBatch.objects.create(
             recipient=recipient,
             purpose=purpose,
             provided_on=today,
             data_items=items,
-            basis=recipient.basis,
+            basis=basis,
+            opt_out_filing=proof.opt_out_filing,
+            joint_use_notice=proof.joint_use_notice,
+            foreign_basis=proof.foreign_basis,
             created_by=by,
         )
         # After commit: the worker must find the row; a broker outage leaves it pending, and
@@ -187,23 +192,48 @@ def _csv_columns(items: list[str]) -> list[str]:
     return columns
 
 
-def _insert_records(batch: ProvisionBatch, keep_until: date) -> int:
-    """One INSERT … SELECT: the eligibility query feeds the records table inside the database."""
-    eligible = (
-        eligible_customers(
-            purpose=batch.purpose, channel=Channel.ANY, recipient=batch.recipient, basis=batch.basis
+def _eligible(batch: ProvisionBatch) -> QuerySet[Customer]:
+    return eligible_customers(
+        purpose=batch.purpose,
+        channel=Channel.ANY,
+        recipient=batch.recipient,
+        basis=batch.basis,
+        foreign_consent=batch.foreign_basis == ForeignBasis.CONSENT,
+    ).order_by()
+
+
+def _insert_records(batch: ProvisionBatch) -> int:
+    """One INSERT … SELECT: the eligibility query feeds the records table inside the database.
+
+    Each row gets its record method and retention (Rules 19–21): the contract serves as the
+    record only where the recipient's contract says so AND the provision is made in connection
+    with supplying goods or services to the person, which we hold true exactly when the
+    recipient is the dealer serving that customer (Rule 19(3)); every other row is a record
+    made at the provision, kept 3 years.
+    """
+    per_provision = retain_until(provided_on=batch.provided_on, contract_serves_as_record=False)
+    contract = retain_until(provided_on=batch.provided_on, contract_serves_as_record=True)
+    if batch.recipient.contract_serves_as_record:
+        supplies_person = Q(dealer_id=batch.recipient_id)
+        method = Case(
+            When(supplies_person, then=Value(RecordMethod.CONTRACT)),
+            default=Value(RecordMethod.PER_PROVISION),
         )
-        .order_by()
-        .values(eligible_id=F("pk"))
+        keep = Case(When(supplies_person, then=Value(contract)), default=Value(per_provision))
+    else:
+        method, keep = Value(RecordMethod.PER_PROVISION), Value(per_provision)
+    eligible = _eligible(batch).values(
+        eligible_id=F("pk"), eligible_method=method, eligible_keep=keep
     )
     select_sql, select_params = eligible.query.sql_with_params()
     json_cast = "::jsonb" if connection.vendor == "postgresql" else ""
     table = ProvisionRecord._meta.db_table
     sql = (
         f"INSERT INTO {table} "  # noqa: S608  # nosec B608  # table from the model, values bound
-        "(batch_id, recipient_id, customer_id, provided_on, data_items, basis, retain_until) "
-        f"SELECT %s, %s, eligible.eligible_id, %s, %s{json_cast}, %s, %s "
-        f"FROM ({select_sql}) AS eligible"
+        "(batch_id, recipient_id, customer_id, provided_on, data_items, basis, record_method, "
+        "retain_until) "
+        f"SELECT %s, %s, eligible.eligible_id, %s, %s{json_cast}, %s, eligible.eligible_method, "
+        f"eligible.eligible_keep FROM ({select_sql}) AS eligible"
     )
     params = (
         batch.pk,
@@ -211,7 +241,6 @@ def _insert_records(batch: ProvisionBatch, keep_until: date) -> int:
         batch.provided_on,
         json.dumps(batch.data_items),
         batch.basis,
-        keep_until,
         *select_params,
     )
     with connection.cursor() as cursor:
@@ -219,24 +248,27 @@ def _insert_records(batch: ProvisionBatch, keep_until: date) -> int:
         return cursor.rowcount
 
 
-def _write_csv(batch: ProvisionBatch) -> tuple[str, str]:
-    """Write the recipient's file from the batch's records; returns (storage name, sha256)."""
-    from .models import Customer
+def _write_csv(batch: ProvisionBatch) -> tuple[str, str, int]:
+    """Write the recipient's file; returns (storage name, sha256, rows).
 
+    From the batch's records; for joint use (no Art. 29 record: the notice proves it) from the
+    eligibility query itself, in the same transaction.
+    """
     columns = _csv_columns(batch.data_items)
     digest = hashlib.sha256()
+    count = 0
     with tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024, mode="w+b") as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
         writer = csv.writer(text)
         writer.writerow(columns)
-        rows = (
-            Customer.objects.filter(provision_records__batch=batch)
-            .order_by("number")
-            .values_list(*columns)
-            .iterator(chunk_size=5000)
-        )
+        if batch.basis == ProvisionBasis.JOINT_USE:
+            customers = _eligible(batch)
+        else:
+            customers = Customer.objects.filter(provision_records__batch=batch)
+        rows = customers.order_by("number").values_list(*columns).iterator(chunk_size=5000)
         for row in rows:
             writer.writerow(["" if value is None else value for value in row])
+            count += 1
         text.flush()
         text.detach()
         raw.seek(0)
@@ -247,7 +279,7 @@ def _write_csv(batch: ProvisionBatch) -> tuple[str, str]:
         name = default_storage.save(
             f"provision/{today:%Y/%m}/batch-{batch.pk}-{uuid.uuid4().hex}.csv", File(raw)
         )
-    return name, digest.hexdigest()
+    return name, digest.hexdigest(), count
 
 
 def provision_batch_execute(*, batch_id: int) -> ProvisionBatch | None:
@@ -269,9 +301,16 @@ def provision_batch_execute(*, batch_id: int) -> ProvisionBatch | None:
                 return batch
             today = timezone.localdate()
             try:
-                # Re-checked at run time: the agreement may have ended since the batch was made.
+                # Re-checked at run time: the agreement may have ended, a filing been replaced
+                # or a check failed since the batch was made.
                 check_recipient_can_receive(recipient=batch.recipient, basis=batch.basis, on=today)
                 _check_data_items(batch.data_items)
+                proof = provision_basis_check(
+                    recipient=batch.recipient,
+                    basis=batch.basis,
+                    data_items=batch.data_items,
+                    on=today,
+                )
             except ValidationError as exc:
                 batch.status = ProvisionBatch.Status.FAILED
                 batch.error = " ".join(exc.messages)
@@ -279,12 +318,11 @@ def provision_batch_execute(*, batch_id: int) -> ProvisionBatch | None:
                 logger.info("provision batch %s refused: %s", batch.pk, exc.code)
                 return batch
             batch.provided_on = today
-            keep_until = retain_until(
-                provided_on=today,
-                contract_serves_as_record=batch.recipient.contract_serves_as_record,
-            )
-            count = _insert_records(batch, keep_until)
-            stored_name, sha256 = _write_csv(batch)
+            _apply_proof(batch, proof)
+            # Joint use: the joint users are not third parties, no Art. 29 record is made.
+            if batch.basis != ProvisionBasis.JOINT_USE:
+                _insert_records(batch)
+            stored_name, sha256, count = _write_csv(batch)
             batch.file.name = stored_name
             batch.sha256 = sha256
             batch.customer_count = count
@@ -301,6 +339,13 @@ def provision_batch_execute(*, batch_id: int) -> ProvisionBatch | None:
         raise
     logger.info("provision batch %s completed: %s records", batch.pk, count)
     return batch
+
+
+def _apply_proof(batch: ProvisionBatch, proof: BasisProof) -> None:
+    # The proof in force at the run (a change filing or a new notice version may have come).
+    batch.opt_out_filing = proof.opt_out_filing
+    batch.joint_use_notice = proof.joint_use_notice
+    batch.foreign_basis = proof.foreign_basis
 
 
 def provision_batch_mark_failed(*, batch_id: int, error: str) -> bool:
@@ -355,7 +400,7 @@ def provision_records_purge(*, today: date | None = None) -> int:
         while True:
             with transaction.atomic():
                 ids = list(
-                    ProvisionRecord.objects.filter(retain_until__lt=today)
+                    _expired_records(today)
                     .order_by("pk")
                     .values_list("pk", flat=True)[:_PURGE_CHUNK]
                 )
@@ -367,6 +412,26 @@ def provision_records_purge(*, today: date | None = None) -> int:
     if total:
         logger.info("provision records purged: %s", total)
     return total
+
+
+def _expired_records(today: date) -> QuerySet[ProvisionRecord]:
+    """Records past their retention (Rule 21), on SQLite; PostgreSQL's purge function applies
+    the same rule (privacyoffice.ledgers.sql).
+
+    A contract serving as the record is kept 1 year from the LAST provision it covers: a
+    contract-method record stays while a later one to the same recipient about the same
+    person is still retained.
+    """
+    later_contract = ProvisionRecord.objects.filter(
+        customer=OuterRef("customer"),
+        recipient=OuterRef("recipient"),
+        record_method=RecordMethod.CONTRACT,
+        provided_on__gt=OuterRef("provided_on"),
+        retain_until__gte=today,
+    )
+    return ProvisionRecord.objects.filter(retain_until__lt=today).exclude(
+        Q(record_method=RecordMethod.CONTRACT) & Exists(later_contract)
+    )
 
 
 def _purge_batch_files() -> None:

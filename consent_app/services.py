@@ -31,6 +31,7 @@ from .models import (
     ConsentFlag,
     ConsentState,
     Customer,
+    ForeignTransferInfo,
     Language,
     PrivacyNotice,
     ProvisionSuppression,
@@ -45,6 +46,7 @@ from .normalize import (
     normalize_phone,
     normalize_postal_code,
 )
+from .receipts import retained_identity_keep
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +79,13 @@ CONSENT_BACKDATED = _(
     "channel (%(latest)s)."
 )
 CONSENT_PURPOSE_INACTIVE = _("Consent cannot be granted for an inactive purpose of use.")
+FOREIGN_CONSENT_NOT_PROVISION = _(
+    "A consent to foreign provision belongs to a purpose of provision to third parties, granted."
+)
+FOREIGN_CONSENT_BEFORE_INFO = _(
+    "The consent to foreign provision cannot predate the Art. 28 information it names "
+    "(given from %(date)s): the person must be told first."
+)
 EVIDENCE_TOO_LARGE = _("The signed form is larger than %(mb)s MB.")
 EVIDENCE_BAD_TYPE = _("The signed form must be a PDF, PNG, JPEG or TIFF scan.")
 SUPPRESSION_WRONG_CUSTOMER = _("The consent event belongs to another customer.")
@@ -318,8 +327,9 @@ def customer_erase(
     Every consent flag in force is withdrawn through the ledger first (source: the request);
     then the personal fields are blanked, in the customer row and in its history rows, the
     admin log's copies of the name read as the tombstone, and the tombstone (number +
-    erased_at) remains, so Art. 29 records that must be kept still point at something. Never a
-    hard delete.
+    erased_at) remains, so Art. 29/30 records that must be kept still point at something, and
+    the identifying items they need are kept with them (RetainedIdentity) until their
+    retention ends. Never a hard delete.
     """
     if not request_reference:
         raise _error(ERASE_REFERENCE_REQUIRED, "reference_required")
@@ -335,6 +345,9 @@ def customer_erase(
             request_reference=request_reference,
             note=str(_("Erasure")),
         )
+        # Rule 20: a retained Art. 29/30 record must still identify the person; keep those
+        # items apart from the profile before it is blanked.
+        retained_identity_keep(customer=locked)
         blank: dict[str, Any] = dict.fromkeys(CUSTOMER_PERSONAL_FIELDS, "")
         blank.update(date_of_birth=None, dealer=None, preferred_language=Language.JAPANESE)
         for name, value in blank.items():
@@ -417,6 +430,7 @@ def consent_change(
     note: str = "",
     occurred_at: datetime | None = None,
     evidence: File | None = None,
+    foreign_transfer_info: ForeignTransferInfo | None = None,
 ) -> ConsentEvent:
     """THE one way consent changes: a ledger event and the current flag, in one transaction.
 
@@ -424,7 +438,8 @@ def consent_change(
     ledger stays a chain (each event's old state is the state the previous one left). An event
     may be dated back to when the customer expressed it (e.g. the date on a letter), but never
     before the latest event of the same purpose and channel, so replaying the ledger in
-    (occurred_at, id) order always reproduces the flag.
+    (occurred_at, id) order always reproduces the flag. A consent to foreign provision (Art. 28)
+    names the information the person was given (`foreign_transfer_info`), and cannot predate it.
     """
     purpose = _resolve_purpose(purpose)
     if channel not in (purpose.channels or []):
@@ -448,6 +463,15 @@ def consent_change(
         raise _error(CONSENT_IN_FUTURE, "future")
     if evidence is not None:
         _check_evidence(evidence)
+    if foreign_transfer_info is not None:
+        if new_state != ConsentState.GRANTED or not purpose.is_third_party_provision:
+            raise _error(FOREIGN_CONSENT_NOT_PROVISION, "foreign_not_provision")
+        if timezone.localdate(occurred_at) < foreign_transfer_info.effective_from:
+            raise _error(
+                FOREIGN_CONSENT_BEFORE_INFO,
+                "foreign_before_info",
+                date=foreign_transfer_info.effective_from,
+            )
 
     with transaction.atomic():
         locked = Customer.objects.select_for_update().only("pk", "erased_at").get(pk=customer.pk)
@@ -477,6 +501,7 @@ def consent_change(
             request_reference=request_reference,
             note=note,
             notice=privacy_notice_in_force(timezone.localdate(occurred_at)),
+            foreign_transfer_info=foreign_transfer_info,
         )
         if evidence is not None:
             # A random name: the scan's own file name often carries the person's name.

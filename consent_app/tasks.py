@@ -3,7 +3,9 @@
 - run_provision_batch: one batch, all or nothing (the service is idempotent: the batch row is
   locked and only a pending batch runs).
 - sweep_pending_provision_batches (beat): queue again the batches whose task was lost.
-- purge_expired_provision_records (beat, daily): Art. 29 retention.
+- purge_expired_provision_records (beat, daily): Art. 29 and Art. 30 retention.
+- check_equivalent_measures (beat, daily): the Rule 18 periodic check, one result recorded
+  per recipient relying on equivalent measures.
 """
 
 from __future__ import annotations
@@ -75,10 +77,11 @@ def sweep_pending_provision_batches() -> int:
     time_limit=1800,
 )
 def purge_expired_provision_records() -> int:
-    """Beat, daily: delete provision records past their Art. 29 retention."""
+    """Beat, daily: delete provision and receipt records past their retention (Arts. 29/30)."""
     from .provision import provision_records_purge
+    from .receipts import receipts_purge
 
-    return provision_records_purge()
+    return provision_records_purge() + receipts_purge()
 
 
 class CustomerImportTask(Task):
@@ -118,3 +121,18 @@ def sweep_customer_import_jobs() -> int:
     from .import_jobs import customer_import_jobs_sweep
 
     return customer_import_jobs_sweep()
+
+
+@shared_task(
+    name="consent_app.check_equivalent_measures",
+    ignore_result=True,
+    autoretry_for=RETRYABLE,
+    retry_backoff=30,
+    retry_jitter=True,
+    max_retries=3,
+)
+def check_equivalent_measures() -> int:
+    """Beat, daily: record the periodic check of recipients on equivalent measures (Rule 18)."""
+    from .lawful import equivalent_measures_check_run
+
+    return equivalent_measures_check_run()

@@ -37,6 +37,7 @@ from requests_app.models import (
     RequestType,
 )
 
+from .dashboard_lawful import lawful_summary_compute
 from .models import DashboardSummary, WorkerHeartbeat
 from .reports.columns import DaysBetween
 
@@ -305,7 +306,11 @@ def summary_months(summary: DashboardSummary, *, today: date) -> list[MonthRow] 
 def dashboard_summary_refresh() -> DashboardSummary:
     started = time.monotonic()
     now = timezone.now()
-    data = {**consent_summary_compute(), **request_summary_compute(now=now)}
+    data = {
+        **consent_summary_compute(),
+        **request_summary_compute(now=now),
+        **lawful_summary_compute(today=timezone.localdate(now)),
+    }
     duration_ms = int((time.monotonic() - started) * 1000)
     summary, _created = DashboardSummary.objects.update_or_create(
         key=SUMMARY_KEY,

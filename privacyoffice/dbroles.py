@@ -35,7 +35,14 @@ CI_APP_PASSWORD = "privacyoffice-app-ci"  # noqa: S105  # nosec B105  # CI-only 
 ORDINARY = "SELECT, INSERT, UPDATE, DELETE"
 # Written once, then changed only by their purge function (privacyoffice.ledgers.sql): the
 # application role may read and insert them, never update or delete.
-PURGED_ONLY_BY_FUNCTION = ("requests_app.IdentityDocument",)
+PURGED_ONLY_BY_FUNCTION = (
+    "requests_app.IdentityDocument",
+    # Art. 30 receipt records and the equivalent-measures checks: written once, deleted only by
+    # privacyoffice_purge_data_receipts (the checks: never).
+    "consent_app.DataReceipt",
+    "consent_app.DataReceiptPerson",
+    "consent_app.EquivalentMeasuresCheck",
+)
 
 
 def owner_role() -> str:

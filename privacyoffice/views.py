@@ -24,6 +24,8 @@ from consent_app.models import Channel, ConsentState
 from requests_app.models import RequestState, RequestType
 
 from . import dashboard as selectors
+from .dashboard_lawful import SUMMARY_KEY as LAWFUL_KEY
+from .dashboard_lawful import lawful_panels
 from .ledgers.verify import ledger_digest_latest
 
 logger = logging.getLogger(__name__)
@@ -147,6 +149,7 @@ def dashboard(request):
             "warning" if data.documents_awaiting_purge else "ok",
         ),
         "purge_days": settings.IDENTITY_DOCUMENT_PURGE_DAYS,
+        "lawful": lawful_panels(data.summary.data.get(LAWFUL_KEY)),
         "can_export": request.user.has_perm("privacyoffice.export_reports"),
         # The chain heads auditors keep a copy of (privacyoffice.ledgers, issue 20).
         "ledger_digest": ledger_digest_latest(),

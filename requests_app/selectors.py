@@ -35,9 +35,10 @@ from .models import (
 )
 
 # --- disclosure compilation --------------------------------------------------------------------
-# Record disclosure (Art. 33(5)) covers the third-party provision records only.
+# Record disclosure (Art. 33(5)) covers the Art. 29 provision records and the Art. 30 receipt
+# records, with the identity kept with them after an erasure (Rule 20).
 SECTIONS_BY_TYPE: dict[str, tuple[str, ...]] = {
-    RequestType.RECORD_DISCLOSURE: ("provision_records",),
+    RequestType.RECORD_DISCLOSURE: ("provision_records", "receipt_records", "retained_identity"),
 }
 ELECTRONIC_FORMATS = ("csv", "json")
 UNKNOWN_FORMAT = _("Unknown electronic copy format: %(fmt)s (use csv or json).")

@@ -190,6 +190,14 @@ BEGIN
         SELECT id, ledger_seq, ledger_hash FROM {t}
         WHERE retain_until < today AND provided_on <= today - {min_days}
           AND ledger_seq IS NOT NULL
+          -- Rule 21: a contract serving as the record is kept a year from the LAST provision it
+          -- covers: not while a later contract record to that recipient about that person is
+          -- still retained.
+          AND NOT (record_method = 'contract' AND EXISTS (
+              SELECT 1 FROM {t} later
+              WHERE later.customer_id = {t}.customer_id AND later.recipient_id = {t}.recipient_id
+                AND later.record_method = 'contract' AND later.provided_on > {t}.provided_on
+                AND later.retain_until >= today))
         ORDER BY ledger_seq LIMIT greatest(max_rows, 0) FOR UPDATE),
     gone AS (
         DELETE FROM {t} p USING doomed d WHERE p.id = d.id
@@ -207,6 +215,29 @@ BEGIN
     SELECT coalesce(sum(row_count), 0) INTO removed FROM inserted;
     PERFORM set_config('privacyoffice.bypass', '', true);
     RETURN removed;
+END $$;
+"""
+
+
+_PURGE_RECEIPTS = """
+-- The receiving side's records (APPI Art. 30, Rule 25): entries whose retention has passed by the
+-- database's own clock (Japan date), then the receipts left with no entry whose own retention has
+-- passed. The application may call it, never DELETE from these tables.
+CREATE OR REPLACE FUNCTION privacyoffice_purge_data_receipts(max_rows integer)
+    RETURNS integer LANGUAGE plpgsql SECURITY DEFINER {safe_path} AS $$
+DECLARE today date := (now() AT TIME ZONE 'Asia/Tokyo')::date; removed integer; emptied integer;
+BEGIN
+    PERFORM set_config('privacyoffice.bypass', {delete_triggers}, true);
+    WITH doomed AS (
+        SELECT id FROM {persons} WHERE retain_until < today
+        ORDER BY id LIMIT greatest(max_rows, 0) FOR UPDATE)
+    DELETE FROM {persons} p USING doomed d WHERE p.id = d.id;
+    GET DIAGNOSTICS removed = ROW_COUNT;
+    DELETE FROM {receipts} r WHERE r.retain_until < today
+        AND NOT EXISTS (SELECT 1 FROM {persons} p WHERE p.receipt_id = r.id);
+    GET DIAGNOSTICS emptied = ROW_COUNT;
+    PERFORM set_config('privacyoffice.bypass', '', true);
+    RETURN removed + emptied;
 END $$;
 """
 
@@ -321,6 +352,20 @@ def install(connection: BaseDatabaseWrapper) -> None:
                 min_days=int(PROVISION_MIN_RETENTION_DAYS),
                 lock_head=_LOCK_HEAD.format(head=HEAD_TABLE, table=_literal(provision.table)),
                 delete_triggers=_trigger_names(cursor, provision.table, events=("DELETE",)),
+            )
+        )
+        receipts = apps.get_model("consent_app", "DataReceipt")._meta.db_table
+        persons = apps.get_model("consent_app", "DataReceiptPerson")._meta.db_table
+        delete_triggers = ",".join(
+            _trigger_names(cursor, table, events=("DELETE",)).strip("'")
+            for table in (persons, receipts)
+        )
+        cursor.execute(
+            _PURGE_RECEIPTS.format(
+                safe_path=SAFE_PATH,
+                receipts=_q(receipts),
+                persons=_q(persons),
+                delete_triggers=_literal(delete_triggers),
             )
         )
         documents = apps.get_model("requests_app", "IdentityDocument")._meta.db_table

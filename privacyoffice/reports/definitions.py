@@ -29,7 +29,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm_log.models import StateLog
 
-from consent_app.models import ConsentEvent, ProvisionRecord, ProvisionSuppression
+from consent_app.models import (
+    ConsentEvent,
+    DataReceiptPerson,
+    ProvisionRecord,
+    ProvisionSuppression,
+)
 from privacyoffice.ledgers import RowHash
 from requests_app.models import (
     OPEN_STATES,
@@ -188,7 +193,38 @@ PROVISION_RECORDS = Report(
         Column("data_items", "提供項目", JsonListJoined(F("data_items")), Kind.TEXT),
         Column("basis", "提供の根拠", "basis", Kind.CODE),
         Column("retain_until", "保存期限", "retain_until", Kind.DATE),
+        Column("record_method", "記録の方法", "record_method", Kind.CODE),
         Column("row_hash", "行ハッシュ", RowHash(), Kind.CODE),
+    ),
+)
+
+RECEIPT_RECORDS = Report(
+    slug="receipt-records",
+    title=_("Records of data received from third parties (Art. 30)"),
+    description=_(
+        "The receiving side's record of each data set taken in: date, provider (name, address, "
+        "representative), how the provider obtained it, person, data items."
+    ),
+    date_field="receipt__received_on",
+    date_label=_("received"),
+    is_datetime=False,
+    base=lambda: DataReceiptPerson.objects.all(),
+    order=("receipt__received_on", "pk"),
+    columns=(
+        Column("entry_id", "記録明細ID", "pk", Kind.INT),
+        Column("receipt_id", "受領記録ID", "receipt_id", Kind.INT),
+        Column("received_on", "受領日", "receipt__received_on", Kind.DATE),
+        Column("provider_name", "提供者名称", "receipt__provider_name", Kind.TEXT),
+        Column("provider_address", "提供者住所", "receipt__provider_address", Kind.TEXT),
+        Column(
+            "provider_representative", "提供者代表者", "receipt__provider_representative", Kind.TEXT
+        ),
+        Column("acquisition", "提供者の取得経緯", "receipt__acquisition", Kind.CODE),
+        Column("acquisition_detail", "取得経緯の詳細", "receipt__acquisition_detail", Kind.TEXT),
+        Column("customer_number", "本人(顧客番号)", "customer__number", Kind.TEXT),
+        Column("data_items", "受領項目", JsonListJoined(F("receipt__data_items")), Kind.TEXT),
+        Column("special_care", "要配慮個人情報を含む", "receipt__includes_special_care", Kind.FLAG),
+        Column("retain_until", "保存期限", "retain_until", Kind.DATE),
     ),
 )
 
@@ -277,6 +313,7 @@ REPORTS: dict[str, Report] = {
         TRANSITION_LOG,
         CONSENT_LEDGER,
         PROVISION_RECORDS,
+        RECEIPT_RECORDS,
         LETTERS_ISSUED,
         DOCUMENT_VIEWINGS,
         SUPPRESSIONS,

@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone, translation
 
+from consent_app.services import privacy_notice_in_force
 from requests_app.models import (
     AgentType,
     DisclosureMethod,
@@ -29,8 +30,9 @@ from requests_app.models import (
 SAMPLE_REFERENCE = "PR-2026-000123"
 
 # Fees (APPI Art. 38) apply to purpose notice and the two disclosures only. The published amount
-# (privacy notice) is what the request form asks the person to enclose; a response states a fee
-# only as recorded and received on the request (amount, how it was paid, when) — never a default.
+# (the privacy notice in force, Art. 32(1)) is what the request form asks the person to enclose;
+# a response states a fee only as recorded and received on the request (amount, how it was
+# paid, when) — never a default. The default amount only serves a database without any notice.
 DEFAULT_FEE_YEN = 1000
 # The letters that ask for the fee (before it can have been received); every other kind reports.
 FEE_ASKING_KINDS = (LetterKind.REQUEST_FORM, LetterKind.MORE_DOCUMENTS)
@@ -40,6 +42,13 @@ FEE_METHOD_TEXT: dict[str, dict[str, str]] = {
     FeePaymentMethod.CASH_REGISTERED_MAIL: {"ja": "現金書留", "en": "cash by registered mail"},
     FeePaymentMethod.BANK_TRANSFER: {"ja": "銀行振込", "en": "bank transfer"},
 }
+
+
+def published_fee(on: dt.date) -> int:
+    """The fee the privacy notice in force on `on` publishes (what letters and forms state)."""
+    notice = privacy_notice_in_force(on)
+    return notice.fee_yen if notice is not None else DEFAULT_FEE_YEN
+
 
 # --- request types (APPI Arts. 32–35) ----------------------------------------------------------
 REQUEST_TYPE_TEXT: dict[str, dict[str, str]] = {
@@ -274,6 +283,7 @@ def fee_context(
     *,
     kind: str,
     fee_bearing: bool,
+    published: int,
     amount: int | None,
     method: str,
     received_on: dt.date | None,
@@ -286,7 +296,7 @@ def fee_context(
     letter only a fee recorded as received, with `fee_payment_method_text` and `fee_received_on`
     — a response never tells the person about a fee nobody charged.
     """
-    published = DEFAULT_FEE_YEN if fee_bearing else None
+    published = published if fee_bearing else None
     if kind in FEE_ASKING_KINDS:
         stated = (amount or published) if fee_bearing else None
         return {
@@ -354,6 +364,7 @@ def request_context(request: DisclosureRequest, language: str, kind: str = "") -
         **fee_context(
             kind=kind,
             fee_bearing=rtype in RequestType.fee_bearing(),
+            published=published_fee(timezone.localdate(request.received_at)),
             amount=request.fee_amount,
             method=request.fee_payment_method,
             received_on=request.fee_received_on,
@@ -618,7 +629,8 @@ def sample_context(
         **fee_context(
             kind=kind,
             fee_bearing=fee_bearing,
-            amount=DEFAULT_FEE_YEN,
+            published=published_fee(today),
+            amount=published_fee(today),
             method=FeePaymentMethod.POSTAL_MONEY_ORDER,
             received_on=docs_on,
             language=language,

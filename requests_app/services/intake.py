@@ -49,6 +49,10 @@ FEE_RECEIVED_IN_FUTURE = _("The fee cannot have been received in the future.")
 METHOD_ONLY_FOR_DISCLOSURE = _("A disclosure method applies only to the two disclosure types.")
 MEASURE_ONLY_FOR_ERASURE = _("Suspension of use or erasure applies only to an Art. 35(1) request.")
 ART35_GROUND_ONLY_FOR_ART35 = _("An Art. 35 ground applies only to an Art. 35 request.")
+ART35_GROUND_REQUIRED = _(
+    "A request for suspension of use, erasure or suspension of provision needs the Art. 35 "
+    "ground the person relies on."
+)
 PURPOSES_ONLY_FOR_SUSPENSION = _("Purposes to suspend apply only to a suspension of use.")
 RECIPIENT_ONLY_FOR_PROVISION_STOP = _(
     "A recipient to stop applies only to a suspension of provision to third parties."
@@ -134,6 +138,9 @@ def validate_request_details(*, request_type: str, fields: dict[str, Any]) -> No
         add("use_measure", MEASURE_ONLY_FOR_ERASURE)
     if fields.get("legal_ground") and request_type not in _ART35_TYPES:
         add("legal_ground", ART35_GROUND_ONLY_FOR_ART35)
+    # Art. 35(1), (3), (5): the ground decides whether the company must act; stored with it.
+    if request_type in _ART35_TYPES and not fields.get("legal_ground"):
+        add("legal_ground", ART35_GROUND_REQUIRED)
     codes = fields.get("suspension_purpose_codes") or []
     if codes:
         if request_type != RequestType.ERASURE or fields.get("use_measure") == UseMeasure.ERASE:

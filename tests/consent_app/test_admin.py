@@ -457,14 +457,20 @@ def test_provision_records_cannot_be_added_changed_or_deleted_in_the_admin(
 # --- Import ------------------------------------------------------------------------------------
 def test_staff_import_a_crm_file_from_the_customer_list(as_staff, staff):
     upload = SimpleUploadedFile("crm.csv", csv_bytes([row("C1"), row("C2")], encoding="cp932"))
-    response = as_staff.post(admin_url("customer", "import"), {"file": upload, "encoding": "auto"})
+    response = as_staff.post(
+        admin_url("customer", "import"),
+        {"file": upload, "encoding": "auto", "source-source": "own"},
+    )
     assert response.status_code == 302
     assert Customer.objects.count() == 2
 
 
 def test_a_bad_file_lists_each_problem_by_line_and_imports_nothing(as_staff):
     upload = SimpleUploadedFile("crm.csv", csv_bytes([row("C1"), row("C2", phone="1")]))
-    response = as_staff.post(admin_url("customer", "import"), {"file": upload, "encoding": "auto"})
+    response = as_staff.post(
+        admin_url("customer", "import"),
+        {"file": upload, "encoding": "auto", "source-source": "own"},
+    )
     assert response.status_code == 200
     assert [(e.line, e.column) for e in response.context["import_errors"]] == [(3, "phone")]
     assert not Customer.objects.exists()

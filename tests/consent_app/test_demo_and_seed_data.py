@@ -9,8 +9,10 @@ from consent_app.models import (
     ConsentEvent,
     ConsentFlag,
     Customer,
+    DataReceipt,
     PrivacyNotice,
     ProvisionBatch,
+    ProvisionSuppression,
     PurposeOfUse,
     Recipient,
     RecipientCategory,
@@ -66,8 +68,31 @@ def test_the_demo_customers_are_realistic_and_their_flags_match_their_ledger(dem
         flags = {(f.purpose_id, f.channel): f.state for f in customer.consent_flags.all()}
         assert consent_replay(customer=customer) == flags
     assert ConsentFlag.objects.exists() and customers.filter(suppressions__isnull=False).exists()
-    batch = ProvisionBatch.objects.get()
+    batch = ProvisionBatch.objects.get(recipient__code="AGR-RESEARCH")
     assert batch.status == "completed" and batch.customer_count > 0
+
+
+def test_the_demo_tells_a_lawful_story_every_batch_with_what_makes_it_lawful(demo_users):
+    """Issue 16: a filing, a notice or the Art. 28 information behind each demo batch."""
+    demo.seed(customers=40, seed=7, users=demo_users)
+    batches = {b.recipient.code: b for b in ProvisionBatch.objects.select_related("recipient")}
+    assert {b.status for b in batches.values()} == {"completed"}
+    assert all(b.customer_count > 0 for b in batches.values())
+    assert batches["AGR-TELEMATICS"].basis == "opt_out" and batches["AGR-TELEMATICS"].opt_out_filing
+    assert batches["AFF-INS"].basis == "joint_use" and batches["AFF-INS"].joint_use_notice
+    foreign = batches["AGR-GLOBAL"]
+    assert foreign.foreign_basis == "consent"
+    # Only the customers who consented after the Art. 28 information, not the generic consent.
+    informed = ConsentEvent.objects.filter(
+        foreign_transfer_info__recipient=foreign.recipient
+    ).exclude(  # nor one who asked us to stop provision
+        customer__in=ProvisionSuppression.objects.filter(lifted_at__isnull=True).values("customer")
+    )
+    assert foreign.customer_count == informed.values("customer").distinct().count()
+    assert foreign.customer_count < batches["AGR-RESEARCH"].customer_count
+    receipt = DataReceipt.objects.get(provider__code="D-TOKYO")
+    assert receipt.person_count == Customer.objects.filter(dealer__code="D-TOKYO").count()
+    assert all(r.address and r.representative for r in Recipient.objects.all())
 
 
 def test_the_demo_is_deterministic_from_its_seed(demo_users):

@@ -60,11 +60,14 @@ def csv_bytes(rows, header=HEADER, encoding="utf-8") -> bytes:
 
 
 def run(data, **kwargs):
+    kwargs.setdefault("collected_by_us", True)
     return importing.customer_import(data=data, by=None, **kwargs)
 
 
 def test_a_clean_file_creates_every_customer_with_normalised_values_and_history(staff):
-    result = importing.customer_import(data=csv_bytes([row("C1"), row("C2", email="")]), by=staff)
+    result = importing.customer_import(
+        data=csv_bytes([row("C1"), row("C2", email="")]), by=staff, collected_by_us=True
+    )
     assert result.ok and (result.created, result.updated) == (2, 0)
     taro = Customer.objects.get(number="C1")
     assert taro.family_name_kana == "ヤマダ" and taro.given_name_kana == "タロウ"
@@ -77,7 +80,7 @@ def test_a_clean_file_creates_every_customer_with_normalised_values_and_history(
 
 def test_a_known_customer_number_updates_that_customer_with_a_history_entry(staff):
     existing = CustomerFactory(number="C1", address="旧住所")
-    result = importing.customer_import(data=csv_bytes([row("C1")]), by=staff)
+    result = importing.customer_import(data=csv_bytes([row("C1")]), by=staff, collected_by_us=True)
     assert (result.created, result.updated) == (0, 1)
     existing.refresh_from_db()
     assert existing.address == "千代田区丸の内1-1-1"
@@ -251,7 +254,7 @@ def test_a_dry_run_counts_but_writes_nothing():
 @pytest.mark.postgres
 def test_a_large_import_goes_through_copy_with_one_history_row_per_customer(staff):
     rows = [row(f"B{i:06d}", email=f"b{i}@example.jp") for i in range(3000)]
-    result = importing.customer_import(data=csv_bytes(rows), by=staff)
+    result = importing.customer_import(data=csv_bytes(rows), by=staff, collected_by_us=True)
     assert result.created == 3000
     assert Customer.objects.filter(number__startswith="B").count() == 3000
     assert Customer.history.filter(history_user=staff).count() == 3000
@@ -264,7 +267,7 @@ def test_the_command_imports_a_file_and_reports_the_counts(tmp_path):
     path = tmp_path / "crm.csv"
     path.write_bytes(csv_bytes([row("C1")], encoding="cp932"))
     out = StringIO()
-    call_command("import_customers", str(path), stdout=out)
+    call_command("import_customers", str(path), "--source", "own", stdout=out)
     assert "1 rows (cp932)" in out.getvalue()
     assert Customer.objects.filter(number="C1").exists()
 
@@ -274,7 +277,7 @@ def test_the_command_lists_the_errors_and_fails_without_importing(tmp_path):
     path.write_bytes(csv_bytes([row("C1", email="bad")]))
     err = StringIO()
     with pytest.raises(CommandError, match="nothing was imported"):
-        call_command("import_customers", str(path), stderr=err)
+        call_command("import_customers", str(path), "--source", "own", stderr=err)
     assert "[email]" in err.getvalue()
     assert not Customer.objects.exists()
 
@@ -298,7 +301,7 @@ def test_any_input_gives_a_report_and_never_raises(data):
 
     with transaction.atomic():
         before = Customer.objects.count()
-        result = importing.customer_import(data=data, by=None)
+        result = importing.customer_import(data=data, by=None, collected_by_us=True)
         if not result.ok:
             assert Customer.objects.count() == before
         transaction.set_rollback(True)

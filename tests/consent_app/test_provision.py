@@ -157,13 +157,6 @@ def test_an_agreement_party_without_agreement_dates_is_refused(staff, provision_
     assert exc.value.messages == [str(provision.BATCH_AGREEMENT_MISSING)]
 
 
-def test_opt_out_provision_to_a_foreign_recipient_is_refused(staff, provision_purpose):
-    recipient = AgreementRecipientFactory(country="US", basis="opt_out")
-    with pytest.raises(ValidationError) as exc:
-        provision.provision_batch_create(recipient=recipient, purpose=provision_purpose, by=staff)
-    assert exc.value.messages == [str(provision.BATCH_FOREIGN_NEEDS_CONSENT)]
-
-
 def test_a_batch_for_a_purpose_that_is_not_provision_is_refused(staff, marketing):
     with pytest.raises(ValidationError) as exc:
         provision.provision_batch_create(recipient=RecipientFactory(), purpose=marketing, by=staff)

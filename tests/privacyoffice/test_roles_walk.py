@@ -56,6 +56,17 @@ MODEL_ACCESS: dict[str, dict[str, str]] = {
     "consent_app.ProvisionSuppression": {STAFF: "vac", MANAGER: "vac", AUDITOR: "v"},
     "consent_app.ProvisionBatch": {STAFF: "va", MANAGER: "va", AUDITOR: "v"},
     "consent_app.ProvisionRecord": {STAFF: "v", MANAGER: "v", AUDITOR: "v"},  # append-only
+    # issue 16: the lawful bases are managers' catalogues, like recipients; a version in force
+    # is never edited (the walk's rows are not yet in force, so managers may change them).
+    "consent_app.AdequateCountry": {STAFF: "v", MANAGER: "vac", AUDITOR: "v"},
+    "consent_app.OptOutFiling": {STAFF: "v", MANAGER: "vac", AUDITOR: "v"},
+    "consent_app.JointUseNotice": {STAFF: "v", MANAGER: "vac", AUDITOR: "v"},
+    "consent_app.ForeignTransferInfo": {STAFF: "v", MANAGER: "vac", AUDITOR: "v"},
+    # written only by the beat task, the import and the erasure service
+    "consent_app.EquivalentMeasuresCheck": {STAFF: "v", MANAGER: "v", AUDITOR: "v"},
+    "consent_app.DataReceipt": {STAFF: "v", MANAGER: "v", AUDITOR: "v"},  # append-only
+    "consent_app.DataReceiptPerson": {STAFF: "v", MANAGER: "v", AUDITOR: "v"},  # append-only
+    "consent_app.RetainedIdentity": {STAFF: "v", MANAGER: "v", AUDITOR: "v"},
     # requests
     "requests_app.DisclosureRequest": {STAFF: "vac", MANAGER: "vac", AUDITOR: "v"},
     # Documents are uploaded on their request's page (checked there), never added bare.
@@ -387,6 +398,7 @@ def build_world(users: dict) -> World:
     )
     letter = f.LetterFactory(status="generated", file=_file("letter.pdf", PDF))
     made = [
+        *_lawful_rows(customer),
         disclosure,
         customer,
         event,
@@ -434,6 +446,72 @@ def build_world(users: dict) -> World:
     world.report_slug = sorted(definitions.REPORTS)[0]
     world.history_id = customer.history.order_by("history_id").first().history_id
     return world
+
+
+def _lawful_rows(customer) -> list:
+    """Issue 16's rows, none yet in force (so the change pages stay editable for managers)."""
+    from django.utils import timezone
+
+    from consent_app import receipts
+    from consent_app.models import (
+        EquivalentMeasuresCheck,
+        ForeignTransferInfo,
+        JointUseNotice,
+        OptOutFiling,
+        RetainedIdentity,
+    )
+
+    later = timezone.localdate() + timedelta(days=30)
+    recipient = f.RecipientFactory()
+    receipt = receipts.receipt_record(
+        details=receipts.ReceiptDetails(
+            provider_name="東京販売株式会社",
+            provider_address="東京都港区",
+            provider_representative="代表取締役 鈴木一郎",
+            acquisition="consent",
+            data_items=["name"],
+        ),
+        numbers=[customer.number],
+        by=None,
+    )
+    return [
+        OptOutFiling.objects.create(
+            reference="PPC-1",
+            title="名簿",
+            data_items=["name"],
+            acquisition_method="申込書",
+            provision_method="電子ファイル",
+            opt_out_method="電話",
+            filed_on=timezone.localdate(),
+        ),
+        JointUseNotice.objects.create(
+            scheme="walk",
+            version=1,
+            users_description="グループ会社",
+            data_items=["name"],
+            purposes="アフターサービス",
+            responsible_party="株式会社サンプル",
+            notified_on=timezone.localdate(),
+            effective_from=later,
+        ),
+        ForeignTransferInfo.objects.create(
+            recipient=recipient,
+            country="US",
+            version=1,
+            country_name="アメリカ合衆国",
+            country_system="…",
+            recipient_measures="…",
+            effective_from=later,
+        ),
+        EquivalentMeasuresCheck.objects.create(
+            recipient=recipient, checked_at=timezone.now(), result="ok"
+        ),
+        receipt,
+        receipt.persons.first(),
+        RetainedIdentity.objects.create(
+            customer=customer, number=customer.number, retain_until=later
+        ),
+    ]
 
 
 # --- calling one URL --------------------------------------------------------------------------

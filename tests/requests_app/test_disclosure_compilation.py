@@ -91,14 +91,19 @@ def test_compilation_includes_earlier_requests_corrections_and_comments(customer
     assert "折り返し電話済み" in text
 
 
-def test_record_disclosure_compiles_only_provision_records(customer):
+def test_record_disclosure_compiles_only_provision_and_receipt_records(customer):
+    """Art. 33(5): the Art. 29 and Art. 30 records (and the identity kept with them)."""
     request = DisclosureRequestFactory(
         customer=customer, request_type=RequestType.RECORD_DISCLOSURE
     )
 
     compilation = selectors.disclosure_compilation(request=request)
 
-    assert [s["key"] for s in compilation["sections"]] == ["provision_records"]
+    assert [s["key"] for s in compilation["sections"]] == [
+        "provision_records",
+        "receipt_records",
+        "retained_identity",
+    ]
 
 
 def test_compilation_query_count_does_not_grow_with_history(

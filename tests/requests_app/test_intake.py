@@ -242,3 +242,13 @@ def test_the_lapsable_selector_uses_the_lapse_period(settings):
     request_in(S.FORM_SENT, form_sent_at=timezone.now() - timedelta(days=59))
 
     assert list(selectors.requests_lapsable()) == [old]
+
+
+@pytest.mark.parametrize("request_type", ["erasure", "provision_stop"])
+def test_an_art35_request_without_the_ground_the_person_relies_on_is_refused(staff, request_type):
+    """Issue 16: the Art. 35 ground is required for suspension, erasure and stopping provision."""
+    with pytest.raises(ValidationError) as exc:
+        create(staff, request_type=request_type)
+    assert exc.value.message_dict["legal_ground"] == [message(intake.ART35_GROUND_REQUIRED)]
+    assert not DisclosureRequest.objects.exists()
+    assert create(staff, request_type=request_type, legal_ground="leak").legal_ground == "leak"
