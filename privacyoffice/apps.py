@@ -23,7 +23,12 @@ class PrivacyOfficeConfig(AppConfig):
 
 def install_ledgers_after_migrate(sender, using: str = "default", **kwargs) -> None:
     """After every migrate (every app's tables exist by then): the ledgers' triggers and
-    functions, then the application role's privileges. PostgreSQL only."""
+    functions, then the application role's privileges. PostgreSQL only.
+
+    Not after a flush (the test runner's, between transactional tests: `plan` is None there):
+    TRUNCATE keeps triggers, functions and grants, and reinstalling them each time is slow."""
+    if kwargs.get("plan") is None:
+        return
     connection = connections[using]
     install(connection)
     grant_application_privileges(connection)

@@ -237,3 +237,18 @@ def test_a_missing_result_is_not_ok_and_has_no_value():
 
 def test_the_bench_database_url_names_its_own_database(bench_database_url):
     assert urlparse(bench_database_url).path.startswith("/test_bench_smoke_")
+
+
+@pytest.mark.django_db
+@pytest.mark.postgres
+def test_the_loaded_ledgers_verify():
+    """GIVEN a tiny load (as whatever role runs the tests) WHEN the chains are recomputed THEN
+    every ledger verifies: the rows COPY wrote are chained."""
+    from privacyoffice.ledgers.verify import ledgers_verify
+
+    load(SCALES["tiny"])
+    checks, digest_problems = ledgers_verify()
+    assert [c.problems for c in checks if not c.ok] == []
+    assert digest_problems == []
+    consent = next(c for c in checks if c.table == "consent_app_consentevent")
+    assert consent.rows == SCALES["tiny"].consent_events
