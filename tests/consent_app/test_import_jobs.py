@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -36,14 +37,16 @@ def rows(n: int, **overrides) -> list[dict]:
 @pytest.mark.django_db
 @pytest.mark.parametrize("data", [b"\xff\xfe\x81bad", HOSTILE], ids=["bare", "in-a-row"])
 def test_a_file_cp932_decodes_only_into_private_use_characters_is_refused(data):
-    result = importing.customer_import(data=data, by=None)
+    result = importing.customer_import(data=data, by=None, collected_by_us=True)
     assert [e.message for e in result.errors] == [str(importing.IMPORT_ENCODING)]
     assert not Customer.objects.exists()
 
 
 @pytest.mark.django_db
 def test_real_shift_jis_text_is_still_imported():
-    result = importing.customer_import(data=csv_bytes([row("C1")], encoding="cp932"), by=None)
+    result = importing.customer_import(
+        data=csv_bytes([row("C1")], encoding="cp932"), by=None, collected_by_us=True
+    )
     assert result.ok and result.encoding == "cp932"
     assert Customer.objects.get(number="C1").family_name == "山田"
 
@@ -53,7 +56,7 @@ def test_real_shift_jis_text_is_still_imported():
 def test_a_job_imports_every_row_and_reports_its_counts(staff, django_capture_on_commit_callbacks):
     upload = SimpleUploadedFile("crm.csv", csv_bytes(rows(30)))
     with django_capture_on_commit_callbacks() as queued:
-        job = customer_import_job_start(upload=upload, by=staff)
+        job = customer_import_job_start(upload=upload, by=staff, collected_by_us=True)
     assert len(queued) == 1  # enqueued after the commit, once
     assert job.status == CustomerImportJob.Status.QUEUED and job.estimated_rows == 30
     name = job.file.name
@@ -69,7 +72,9 @@ def test_a_job_imports_every_row_and_reports_its_counts(staff, django_capture_on
 @pytest.mark.django_db
 def test_a_job_with_one_bad_row_imports_nothing_and_lists_the_line(staff):
     bad = [*rows(5), row("C999999", phone="1")]
-    job = customer_import_job_start(upload=SimpleUploadedFile("crm.csv", csv_bytes(bad)), by=staff)
+    job = customer_import_job_start(
+        upload=SimpleUploadedFile("crm.csv", csv_bytes(bad)), by=staff, collected_by_us=True
+    )
     job = customer_import_job_run(job_id=job.pk)
     assert job.status == CustomerImportJob.Status.FAILED
     assert job.error_count == 1 and job.errors[0][:2] == [7, "phone"]
@@ -79,7 +84,7 @@ def test_a_job_with_one_bad_row_imports_nothing_and_lists_the_line(staff):
 @pytest.mark.django_db
 def test_a_job_runs_once_even_if_its_task_is_delivered_twice(staff):
     job = customer_import_job_start(
-        upload=SimpleUploadedFile("crm.csv", csv_bytes(rows(3))), by=staff
+        upload=SimpleUploadedFile("crm.csv", csv_bytes(rows(3))), by=staff, collected_by_us=True
     )
     customer_import_job_run(job_id=job.pk)
     assert customer_import_job_run(job_id=job.pk) is None
@@ -137,7 +142,7 @@ def test_staff_upload_a_large_file_and_follow_its_import_to_the_end(
 
     response = browser.post(
         IMPORT,
-        {"encoding": "auto"},
+        {"encoding": "auto", "source-source": "own"},
         files={"file": ("crm.csv", data)},
         follow=False,
     )
@@ -160,8 +165,42 @@ def test_a_hostile_file_posted_raw_is_refused_with_the_message_and_stores_nothin
 ):
     browser = Browser(live_server.url)
     browser.log_in(staff.username)
-    response = browser.post(IMPORT, {"encoding": "auto"}, files={"file": ("x.csv", HOSTILE)})
+    response = browser.post(
+        IMPORT, {"encoding": "auto", "source-source": "own"}, files={"file": ("x.csv", HOSTILE)}
+    )
     assert response.status == 200
     assert "UTF-8" in response.text and "Shift_JIS" in response.text
     assert not Customer.objects.exists()
     assert not CustomerImportJob.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_background_import_that_does_not_say_where_its_data_comes_from_is_refused(staff):
+    upload = SimpleUploadedFile("crm.csv", csv_bytes(rows(3)))
+
+    with pytest.raises(ValidationError):
+        customer_import_job_start(upload=upload, by=staff)
+
+    assert not CustomerImportJob.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_background_import_from_a_dealer_records_its_receipt_when_the_worker_runs_it(staff):
+    from consent_app.models import DataReceipt
+    from consent_app.receipts import ReceiptDetails
+
+    details = ReceiptDetails(
+        provider_name="東京販売株式会社",
+        provider_address="東京都港区芝1-1-1",
+        provider_representative="代表取締役 鈴木一郎",
+        acquisition="consent",
+        data_items=["name", "address"],
+    )
+    job = customer_import_job_start(
+        upload=SimpleUploadedFile("crm.csv", csv_bytes(rows(3))), by=staff, received_from=details
+    )
+
+    customer_import_job_run(job_id=job.pk)
+
+    receipt = DataReceipt.objects.get()
+    assert receipt.provider_name == "東京販売株式会社" and receipt.persons.count() == 3

@@ -6,7 +6,6 @@ On PostgreSQL, through the services the admin calls, with the set-based eligibil
 
 from datetime import date, timedelta
 
-import pgtrigger
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
@@ -396,25 +395,41 @@ def test_contract_as_record_applies_only_to_provision_to_the_dealer_serving_the_
     )
 
 
+def _contract_record(batch, customer, *, provided_days_ago: int) -> ProvisionRecord:
+    """A contract-method record of a provision made that long ago (records are written once:
+    the past is written as it was, never back-dated by an UPDATE)."""
+    today = timezone.localdate()
+    provided = today - timedelta(days=provided_days_ago)
+    return ProvisionRecord.objects.create(
+        batch=batch,
+        recipient=batch.recipient,
+        customer=customer,
+        provided_on=provided,
+        data_items=batch.data_items,
+        basis=batch.basis,
+        record_method=RecordMethod.CONTRACT,
+        retain_until=provided + timedelta(days=365),
+    )
+
+
 def test_a_contract_record_is_kept_one_year_from_the_last_provision_it_covers(
     provision_purpose,
 ):
     dealer = RecipientFactory(contract_serves_as_record=True)
-    customer = CustomerFactory(dealer=dealer)
-    grant(customer, provision_purpose)
-    first = ProvisionRecord.objects.get(batch=run(dealer, provision_purpose))
-    later = ProvisionRecord.objects.get(batch=run(dealer, provision_purpose))
-    # Make the first provision 300 days older than the later one (past the no-update trigger).
-    with pgtrigger.ignore("consent_app.ProvisionRecord:provrecord_no_update"):
-        ProvisionRecord.objects.filter(pk=first.pk).update(
-            provided_on=later.provided_on - timedelta(days=300),
-            retain_until=later.retain_until - timedelta(days=300),
-        )
-    first.refresh_from_db()
-    provision.provision_records_purge(today=first.retain_until + timedelta(days=1))
-    assert ProvisionRecord.objects.filter(pk=first.pk).exists()  # the later one still covers it
-    provision.provision_records_purge(today=later.retain_until + timedelta(days=1))
-    assert not ProvisionRecord.objects.exists()
+    kept_customer, gone_customer = (CustomerFactory(dealer=dealer) for _ in range(2))
+    grant(kept_customer, provision_purpose)
+    batch = run(dealer, provision_purpose)
+    # Its own year has passed, but a later provision it covers is 100 days old: kept.
+    covered = _contract_record(batch, kept_customer, provided_days_ago=400)
+    _contract_record(batch, kept_customer, provided_days_ago=100)
+    # Both provisions more than a year ago: both go.
+    old = _contract_record(batch, gone_customer, provided_days_ago=800)
+    last = _contract_record(batch, gone_customer, provided_days_ago=400)
+
+    provision.provision_records_purge()
+
+    assert ProvisionRecord.objects.filter(pk=covered.pk).exists()
+    assert not ProvisionRecord.objects.filter(pk__in=[old.pk, last.pk]).exists()
 
 
 def receipt_details(**extra) -> receipts.ReceiptDetails:
@@ -435,9 +450,23 @@ def test_receipt_records_are_kept_three_years_from_the_record_then_purged():
     assert receipt.retain_until == provision.retain_until(
         provided_on=receipt.received_on, contract_serves_as_record=False
     )
-    assert receipts.receipts_purge(today=receipt.retain_until) == 0
-    assert receipts.receipts_purge(today=receipt.retain_until + timedelta(days=1)) == 2
-    assert not DataReceipt.objects.exists() and not DataReceiptPerson.objects.exists()
+    # A receipt of three years and a day ago, written as it was then.
+    old_day = timezone.localdate() - timedelta(days=3 * 365 + 2)
+    old = DataReceipt.objects.create(
+        provider_name="東京販売株式会社",
+        provider_address="東京都港区芝1-1-1",
+        provider_representative="代表取締役 鈴木一郎",
+        acquisition=AcquisitionMethod.CONSENT,
+        received_on=old_day,
+        retain_until=timezone.localdate() - timedelta(days=1),
+    )
+    DataReceiptPerson.objects.create(receipt=old, customer=customer, retain_until=old.retain_until)
+
+    assert receipts.receipts_purge() == 2  # the old entry and its receipt
+
+    assert not DataReceipt.objects.filter(pk=old.pk).exists()
+    assert DataReceipt.objects.filter(pk=receipt.pk).exists()
+    assert DataReceiptPerson.objects.filter(receipt=receipt).count() == 1
 
 
 def test_receipt_records_are_append_only_in_the_database():
