@@ -38,7 +38,27 @@ COUNT_AT_LEAST = _("%(count)s or more")
 COUNT_ABOUT = _("about %(count)s")
 
 
-class KeysetChangeList(ChangeList):
+class RowLinkFiltersOnce:
+    """A changelist mixin: each row's link gets the list's filters appended once per page.
+
+    bench (issue 14): each row's link carries the list's filters back. Django adds them per row
+    with add_preserved_filters, which resolve()s the row's URL to learn it is not the list's:
+    the costliest call of a filtered or searched list. The query string is the same for every
+    row: url_for_result appends it, and the emptied preserved_filters (read by nothing else)
+    leaves add_preserved_filters nothing to resolve.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._row_query = self.preserved_filters
+        self.preserved_filters = ""
+
+    def url_for_result(self, result) -> str:
+        url = super().url_for_result(result)
+        return f"{url}?{self._row_query}" if self._row_query else url
+
+
+class KeysetChangeList(RowLinkFiltersOnce, ChangeList):
     """A changelist that pages by the unique `keyset_field` instead of OFFSET (see the module)."""
 
     keyset_field = "number"
