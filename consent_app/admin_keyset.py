@@ -25,6 +25,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from . import selectors
 from .paginators import ESTIMATE_FROM_ROWS, estimated_row_count
 
 AFTER_VAR = "after"
@@ -151,9 +152,14 @@ class KeysetChangeList(RowLinkFiltersOnce, ChangeList):
         if estimate is not None and estimate >= ESTIMATE_FROM_ROWS:
             shown = number_format(estimate, force_grouping=True)
             return estimate, str(COUNT_ABOUT % {"count": shown})
-        # In the list's own order, so the count walks the same index as the page does (and the
-        # planner never reads the whole table for the first 1,001 matches).
-        bounded = queryset.order_by(self.keyset_field)[: COUNT_BOUND + 1].count()
+        # A broad search (one character) is counted in the list's own order: the number index
+        # yields the first 1,001 matches (unordered, the planner would scan the table for
+        # them). Any other is counted unordered: its index finds few rows, a bitmap scan stops
+        # after 1,001, and an ORDER BY would first sort every match.
+        counted = queryset.order_by()
+        if not self.query or selectors.customer_search_is_broad(self.query):
+            counted = queryset.order_by(self.keyset_field)
+        bounded = counted[: COUNT_BOUND + 1].count()
         if bounded > COUNT_BOUND:
             shown = number_format(COUNT_BOUND, force_grouping=True)
             return bounded, str(COUNT_AT_LEAST % {"count": shown})
