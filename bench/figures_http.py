@@ -63,17 +63,34 @@ def _customer_index(scale: Scale) -> int:
     return i + 1 if i % 200 == 199 else i  # every 200th is erased (see the loader)
 
 
+def _typeable(cp: int) -> bool:
+    # The name variants a Japanese PC has beyond JIS X 0208: CP932's vendor kanji (髙, 﨑), the
+    # forms registered names carry (not 𫭂, which nobody types; not 籐 for 藤, another word).
+    char = chr(cp)
+    try:
+        char.encode("cp932")
+    except UnicodeEncodeError:
+        return False
+    try:
+        char.encode("shift_jis")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def _variant_spelling(name: str) -> str:
-    """`name` with its first kanji that has a variant written in another form (高 → 髙)."""
+    """`name` with its first kanji that has a typeable variant written in that form (高 → 髙)."""
     from consent_app.kanji_variants import variant_table
 
     table = variant_table()
     others: dict[int, int] = {}
     for variant, target in table.items():
-        others.setdefault(target, variant)
+        if _typeable(variant):
+            others.setdefault(target, variant)
     for position, char in enumerate(name):
         cp = ord(char)
-        other = table.get(cp) or others.get(cp)
+        folded = table.get(cp)
+        other = folded if folded and _typeable(folded) else others.get(cp)
         if other:
             return name[:position] + chr(other) + name[position + 1 :]
     return ""

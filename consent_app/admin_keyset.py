@@ -25,6 +25,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from . import selectors
 from .paginators import ESTIMATE_FROM_ROWS, estimated_row_count
 
 AFTER_VAR = "after"
@@ -38,7 +39,27 @@ COUNT_AT_LEAST = _("%(count)s or more")
 COUNT_ABOUT = _("about %(count)s")
 
 
-class KeysetChangeList(ChangeList):
+class RowLinkFiltersOnce:
+    """A changelist mixin: each row's link gets the list's filters appended once per page.
+
+    bench (issue 14): each row's link carries the list's filters back. Django adds them per row
+    with add_preserved_filters, which resolve()s the row's URL to learn it is not the list's:
+    the costliest call of a filtered or searched list. The query string is the same for every
+    row: url_for_result appends it, and the emptied preserved_filters (read by nothing else)
+    leaves add_preserved_filters nothing to resolve.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._row_query = self.preserved_filters
+        self.preserved_filters = ""
+
+    def url_for_result(self, result) -> str:
+        url = super().url_for_result(result)
+        return f"{url}?{self._row_query}" if self._row_query else url
+
+
+class KeysetChangeList(RowLinkFiltersOnce, ChangeList):
     """A changelist that pages by the unique `keyset_field` instead of OFFSET (see the module)."""
 
     keyset_field = "number"
@@ -131,9 +152,14 @@ class KeysetChangeList(ChangeList):
         if estimate is not None and estimate >= ESTIMATE_FROM_ROWS:
             shown = number_format(estimate, force_grouping=True)
             return estimate, str(COUNT_ABOUT % {"count": shown})
-        # In the list's own order, so the count walks the same index as the page does (and the
-        # planner never reads the whole table for the first 1,001 matches).
-        bounded = queryset.order_by(self.keyset_field)[: COUNT_BOUND + 1].count()
+        # A broad search (one character) is counted in the list's own order: the number index
+        # yields the first 1,001 matches (unordered, the planner would scan the table for
+        # them). Any other is counted unordered: its index finds few rows, a bitmap scan stops
+        # after 1,001, and an ORDER BY would first sort every match.
+        counted = queryset.order_by()
+        if not self.query or selectors.customer_search_is_broad(self.query):
+            counted = queryset.order_by(self.keyset_field)
+        bounded = counted[: COUNT_BOUND + 1].count()
         if bounded > COUNT_BOUND:
             shown = number_format(COUNT_BOUND, force_grouping=True)
             return bounded, str(COUNT_AT_LEAST % {"count": shown})

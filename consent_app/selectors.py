@@ -85,6 +85,19 @@ def customer_search_queryset(queryset: QuerySet[Customer], term: str) -> QuerySe
     return _with_grams_alias(queryset).filter(condition | _grams_contain(name))
 
 
+def customer_search_is_broad(term: str) -> bool:
+    """True when `term` is a one-character name, which a large share of customers match (あ).
+
+    For the bounded count: such matches are dense, so the first 1,001 are read in number order
+    off the number index; any other term's matches are few, read through its own index (a
+    bitmap scan that stops after 1,001), where an ORDER BY would sort every match first.
+    """
+    folded = unicodedata.normalize("NFKC", (term or "").strip())
+    if not folded or "@" in folded or _PHONE_LIKE.match(folded.lstrip("〒")):
+        return False
+    return len(normalize_name(folded).replace("|", "")) == 1
+
+
 def customer_candidates(
     *,
     name: str = "",

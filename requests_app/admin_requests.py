@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm_log.models import StateLog
 
 from consent_app.admin import ReadOnlyAdminMixin
+from consent_app.admin_keyset import RowLinkFiltersOnce
 
 from . import deadlines, forms, selectors, services, views
 from .admin_letters import DeadlineAlertInline, LetterInline
@@ -279,21 +280,7 @@ def _choice_label(choices: type[models.TextChoices], value: str) -> str:
         return value
 
 
-class RequestChangeList(ChangeList):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # bench (issue 14): each row's link carries the list's filters back. Django adds them per
-        # row with add_preserved_filters, which resolve()s the row's URL to learn it is not the
-        # list's: the costliest call of a filtered list (?queue=open, ?due=overdue). The query
-        # string is the same for every row: url_for_result appends it once encoded, and the
-        # empty preserved_filters leaves add_preserved_filters nothing to resolve.
-        self._row_query = self.preserved_filters
-        self.preserved_filters = ""
-
-    def url_for_result(self, result) -> str:
-        url = super().url_for_result(result)
-        return f"{url}?{self._row_query}" if self._row_query else url
-
+class RequestChangeList(RowLinkFiltersOnce, ChangeList):
     def get_ordering(self, request, queryset):
         """The changelist's ordering, its tie-break in the due date's direction.
 

@@ -121,3 +121,24 @@ def test_a_hostile_search_term_answers_a_page_not_an_error(client, staff, seven_
     assert response.status_code == 200
     if term in ("%", "_", "|", "%%"):
         assert numbers(response) == []
+
+
+def test_a_row_link_of_a_search_carries_the_search_back(client, staff, seven_customers):
+    # GIVEN a search WHEN the list renders THEN each row links to its page with the search kept
+    # for "back to the list", exactly as Django's add_preserved_filters writes it.
+    from urllib.parse import urlencode
+
+    from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+
+    from consent_app.models import Customer
+
+    response = client_for(client, staff).get(CHANGELIST, {"q": "中島"})
+    first = response.context["cl"].result_list[0]
+    djangos = add_preserved_filters(
+        {
+            "preserved_filters": urlencode({"_changelist_filters": urlencode({"q": "中島"})}),
+            "opts": Customer._meta,
+        },
+        reverse("admin:consent_app_customer_change", args=[first.pk]),
+    )
+    assert f'href="{djangos}"' in response.content.decode()

@@ -180,3 +180,19 @@ def test_candidates_are_limited(staff):
     for _ in range(5):
         CustomerFactory(by=staff, postal_code="100-0005")
     assert len(selectors.customer_candidates(postal_code="100-0005", limit=3)) == 3
+
+
+@pytest.mark.parametrize(
+    ("term", "broad"),
+    [
+        ("あ", True),
+        ("ｱ", True),
+        ("田", True),
+        ("中島", False),
+        ("0", False),
+        ("a@b", False),
+        ("", False),
+    ],
+)
+def test_only_a_one_character_name_counts_as_a_broad_search(term, broad):
+    assert selectors.customer_search_is_broad(term) is broad

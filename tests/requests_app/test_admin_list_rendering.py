@@ -44,6 +44,8 @@ def test_a_row_link_of_a_filtered_list_carries_the_filters_back_as_django_writes
 ):
     # GIVEN a filtered list WHEN rendered THEN each row links to its page with the list's
     # filters (Django's _changelist_filters), so "back to the list" keeps them.
+    from urllib.parse import urlencode
+
     from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
     from django.urls import reverse
 
@@ -55,7 +57,9 @@ def test_a_row_link_of_a_filtered_list_carries_the_filters_back_as_django_writes
     change = reverse("admin:requests_app_disclosurerequest_change", args=[request.pk])
     djangos = add_preserved_filters(
         {
-            "preserved_filters": "_changelist_filters=queue%3Dopen%26state%3Dverified",
+            "preserved_filters": urlencode(
+                {"_changelist_filters": urlencode({"queue": "open", "state": "verified"})}
+            ),
             "opts": DisclosureRequest._meta,
         },
         change,

@@ -17,3 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         changed = customer_search_columns_refresh(batch_size=options["batch_size"])
         self.stdout.write(f"{changed} customers' search columns rewritten.")
+        if changed:
+            # The rewritten rows wait in the GIN indexes' pending lists until the next vacuum,
+            # and every short-name search reads those lists: vacuum now rather than later.
+            self.stdout.write("Then run: VACUUM (ANALYZE) consent_app_customer;")
