@@ -244,8 +244,9 @@ def _walk_urls(walk: Walk, world, role: str, data) -> None:
             walk.post_refused_changes_nothing(call.url, payload, _object_of(call.url, world))
             continue
         page = _get_page(client, call.url)
-        if page is not None and page.streaming:  # a download: no form on it
-            page.close()
+        if page is not None and page.streaming:
+            # A download: no form on it. Not close()d: closing a response sends
+            # request_finished, which would close the test's database connection.
             continue
         if page is None or page.status_code != 200:
             walk.request("get", call.url, {})  # records the failure if it is one
