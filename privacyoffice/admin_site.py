@@ -7,6 +7,7 @@ from functools import update_wrapper
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.response import TemplateResponse
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import dates, security, sso
 
+SELECTION_INVALID = _("The selected rows are not valid. Reload the list and select them again.")
 SEARCH_TOO_LONG = _(
     "The search is too long: at most %(max)s characters. Search for a shorter part, such as "
     "the family name or the reference."
@@ -74,6 +76,12 @@ class PrivacyOfficeAdminSite(admin.AdminSite):
         # anyone typed (the search box stops at SEARCH_MAX_LENGTH) and costs a scan per word.
         if message is None and len(request.GET.get(SEARCH_VAR, "")) > settings.SEARCH_MAX_LENGTH:
             message = str(SEARCH_TOO_LONG) % {"max": settings.SEARCH_MAX_LENGTH}
+        # Every model here has an integer key: an action posted with another "selected row"
+        # would end in a ValueError (a 500) inside Django's action handling.
+        if message is None and request.method == "POST":
+            selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+            if any(not (pk.isascii() and pk.isdigit()) for pk in selected):
+                message = str(SELECTION_INVALID)
         if message is None:
             return None
         context = {**self.each_context(request), "message": message, "back": request.path}
