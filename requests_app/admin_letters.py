@@ -31,6 +31,7 @@ from .letters.rendering import (
     render_letter_html,
     render_preview_pdf,
 )
+from .letters.selectors import letter_file_stem
 from .models import DeadlineAlert, Letter, LetterKind, LetterTemplate, Outcome
 from .views import _private_attachment
 
@@ -385,6 +386,9 @@ class LetterAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("request"), ordering="request__reference")
     def request_link(self, obj: Letter) -> str:
+        if obj.request_id is None:
+            # A leak notice (issue 15): addressed to a customer; its occasion names the incident.
+            return obj.occasion
         url = reverse("admin:requests_app_disclosurerequest_change", args=[obj.request_id])
         return format_html('<a href="{}">{}</a>', url, obj.request.reference)
 
@@ -438,7 +442,7 @@ class LetterAdmin(admin.ModelAdmin):
         response = FileResponse(
             handle,
             as_attachment=True,
-            filename=f"{letter.request.reference}-{letter.kind}-{letter.language}.pdf",
+            filename=f"{letter_file_stem(letter=letter)}-{letter.kind}-{letter.language}.pdf",
             content_type="application/pdf",
         )
         return _private_attachment(response)

@@ -422,3 +422,12 @@ def request_timeline(*, request: DisclosureRequest) -> list[TimelineEntry]:
         )
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries
+
+
+def requests_citing_incident(*, reference: str) -> QuerySet[DisclosureRequest]:
+    """Requests on the Art. 35(5) reportable-leak ground that name this incident (issue 15).
+
+    Requests keep the incident's reference only: incidents_app reads this, requests_app never
+    imports incidents_app.
+    """
+    return DisclosureRequest.objects.filter(incident_reference=reference).order_by("-received_at")

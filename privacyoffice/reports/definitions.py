@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm_log.models import StateLog
 
 from consent_app.models import ConsentEvent, ProvisionRecord
+from incidents_app.models import AffectedPerson
 from requests_app.models import (
     OPEN_STATES,
     DisclosureRequest,
@@ -259,6 +260,27 @@ DOCUMENT_VIEWINGS = Report(
     ),
 )
 
+INCIDENT_AFFECTED = Report(
+    slug="incident-affected",
+    title=_("People affected by leak incidents (Art. 26)"),
+    description=_(
+        "Each incident's snapshot of the people affected: customer number and the source that "
+        "found them, from our own data."
+    ),
+    date_field="added_at",
+    date_label=_("added"),
+    base=lambda: AffectedPerson.objects.all(),
+    columns=(
+        Column("affected_id", "ID", "pk", Kind.INT),
+        Column("incident_reference", "管理番号", "incident__reference", Kind.CODE),
+        Column("customer_number", "本人(顧客番号)", "customer__number", Kind.TEXT),
+        Column("category", "特定方法", "category", Kind.CODE),
+        Column("source", "特定元", "source", Kind.TEXT),
+        Column("added_at", "追加日時", "added_at", Kind.DATETIME),
+        Column("frozen_at", "確定日時", "incident__affected_frozen_at", Kind.DATETIME),
+    ),
+)
+
 REPORTS: dict[str, Report] = {
     r.slug: r
     for r in (
@@ -268,5 +290,6 @@ REPORTS: dict[str, Report] = {
         PROVISION_RECORDS,
         LETTERS_ISSUED,
         DOCUMENT_VIEWINGS,
+        INCIDENT_AFFECTED,
     )
 }

@@ -23,6 +23,7 @@ from .. import selectors
 from ..models import (
     OPEN_STATES,
     AgentType,
+    Art35Ground,
     DisclosureMethod,
     DisclosureRequest,
     ReferenceCounter,
@@ -43,6 +44,9 @@ FEE_RECEIPT_WITHOUT_FEE = _("Record the fee amount before its receipt.")
 METHOD_ONLY_FOR_DISCLOSURE = _("A disclosure method applies only to the two disclosure types.")
 MEASURE_ONLY_FOR_ERASURE = _("Suspension of use or erasure applies only to an Art. 35(1) request.")
 ART35_GROUND_ONLY_FOR_ART35 = _("An Art. 35 ground applies only to an Art. 35 request.")
+INCIDENT_ONLY_FOR_LEAK = _(
+    "An incident is cited only by a request on the reportable-leak ground (Art. 35(5))."
+)
 PURPOSES_ONLY_FOR_SUSPENSION = _("Purposes to suspend apply only to a suspension of use.")
 RECIPIENT_ONLY_FOR_PROVISION_STOP = _(
     "A recipient to stop applies only to a suspension of provision to third parties."
@@ -80,6 +84,7 @@ DETAIL_FIELDS: tuple[str, ...] = (
     "suspension_recipient",
     "use_measure",
     "legal_ground",
+    "incident_reference",
     "request_grounds",
     "notes",
 )
@@ -115,6 +120,10 @@ def validate_request_details(*, request_type: str, fields: dict[str, Any]) -> No
         add("use_measure", MEASURE_ONLY_FOR_ERASURE)
     if fields.get("legal_ground") and request_type not in _ART35_TYPES:
         add("legal_ground", ART35_GROUND_ONLY_FOR_ART35)
+    if (fields.get("incident_reference") or "").strip() and fields.get("legal_ground") != (
+        Art35Ground.LEAK
+    ):
+        add("incident_reference", INCIDENT_ONLY_FOR_LEAK)
     codes = fields.get("suspension_purpose_codes") or []
     if codes:
         if request_type != RequestType.ERASURE or fields.get("use_measure") == UseMeasure.ERASE:
