@@ -305,9 +305,9 @@ class IncidentAdmin(admin.ModelAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except (ValidationError, PermissionDenied) as exc:
-            # A rule the form could not see: say so and lose nothing the user typed.
-            for message in getattr(exc, "messages", [str(exc)]):
+        except ValidationError as exc:
+            # A rule the form could not see (e.g. classified meanwhile): say so, change nothing.
+            for message in exc.messages:
                 self.message_user(request, message, messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 

@@ -18,7 +18,7 @@ from .models import (
     ReportStage,
     SupervisionCheck,
 )
-from .services.incidents import EDITABLE_FIELDS
+from .services.incidents import EDITABLE_FIELDS, incident_validate
 
 
 class IncidentForm(forms.ModelForm):
@@ -27,6 +27,12 @@ class IncidentForm(forms.ModelForm):
     class Meta:
         model = Incident
         fields = [*EDITABLE_FIELDS, "recipients", "entrustees"]
+
+    def clean(self):
+        data = super().clean()
+        # The service's own rules, so a missing reason shows on its field, nothing typed lost.
+        incident_validate(data)
+        return data
 
 
 class ConfirmForm(forms.Form):

@@ -133,7 +133,8 @@ def _next_reference(year: int) -> str:
 
 
 # --- validation ----------------------------------------------------------------------------------
-def _validate(fields: dict[str, Any]) -> None:
+def incident_validate(fields: dict[str, Any]) -> None:
+    """The rules on an incident's facts (also run by the admin form, so errors show there)."""
     errors: dict[str, list] = {}
     learned_at = fields.get("learned_at")
     if learned_at and learned_at > timezone.now() + dt.timedelta(minutes=5):
@@ -161,7 +162,7 @@ def incident_log(
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"unknown incident fields: {sorted(unknown)}")
-    _validate(fields)
+    incident_validate(fields)
     with transaction.atomic():
         incident = Incident(**fields, logged_by=by)
         incident.reference = _next_reference(timezone.localtime(incident.learned_at).year)
@@ -190,7 +191,7 @@ def incident_update(
         if locked.state == IncidentState.CLOSED:
             raise ValidationError(ALREADY_CLOSED)
         merged = {name: getattr(locked, name) for name in EDITABLE_FIELDS} | fields
-        _validate(merged)
+        incident_validate(merged)
         assessment_changed = any(
             name in fields and fields[name] != getattr(locked, name) for name in ASSESSMENT_FIELDS
         )
