@@ -121,7 +121,7 @@ class Incident(models.Model):
         editable=False,
     )
     logged_at = models.DateTimeField(_("logged at"), auto_now_add=True)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("incident title"), max_length=200)
     what_happened = models.TextField(_("what happened"))
     systems = models.TextField(_("systems involved"), blank=True)
     recipients = models.ManyToManyField(
