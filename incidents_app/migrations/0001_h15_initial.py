@@ -98,7 +98,7 @@ class Migration(migrations.Migration):
                 ('learned_at', models.DateTimeField(verbose_name='the company learned of it at')),
                 ('occurred_on', models.DateField(blank=True, null=True, verbose_name='occurred on (if known)')),
                 ('logged_at', models.DateTimeField(auto_now_add=True, verbose_name='logged at')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
+                ('title', models.CharField(max_length=200, verbose_name='incident title')),
                 ('what_happened', models.TextField(verbose_name='what happened')),
                 ('systems', models.TextField(blank=True, verbose_name='systems involved')),
                 ('data_items', models.TextField(blank=True, verbose_name='data items concerned')),
