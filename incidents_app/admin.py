@@ -299,8 +299,10 @@ class IncidentAdmin(admin.ModelAdmin):
         )
 
     def save_related(self, request, form, formsets, change):
-        # The services set the recipients and entrustees; no inline is editable here.
-        return None
+        # The services set the recipients and entrustees (no form.save_m2m); the report inline
+        # is read-only, but the admin's change message reads its (empty) saved formset.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
