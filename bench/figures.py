@@ -34,6 +34,7 @@ from django.urls import NoReverseMatch, reverse
 
 from . import generators as gen
 from .harness import Result, Stats, failed, missing, run_child, timed
+from .incident_figures import incident_notices, incident_snapshot
 from .loader import BENCH_USERNAME
 from .scales import Scale
 
@@ -900,6 +901,8 @@ FIGURES: dict[str, Callable[..., list[Result]]] = {
     "provision_batch": provision_batch,
     "letter_render": letter_rendering,
     "customer_import": customer_import,
+    "incident_snapshot": incident_snapshot,
+    "incident_notices": incident_notices,
 }
 NEEDS_WORKDIR = {"eligibility_csv", "ledger_export"}
 

@@ -1,0 +1,247 @@
+"""Issue 15's figures: an incident's snapshot of the people affected, and its notice letters.
+
+Both go through the admin pages the user takes (Django's test client, the whole middleware stack)
+as the role that does the job, logged in through the login form: privacy staff scopes the people
+affected from an entrustee that handles every customer and freezes them; a privacy manager queues
+the notice letters. Publishing the letters' render tasks is the worker's job (one task); it is
+timed here in-process against the real broker, and the queue is purged afterwards. Everything the
+figures write is rolled back; the PDF files a rendering run stored are deleted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import time
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.files.storage import default_storage
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from .harness import Result, Stats
+from .scales import Scale
+
+# A fresh password per run: the bench users exist only in the bench database.
+PASSWORD = secrets.token_urlsafe(24)
+STAFF_USER, MANAGER_USER, ASSESSOR_USER = "bench-inc-staff", "bench-inc-manager", "bench-inc-mgr2"
+NOTICE_TARGET = 100_000  # the issue's figure: 100,000 notice letters
+RENDER_SAMPLE = 5
+
+
+def _user(username: str, role: str):
+    User = get_user_model()
+    user, _created = User.objects.get_or_create(
+        username=username, defaults={"is_staff": True, "email": f"{username}@example.invalid"}
+    )
+    user.set_password(PASSWORD)
+    user.is_staff = True
+    user.save()
+    user.groups.set([Group.objects.get(name=role)])
+    return user
+
+
+def _login(username: str) -> Client:
+    """A client logged in through the admin's login form, as the person would."""
+    client = Client()
+    response = client.post(
+        reverse("admin:login"), {"username": username, "password": PASSWORD, "next": "/admin/"}
+    )
+    if response.status_code != 302:
+        raise AssertionError(f"login of {username} answered {response.status_code}")
+    return client
+
+
+def _post_step(client: Client, incident, name: str, data: dict) -> None:
+    url = reverse("admin:incidents_app_incident_step", args=[incident.pk, name])
+    response = client.post(url, data)
+    if response.status_code != 302:
+        raise AssertionError(f"POST {url} answered {response.status_code} (form errors?)")
+
+
+def _incident(staff, manager, assessor, *, reportable: bool):
+    from incidents_app.services import incidents
+
+    incident = incidents.incident_log(
+        by=assessor,
+        title="bench incident",
+        what_happened="委託先のクラウドで顧客データが閲覧可能な状態だった",
+        learned_at=timezone.now() - dt.timedelta(hours=1),
+        data_items="氏名、住所、車両情報",
+        special_care=False,
+        special_care_reason="なし",
+        financial_loss=False,
+        financial_loss_reason="なし",
+        unlawful_purpose=False,
+        unlawful_purpose_reason="なし",
+        over_thousand=True,
+        over_thousand_reason="全顧客",
+    )
+    if reportable:
+        incident = incidents.incident_classify(
+            incident=incident, by=manager, reportable=True, note="bench"
+        )
+    return incident
+
+
+def _users():
+    from privacyoffice import roles
+
+    return (
+        _user(STAFF_USER, roles.PRIVACY_STAFF),
+        _user(MANAGER_USER, roles.PRIVACY_MANAGER),
+        _user(ASSESSOR_USER, roles.PRIVACY_MANAGER),
+    )
+
+
+def incident_snapshot(scale: Scale) -> list[Result]:
+    """`incident_snapshot.time`: staff scopes every customer from an entrustee and freezes."""
+    from incidents_app.models import AffectedPerson, Entrustee
+
+    from .figures import rolled_back  # local: figures.py imports this module (FIGURES)
+
+    staff, manager, assessor = _users()
+    client = _login(STAFF_USER)
+    times, counts = [], []
+    for _run in range(scale.heavy_runs):
+        with rolled_back():
+            entrustee = Entrustee.objects.create(name="bench entrustee", all_customers=True)
+            incident = _incident(staff, manager, assessor, reportable=False)
+            started = time.perf_counter()
+            _post_step(client, incident, "scope_entrustee", {"entrustee": entrustee.pk})
+            _post_step(client, incident, "freeze", {"confirm": "on"})
+            times.append(time.perf_counter() - started)
+            incident.refresh_from_db()
+            counts.append(incident.affected_count)
+            if AffectedPerson.objects.filter(incident=incident).count() != incident.affected_count:
+                raise AssertionError("the frozen count differs from the snapshot's rows")
+    stats = Stats(times)
+    return [
+        Result(
+            "incident_snapshot.time",
+            round(stats.median, 2),
+            "s",
+            "< 30",
+            stats.median < 30,
+            stats=stats.as_dict(2),
+            note=f"{counts[0]:,} people affected (every customer not erased, from an entrustee's "
+            "scope): POST scope_entrustee + POST freeze as privacy staff (login form, test "
+            "client)",
+        )
+    ]
+
+
+def _seed_snapshot(incident, n: int) -> int:
+    """Setup, not measured: the first n customers not erased as the incident's frozen snapshot."""
+    from consent_app.models import Customer
+    from incidents_app.models import AffectedPerson, Incident
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {AffectedPerson._meta.db_table} "  # noqa: S608  # nosec B608  # _meta table names, values bound
+            "(incident_id, customer_id, category, source, added_at) "
+            f"SELECT %s, id, 'query', 'bench', now() FROM {Customer._meta.db_table} "
+            "WHERE erased_at IS NULL ORDER BY id LIMIT %s",
+            [incident.pk, n],
+        )
+        count = cursor.rowcount
+    Incident.objects.filter(pk=incident.pk).update(
+        affected_frozen_at=timezone.now(), affected_count=count
+    )
+    return count
+
+
+def incident_notices(scale: Scale) -> list[Result]:
+    """`incident_notices.queue_time`: a manager queues one notice letter per person."""
+    from celery import current_app
+
+    from incidents_app.letters import notice_occasion
+    from incidents_app.services.notices import incident_notices_publish_all
+    from requests_app.letters.services import letter_generate
+    from requests_app.models import Letter, LetterKind
+
+    from .figures import rolled_back  # local: figures.py imports this module (FIGURES)
+
+    staff, manager, assessor = _users()
+    client = _login(MANAGER_USER)
+    wanted = min(NOTICE_TARGET, scale.customers)
+    queue_times, insert_times, publish_times, renders = [], [], [], []
+    duplicates = second_added = letters = 0
+    stored: list[str] = []
+    try:
+        for _run in range(scale.heavy_runs):
+            with rolled_back():
+                incident = _incident(staff, manager, assessor, reportable=True)
+                people = _seed_snapshot(incident, wanted)
+                started = time.perf_counter()
+                _post_step(client, incident, "queue_notices", {"confirm": "on"})
+                inserted = time.perf_counter()
+                published = incident_notices_publish_all(incident_id=incident.pk)
+                done = time.perf_counter()
+                insert_times.append(inserted - started)
+                publish_times.append(done - inserted)
+                queue_times.append(done - started)
+                notices = Letter.objects.filter(
+                    request__isnull=True,
+                    kind=LetterKind.INCIDENT_NOTICE,
+                    occasion=notice_occasion(incident.pk),
+                )
+                letters = notices.count()
+                duplicates = letters - notices.values("customer").distinct().count()
+                # Queueing again (a double click, a retried request) adds no letter.
+                client.post(
+                    reverse(
+                        "admin:incidents_app_incident_step", args=[incident.pk, "queue_notices"]
+                    ),
+                    {"confirm": "on"},
+                )
+                second_added = notices.count() - letters
+                if published != letters or letters != people:
+                    raise AssertionError(f"{people} people, {letters} letters, {published} tasks")
+                if not renders:
+                    # The letter task's own rate: render a few through letter_generate.
+                    sample = list(
+                        notices.order_by("pk").values_list("pk", flat=True)[:RENDER_SAMPLE]
+                    )
+                    started = time.perf_counter()
+                    for letter_id in sample:
+                        letter_generate(letter_id=letter_id)
+                    renders.append((time.perf_counter() - started) / len(sample))
+                    stored += list(
+                        Letter.objects.filter(pk__in=sample).values_list("file", flat=True)
+                    )
+    finally:
+        # The render tasks published above name rows that were rolled back: drop them.
+        current_app.control.purge()
+        for name in stored:
+            if name and default_storage.exists(name):
+                default_storage.delete(name)
+    stats = Stats(queue_times)
+    per_letter = renders[0] if renders else None
+    return [
+        Result(
+            "incident_notices.queue_time",
+            round(stats.median, 2),
+            "s",
+            "< 60, no duplicate",
+            stats.median < 60 and duplicates == 0 and second_added == 0,
+            stats=stats.as_dict(2),
+            note=f"{letters:,} notice letters: manager's POST (insert) "
+            f"{Stats(insert_times).median:.1f} s + publishing the render tasks (worker's task, "
+            f"real broker) {Stats(publish_times).median:.1f} s; duplicates {duplicates}, a second "
+            f"POST added {second_added}",
+        ),
+        Result(
+            "incident_notices.render_rate",
+            round(1 / per_letter, 1) if per_letter else None,
+            "letters/s",
+            None,
+            None,
+            status="info",
+            note=f"letter_generate (the letter task's service) on {RENDER_SAMPLE} notices, in "
+            "one process: the rate one worker produces them at",
+        ),
+    ]
