@@ -40,6 +40,9 @@ class ConfirmForm(forms.Form):
 
     confirm = forms.BooleanField(label=_("I confirm"), required=True)
 
+    def service_kwargs(self) -> dict:
+        return {}
+
 
 class ClassifyForm(forms.Form):
     reportable = forms.TypedChoiceField(
