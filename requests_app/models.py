@@ -946,8 +946,10 @@ class Letter(models.Model):
             ),
             # A letter to a customer without a request (a leak notice): once per occasion
             # (the incident), so queueing the notices twice never sends a person two.
+            # Led by the occasion, it also serves the incident page's and the publisher's
+            # lookups of an incident's notices.
             models.UniqueConstraint(
-                fields=["customer", "kind", "occasion"],
+                fields=["occasion", "kind", "customer"],
                 condition=models.Q(request__isnull=True),
                 name="letter_unique_customer_occasion",
             ),
@@ -962,12 +964,6 @@ class Letter(models.Model):
                 fields=["queued_at"], name="letter_queued_idx", condition=models.Q(status="queued")
             ),
             models.Index(fields=["created_at"], name="letter_created_idx"),
-            # Leak notices: an incident's letters (occasion "incident-<id>"), counted on its page.
-            models.Index(
-                fields=["occasion", "status"],
-                name="letter_customer_occasion_idx",
-                condition=models.Q(request__isnull=True),
-            ),
         ]
 
     def __str__(self) -> str:

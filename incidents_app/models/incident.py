@@ -297,14 +297,27 @@ class AffectedCategory(models.TextChoices):
 class AffectedPerson(models.Model):
     """One customer in an incident's snapshot. Written in bulk by the snapshot services."""
 
+    # A snapshot holds up to millions of rows written by one INSERT … SELECT that reads the ids
+    # it inserts from the customer table in the same statement, for an incident row it holds
+    # locked: neither id can be dangling. So no database FK constraint (its per-row deferred
+    # check at commit doubled the snapshot's time) and no index of their own (the unique
+    # constraint leads with the incident; affected_customer_idx serves the customer). Customers
+    # are never deleted (erasure anonymises in place) and incidents never are either.
     incident = models.ForeignKey(
-        Incident, verbose_name=_("incident"), on_delete=models.CASCADE, related_name="affected"
+        Incident,
+        verbose_name=_("incident"),
+        on_delete=models.CASCADE,
+        related_name="affected",
+        db_constraint=False,
+        db_index=False,
     )
     customer = models.ForeignKey(
         "consent_app.Customer",
         verbose_name=_("customer"),
         on_delete=models.PROTECT,
         related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     category = models.CharField(_("found through"), max_length=12, choices=AffectedCategory.choices)
     source = models.CharField(_("source"), max_length=200, blank=True)
