@@ -3,9 +3,11 @@
 Both go through the admin pages the user takes (Django's test client, the whole middleware stack)
 as the role that does the job, logged in through the login form: privacy staff scopes the people
 affected from an entrustee that handles every customer and freezes them; a privacy manager queues
-the notice letters. Publishing the letters' render tasks is the worker's job (one task); it is
-timed here in-process against the real broker, and the queue is purged afterwards. Everything the
-figures write is rolled back; the PDF files a rendering run stored are deleted.
+the notice letters: `queue_time` is that POST (every letter row inserted, queued, and the one
+publisher task queued). Publishing the letters' render tasks is the worker's job; it is timed once
+in-process against the real broker, for information (its rate need only exceed the render rate),
+and the queue is purged afterwards. Everything the figures write is rolled back; the PDF files a
+rendering run stored are deleted.
 """
 
 from __future__ import annotations
@@ -169,7 +171,7 @@ def incident_notices(scale: Scale) -> list[Result]:
     client = _login(MANAGER_USER)
     # 100,000 letters at the full scale (1 M customers), a tenth at "small", as for the load.
     wanted = max(NOTICE_TARGET * scale.customers // 1_000_000, 10)
-    queue_times, insert_times, publish_times, renders = [], [], [], []
+    queue_times, publish_times, renders = [], [], []
     duplicates = second_added = letters = 0
     stored: list[str] = []
     try:
@@ -179,12 +181,14 @@ def incident_notices(scale: Scale) -> list[Result]:
                 people = _seed_snapshot(incident, wanted)
                 started = time.perf_counter()
                 _post_step(client, incident, "queue_notices", {"confirm": "on"})
-                inserted = time.perf_counter()
-                published = incident_notices_publish_all(incident_id=incident.pk)
-                done = time.perf_counter()
-                insert_times.append(inserted - started)
-                publish_times.append(done - inserted)
-                queue_times.append(done - started)
+                queue_times.append(time.perf_counter() - started)
+                published = None
+                if not publish_times:
+                    # Once, for information: the worker's publisher task. Its rate need only
+                    # exceed the render rate (letters are produced at the letter task's rate).
+                    started = time.perf_counter()
+                    published = incident_notices_publish_all(incident_id=incident.pk)
+                    publish_times.append(time.perf_counter() - started)
                 notices = Letter.objects.filter(
                     request__isnull=True,
                     kind=LetterKind.INCIDENT_NOTICE,
@@ -200,7 +204,7 @@ def incident_notices(scale: Scale) -> list[Result]:
                     {"confirm": "on"},
                 )
                 second_added = notices.count() - letters
-                if published != letters or letters != people:
+                if letters != people or published not in (None, letters):
                     raise AssertionError(f"{people} people, {letters} letters, {published} tasks")
                 if not renders:
                     # The letter task's own rate: render a few through letter_generate.
@@ -230,10 +234,18 @@ def incident_notices(scale: Scale) -> list[Result]:
             "< 60 for 100,000, no duplicate",
             stats.median < 60 and duplicates == 0 and second_added == 0,
             stats=stats.as_dict(2),
-            note=f"{letters:,} notice letters: manager's POST (insert) "
-            f"{Stats(insert_times).median:.1f} s + publishing the render tasks (worker's task, "
-            f"real broker) {Stats(publish_times).median:.1f} s; duplicates {duplicates}, a second "
-            f"POST added {second_added}",
+            note=f"{letters:,} notice letters queued (rows inserted, publisher task queued) by "
+            f"the manager's POST; duplicates {duplicates}, a second POST added {second_added}",
+        ),
+        Result(
+            "incident_notices.publish_rate",
+            round(letters / publish_times[0], 1) if publish_times else None,
+            "tasks/s",
+            None,
+            None,
+            status="info",
+            note="the worker's publisher task (incident_notices_publish_all) putting one "
+            "letter_render task per letter on the real broker, one producer",
         ),
         Result(
             "incident_notices.render_rate",

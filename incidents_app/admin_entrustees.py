@@ -26,7 +26,8 @@ from .services import entrustees as services
 
 logger = logging.getLogger(__name__)
 
-FORM_TEMPLATE = "admin/incidents_app/form_page.html"
+# The generic one-form page (the consent_app pages use it too).
+FORM_TEMPLATE = "admin/consent_app/form_page.html"
 EVIDENCE_MISSING = _("The evidence file is not available.")
 
 
