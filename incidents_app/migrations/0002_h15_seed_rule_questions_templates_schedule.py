@@ -1,20 +1,10 @@
 """Seed: the leak-report clock rule, the check-sheet questions, the leak-notice letter templates
 (version 1, managers edit them afterwards) and the hourly incident alert scan."""
 
-from pathlib import Path
-
-from django.conf import settings
 from django.db import migrations
 
 ALERT_TASK_NAME = "Incidents: hourly clock and supervision alert scan"
 ALERT_TASK = "incidents_app.incident_alerts_scan"
-SEED_DIR = Path(settings.BASE_DIR) / "templates" / "letters" / "seed"
-
-NOTICE_TEMPLATES = [
-    ("ja", "個人データの漏えい等に関するお知らせとお詫び", "incident_notice.ja.html"),
-    ("en", "Notice of an incident involving your personal data", "incident_notice.en.html"),
-]
-
 # Grouped like the PPC guideline's security control measures (通則編 10 and its annex).
 QUESTIONS = [
     ("basic_policy", "個人データの適正な取扱いに関する基本方針を策定していますか。",
@@ -62,17 +52,11 @@ def seed(apps, schema_editor):
             CheckQuestion(category=cat, text_ja=ja, text_en=en, sort_order=i)
             for i, (cat, ja, en) in enumerate(QUESTIONS)
         )
-    for language, subject, filename in NOTICE_TEMPLATES:
-        if not LetterTemplate.objects.filter(kind="incident_notice", language=language).exists():
-            LetterTemplate.objects.create(
-                kind="incident_notice",
-                request_type="",
-                language=language,
-                version=1,
-                subject=subject,
-                body=(SEED_DIR / filename).read_text(encoding="utf-8"),
-                is_current=True,
-            )
+    # The leak-notice templates are in requests_app's seed list (one list of seeded letters);
+    # this creates the ones a database migrated before issue 15 lacks.
+    from requests_app.letters.seed import seed_letter_templates
+
+    seed_letter_templates(LetterTemplate)
     hourly, _created = CrontabSchedule.objects.get_or_create(
         minute="2",
         hour="*",
