@@ -38,6 +38,7 @@ from . import figures_jobs
 from . import generators as gen
 from .figures_http import explain_selects_on, http_pages
 from .harness import Result, Stats, failed, missing, run_child, timed
+from .incident_figures import incident_notices, incident_snapshot
 from .loader import BENCH_USERNAME
 from .scales import Scale
 
@@ -857,6 +858,8 @@ FIGURES: dict[str, Callable[..., list[Result]]] = {
     "ledger_export_job": figures_jobs.ledger_export_job,
     "marketing_list_job": figures_jobs.marketing_list_job,
     "customer_import_job": figures_jobs.customer_import_job,
+    "incident_snapshot": incident_snapshot,
+    "incident_notices": incident_notices,
 }
 NEEDS_WORKDIR = {
     "ledger_export",

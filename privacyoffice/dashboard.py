@@ -30,6 +30,7 @@ from consent_app.models import (
     PurposeOfUse,
     Recipient,
 )
+from incidents_app.selectors import IncidentFigures, incident_dashboard_figures
 from requests_app import selectors as request_selectors
 from requests_app.models import (
     DisclosureRequest,
@@ -339,6 +340,8 @@ class Dashboard:
     documents_awaiting_purge: int
     summary: DashboardSummary
     heartbeats: list[WorkerHeartbeat]
+    # Leak incidents and entrustee supervision (incidents_app, issue 15): live, 3 queries.
+    incidents: IncidentFigures | None = None
     # False when the page had to count them itself (the summary did not hold them).
     months_from_summary: bool = True
     documents_from_summary: bool = True
@@ -369,6 +372,7 @@ def dashboard_get(*, period_days: int = DEFAULT_PERIOD, now: datetime | None = N
         ),
         summary=summary,
         heartbeats=worker_heartbeats(),
+        incidents=incident_dashboard_figures(today=today),
         months_from_summary=months is not None,
         documents_from_summary=documents is not None,
     )

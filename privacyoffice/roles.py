@@ -53,6 +53,16 @@ VIEWABLE_MODELS: list[tuple[str, str]] = [
     ("requests_app", "lettertemplate"),
     ("requests_app", "letter"),
     ("requests_app", "deadlinealert"),
+    ("incidents_app", "incident"),
+    ("incidents_app", "incidentreport"),
+    ("incidents_app", "affectedperson"),
+    ("incidents_app", "incidentalert"),
+    ("incidents_app", "incidentclockrule"),
+    ("incidents_app", "entrustee"),
+    ("incidents_app", "checkquestion"),
+    ("incidents_app", "supervisioncheck"),
+    ("incidents_app", "checkanswer"),
+    ("incidents_app", "checkevidence"),
     ("django_fsm_log", "statelog"),
     ("privacyoffice", "exportlog"),
     ("privacyoffice", "workerheartbeat"),
@@ -72,6 +82,11 @@ STAFF_PERMISSIONS: list[str] = [
     *_crud("requests_app", "requestcomment", "add"),
     *_crud("requests_app", "letter", "change"),
     *_crud("requests_app", "deadlinealert", "change"),
+    # Incidents (issue 15): staff log them and scope the people affected; they record the
+    # entrustees' check-sheet answers and attach the evidence.
+    *_crud("incidents_app", "incident", "add", "change"),
+    *_crud("incidents_app", "supervisioncheck", "change"),
+    *_crud("incidents_app", "checkevidence", "add"),
 ]
 # Managers: everything staff have, plus approval, templates, recipients, purposes, rules, reports.
 MANAGER_PERMISSIONS: list[str] = [
@@ -90,6 +105,15 @@ MANAGER_PERMISSIONS: list[str] = [
     "consent_app.export_marketing_list",
     "privacyoffice.view_dashboard",
     "privacyoffice.export_reports",
+    # Incidents: classify (four eyes), report to the PPC, notify, close; the entrustee register,
+    # its questions and the reviews of check-sheets; the leak-report clocks.
+    "incidents_app.classify_incident",
+    "incidents_app.report_incident",
+    *_crud("incidents_app", "incidentclockrule", "change"),
+    *_crud("incidents_app", "entrustee", "add", "change"),
+    *_crud("incidents_app", "checkquestion", "add", "change"),
+    *_crud("incidents_app", "supervisioncheck", "add"),
+    "incidents_app.review_supervisioncheck",
 ]
 # Auditors: view-only everywhere, plus the dashboard and exports.
 AUDITOR_PERMISSIONS: list[str] = [

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "privacyoffice",
     "consent_app",
     "requests_app",
+    "incidents_app",
 ]
 
 MIDDLEWARE = [

@@ -150,11 +150,68 @@ def dashboard(request):
         ),
         "purge_days": settings.IDENTITY_DOCUMENT_PURGE_DAYS,
         "lawful": lawful_panels(data.summary.data.get(LAWFUL_KEY)),
+        "incident_figures": _incident_figures(data.incidents, today=today),
         "can_export": request.user.has_perm("privacyoffice.export_reports"),
         # The chain heads auditors keep a copy of (privacyoffice.ledgers, issue 20).
         "ledger_digest": ledger_digest_latest(),
     }
     return TemplateResponse(request, "admin/privacyoffice/dashboard.html", context)
+
+
+def _incident_figures(figures, *, today) -> list[Figure]:
+    """Leak incidents and entrustee supervision, each linked to the list it counts."""
+    if figures is None:
+        return []
+    owed = "logged,classified_reportable"
+    running = "logged,classified_reportable,preliminary_reported"
+    day = today.isoformat()
+    return [
+        Figure(
+            _("Open incidents"),
+            figures.open_incidents,
+            changelist_url(
+                "incidents_app.incident",
+                state__in=f"{running},final_reported,classified_not_reportable",
+            ),
+        ),
+        Figure(
+            _("Incidents not yet classified"),
+            figures.unclassified,
+            changelist_url("incidents_app.incident", state__exact="logged"),
+            "warning" if figures.unclassified else "ok",
+        ),
+        Figure(
+            _("Preliminary reports overdue"),
+            figures.preliminary_overdue,
+            changelist_url(
+                "incidents_app.incident",
+                state__in=owed,
+                preliminary_submitted_on__isnull="True",
+                preliminary_due__lt=day,
+            ),
+            "danger" if figures.preliminary_overdue else "ok",
+        ),
+        Figure(
+            _("Final reports overdue"),
+            figures.final_overdue,
+            changelist_url("incidents_app.incident", state__in=running, final_due__lt=day),
+            "danger" if figures.final_overdue else "ok",
+        ),
+        Figure(
+            _("Entrustee check-sheets overdue"),
+            figures.checks_overdue,
+            changelist_url(
+                "incidents_app.supervisioncheck", state__in="open,answered", due_on__lt=day
+            ),
+            "danger" if figures.checks_overdue else "ok",
+        ),
+        Figure(
+            _("Entrustees with no check-sheet scheduled"),
+            figures.entrustees_unscheduled,
+            changelist_url("incidents_app.entrustee", active__exact="1"),
+            "warning" if figures.entrustees_unscheduled else "ok",
+        ),
+    ]
 
 
 def _percent(rate: float | None) -> str | None:

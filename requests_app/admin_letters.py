@@ -36,6 +36,7 @@ from .letters.rendering import (
     render_preview_pdf,
     seal_data_uri,
 )
+from .letters.selectors import letter_file_stem
 from .models import DeadlineAlert, Letter, LetterKind, LetterTemplate, Outcome
 from .views import _private_attachment
 
@@ -460,6 +461,9 @@ class LetterAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("request"), ordering="request__reference")
     def request_link(self, obj: Letter) -> str:
+        if obj.request_id is None:
+            # A leak notice (issue 15): addressed to a customer; its occasion names the incident.
+            return obj.occasion
         url = reverse("admin:requests_app_disclosurerequest_change", args=[obj.request_id])
         return format_html('<a href="{}">{}</a>', url, obj.request.reference)
 
@@ -513,7 +517,7 @@ class LetterAdmin(admin.ModelAdmin):
         response = FileResponse(
             handle,
             as_attachment=True,
-            filename=f"{letter.request.reference}-{letter.kind}-{letter.language}.pdf",
+            filename=f"{letter_file_stem(letter=letter)}-{letter.kind}-{letter.language}.pdf",
             content_type="application/pdf",
         )
         return _private_attachment(response)

@@ -76,9 +76,15 @@ TYPE_FIELDS = {
         "use_measure",
         "suspension_purpose_codes",
         "legal_ground",
+        "incident_reference",
         "request_grounds",
     ],
-    RequestType.PROVISION_STOP: ["suspension_recipient", "legal_ground", "request_grounds"],
+    RequestType.PROVISION_STOP: [
+        "suspension_recipient",
+        "legal_ground",
+        "incident_reference",
+        "request_grounds",
+    ],
 }
 _REFERENCE = re.compile(r"^PR-\d{4}-\d{1,6}$")
 # Django's own string, translated in its catalogue (a variable, so that makemessages does not copy
@@ -395,6 +401,7 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
                     "suspension_purpose_codes",
                     "suspension_recipient",
                     "legal_ground",
+                    "incident_reference",
                     "request_grounds",
                 ]
             },

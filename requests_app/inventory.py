@@ -86,6 +86,12 @@ def _letters_issued(queryset: QuerySet, today: date) -> QuerySet:
     return queryset.filter(status__in=("generated", "sent"))
 
 
+def _letters_for_customer(queryset: QuerySet, customer) -> QuerySet:
+    # Letters answering the customer's requests, and those addressed to the customer directly
+    # (leak notices under Art. 26(2), issue 15).
+    return queryset.filter(models.Q(request__customer=customer) | models.Q(customer=customer))
+
+
 def _records_within_retention(queryset: QuerySet, today: date) -> QuerySet:
     # Art. 29 records are disclosed while they are retained (33(5)); past retain_until they
     # are due for the purge and no longer "retained".
@@ -492,6 +498,7 @@ INVENTORY: dict[str, ModelEntry] = {
             "use_measure": C.REQUEST,
             "legal_ground": C.REQUEST,
             "request_grounds": C.REQUEST,
+            "incident_reference": C.REQUEST,
             "outcome": C.REQUEST,
             "refusal_ground": C.REQUEST,
             "outcome_explanation": C.REQUEST,
@@ -612,7 +619,7 @@ INVENTORY: dict[str, ModelEntry] = {
         },
     ),
     "requests_app.Letter": ModelEntry(
-        subject="request__customer",
+        subject=_letters_for_customer,
         section="letters",
         title=_("Letters sent to the person"),
         order_by=("request__received_at", "request_id", "-created_at"),
@@ -620,6 +627,7 @@ INVENTORY: dict[str, ModelEntry] = {
         fields={
             "id": C.NONE,
             "request": C.CORRESPONDENCE,
+            "customer": C.NONE,
             "kind": C.CORRESPONDENCE,
             "language": C.CORRESPONDENCE,
             "template": C.NONE,
@@ -916,6 +924,211 @@ INVENTORY: dict[str, ModelEntry] = {
             "date_changed",
             "description",
         ),
+    ),
+    # --- incidents_app (issue 15) -----------------------------------------------------------
+    "incidents_app.IncidentClockRule": ModelEntry(
+        fields=_all(
+            C.NONE,
+            "id",
+            "preliminary_days",
+            "preliminary_day_kind",
+            "final_days",
+            "final_days_unlawful",
+            "closure_start",
+            "closure_end",
+            "saturday_closed",
+        ),
+    ),
+    "incidents_app.IncidentCounter": ModelEntry(
+        fields=_all(C.NONE, "id", "year", "last_number"),
+    ),
+    # An incident describes an event, not a person; who is affected is AffectedPerson.
+    "incidents_app.Incident": ModelEntry(
+        fields={
+            **_all(
+                C.NONE,
+                "id",
+                "reference",
+                "state",
+                "kind",
+                "learned_at",
+                "occurred_on",
+                "logged_at",
+                "title",
+                "what_happened",
+                "systems",
+                "data_items",
+                "high_level_encryption",
+                "encryption_reason",
+                "special_care",
+                "special_care_reason",
+                "financial_loss",
+                "financial_loss_reason",
+                "unlawful_purpose",
+                "unlawful_purpose_acquiring",
+                "unlawful_purpose_reason",
+                "over_thousand",
+                "over_thousand_reason",
+                "classified_at",
+                "classification_note",
+                "preliminary_due",
+                "final_due",
+                "preliminary_submitted_on",
+                "final_submitted_on",
+                "affected_count",
+                "affected_frozen_at",
+                "notice_method",
+                "public_announcement_reason",
+                "public_announcement_on",
+                "notices_queued_at",
+                "notices_count",
+                "notices_published_at",
+                "closed_at",
+            ),
+            **_all(
+                C.STAFF,
+                "logged_by",
+                "assessed_by",
+                "classified_by",
+                "affected_frozen_by",
+                "notices_queued_by",
+                "closed_by",
+            ),
+        },
+    ),
+    # That a leak involved the person's data is theirs to know (and grounds Art. 35(5)).
+    "incidents_app.AffectedPerson": ModelEntry(
+        subject="customer",
+        section="incidents",
+        title=_("Leak incidents involving the person's data"),
+        order_by=("-added_at",),
+        labels={"incident": _("incident")},
+        fields={
+            "id": C.NONE,
+            "incident": C.RELATIONSHIP,
+            "customer": C.NONE,
+            "category": C.RELATIONSHIP,
+            "source": C.NONE,
+            "added_at": C.RELATIONSHIP,
+        },
+    ),
+    "incidents_app.IncidentReport": ModelEntry(
+        fields={
+            **_all(
+                C.NONE,
+                "id",
+                "incident",
+                "version",
+                "stage",
+                "overview",
+                "personal_data",
+                "people_count",
+                "cause",
+                "secondary_damage",
+                "notice_to_people",
+                "public_announcement",
+                "recurrence_prevention",
+                "other",
+                "created_at",
+                "status",
+                "file",
+                "sha256",
+                "page_count",
+                "error",
+                "generated_at",
+                "submitted_on",
+                "authority",
+                "authority_name",
+                "channel",
+                "receipt_number",
+            ),
+            "created_by": C.STAFF,
+            "submitted_by": C.STAFF,
+        },
+    ),
+    "incidents_app.IncidentAlert": ModelEntry(
+        fields=_all(
+            C.NONE,
+            "id",
+            "incident",
+            "check_sheet",
+            "clock",
+            "level",
+            "due_date",
+            "raised_at",
+            "emailed_at",
+            "dismissed_at",
+        ),
+    ),
+    # Entrustees are companies; their contacts are not customers' data.
+    "incidents_app.Entrustee": ModelEntry(
+        fields=_all(
+            C.NONE,
+            "id",
+            "name",
+            "address",
+            "parent",
+            "recipient",
+            "purpose",
+            "data_items",
+            "all_customers",
+            "contract_reference",
+            "contract_signed_on",
+            "contract_ends_on",
+            "security_clauses",
+            "check_interval_months",
+            "next_check_due",
+            "active",
+            "created_at",
+        ),
+    ),
+    "incidents_app.CheckQuestion": ModelEntry(
+        fields=_all(C.NONE, "id", "category", "text_ja", "text_en", "sort_order", "active"),
+    ),
+    "incidents_app.SupervisionCheck": ModelEntry(
+        fields={
+            **_all(
+                C.NONE,
+                "id",
+                "entrustee",
+                "due_on",
+                "state",
+                "opened_at",
+                "answered_at",
+                "reviewed_at",
+                "result",
+                "review_notes",
+            ),
+            **_all(C.STAFF, "opened_by", "answered_by", "reviewed_by"),
+        },
+    ),
+    "incidents_app.CheckAnswer": ModelEntry(
+        fields=_all(
+            C.NONE,
+            "id",
+            "check_sheet",
+            "question",
+            "category",
+            "question_text",
+            "answer",
+            "comment",
+        ),
+    ),
+    "incidents_app.CheckEvidence": ModelEntry(
+        fields={
+            **_all(
+                C.NONE,
+                "id",
+                "check_sheet",
+                "description",
+                "file",
+                "content_type",
+                "size",
+                "sha256",
+                "uploaded_at",
+            ),
+            "uploaded_by": C.STAFF,
+        },
     ),
 }
 

@@ -387,6 +387,11 @@ class DisclosureRequest(ConcurrentTransitionMixin, models.Model):
         _("legal ground (Art. 35)"), max_length=24, choices=Art35Ground.choices, blank=True
     )
     request_grounds = models.TextField(_("grounds given by the requester"), blank=True)
+    # The leak incident an Art. 35(5) "reportable leak" request cites (issue 15). A reference,
+    # not a foreign key: incidents_app reads requests_app, never the other way round.
+    incident_reference = models.CharField(
+        _("incident cited (Art. 26 leak)"), max_length=20, blank=True, db_index=True
+    )
 
     outcome = models.CharField(_("outcome"), max_length=24, choices=Outcome.choices, blank=True)
     refusal_ground = models.CharField(
@@ -856,6 +861,9 @@ class LetterKind(models.TextChoices):
     RESPONSE = "response", _("Response")
     REFUSAL = "refusal", _("Refusal with reasons")
     NO_DATA_HELD = "no_data_held", _("No data held")
+    # To a person whose data a reportable leak involved (Art. 26(2)); addressed to the customer,
+    # not to a request (incidents_app queues them).
+    INCIDENT_NOTICE = "incident_notice", _("Leak notice to the person (Art. 26(2))")
 
 
 class LetterTemplate(models.Model):
@@ -929,9 +937,20 @@ class Letter(models.Model):
         POST = "post", _("Post")
         EMAIL = "email", _("E-mail")
 
+    # A letter answers a request, or (leak notices, issue 15) is addressed to a customer directly.
     request = models.ForeignKey(
         DisclosureRequest,
         verbose_name=_("request"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="letters",
+    )
+    customer = models.ForeignKey(
+        "consent_app.Customer",
+        verbose_name=_("customer"),
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="letters",
     )
@@ -983,6 +1002,19 @@ class Letter(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["request", "kind", "occasion"], name="letter_unique_occasion"
+            ),
+            # A letter to a customer without a request (a leak notice): once per occasion
+            # (the incident), so queueing the notices twice never sends a person two.
+            # Led by the occasion, it also serves the incident page's and the publisher's
+            # lookups of an incident's notices.
+            models.UniqueConstraint(
+                fields=["occasion", "kind", "customer"],
+                condition=models.Q(request__isnull=True),
+                name="letter_unique_customer_occasion",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(request__isnull=False) | models.Q(customer__isnull=False),
+                name="letter_has_addressee",
             ),
         ]
         indexes = [

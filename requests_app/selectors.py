@@ -495,3 +495,12 @@ def request_references_matching(*, term: str) -> list[str] | None:
     serial = int(text)
     years = ReferenceCounter.objects.filter(last_number__gte=serial).values_list("year", flat=True)
     return [f"PR-{year}-{serial:06d}" for year in sorted(years)]
+
+
+def requests_citing_incident(*, reference: str) -> QuerySet[DisclosureRequest]:
+    """Requests on the Art. 35(5) reportable-leak ground that name this incident (issue 15).
+
+    Requests keep the incident's reference only: incidents_app reads this, requests_app never
+    imports incidents_app.
+    """
+    return DisclosureRequest.objects.filter(incident_reference=reference).order_by("-received_at")

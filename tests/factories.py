@@ -371,3 +371,85 @@ def login_with_second_factor(client, user):
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client
+
+
+# === incidents_app ==============================================================================
+# Incidents are built directly in a given state (the clocks filled in); tests of the steps go
+# through incidents_app.services.
+from django.utils import timezone as _inc_tz  # noqa: E402
+
+
+class IncidentFactory(DjangoModelFactory):
+    class Meta:
+        model = "incidents_app.Incident"
+
+    reference = factory.Sequence(lambda n: f"INC-2026-{n + 1:04d}")
+    title = "販売会社での顧客台帳の紛失"
+    what_happened = "販売会社の店舗で顧客台帳のファイルが所在不明となった。"
+    data_items = "氏名、住所、電話番号"
+    learned_at = factory.LazyFunction(_inc_tz.now)
+    logged_by = factory.SubFactory(PoUserFactory)
+    preliminary_due = factory.LazyFunction(_inc_tz.localdate)
+    final_due = factory.LazyFunction(_inc_tz.localdate)
+
+
+class EntrusteeFactory(DjangoModelFactory):
+    class Meta:
+        model = "incidents_app.Entrustee"
+
+    name = factory.Sequence(lambda n: f"委託先{n}株式会社")
+    data_items = factory.LazyFunction(lambda: ["氏名", "住所"])
+    all_customers = True
+    contract_reference = factory.Sequence(lambda n: f"ENT-{n:04d}")
+    security_clauses = "第12条（安全管理措置）"
+
+
+class SupervisionCheckFactory(DjangoModelFactory):
+    class Meta:
+        model = "incidents_app.SupervisionCheck"
+
+    entrustee = factory.SubFactory(EntrusteeFactory)
+    due_on = factory.LazyFunction(_inc_tz.localdate)
+    opened_by = factory.SubFactory(PoUserFactory)
+
+
+class IncidentReportFactory(DjangoModelFactory):
+    class Meta:
+        model = "incidents_app.IncidentReport"
+
+    incident = factory.SubFactory(IncidentFactory, state="classified_reportable")
+    version = factory.Sequence(lambda n: n + 1)
+    stage = "preliminary"
+    overview = "顧客台帳の紛失"
+    created_by = factory.SubFactory(PoUserFactory)
+
+
+class IncidentAlertFactory(DjangoModelFactory):
+    class Meta:
+        model = "incidents_app.IncidentAlert"
+
+    incident = factory.SubFactory(IncidentFactory)
+    clock = "preliminary"
+    level = "due_soon"
+    due_date = factory.LazyAttribute(lambda o: o.incident.preliminary_due)
+
+
+class AffectedPersonFactory(DjangoModelFactory):
+    class Meta:
+        model = "incidents_app.AffectedPerson"
+
+    incident = factory.SubFactory(IncidentFactory)
+    customer = factory.SubFactory(PoCustomerFactory)
+    category = "query"
+
+
+class CheckEvidenceFactory(DjangoModelFactory):
+    class Meta:
+        model = "incidents_app.CheckEvidence"
+
+    check_sheet = factory.SubFactory(SupervisionCheckFactory)
+    description = "第三者認証の写し"
+    content_type = "application/pdf"
+    size = 15
+    sha256 = "0" * 64
+    uploaded_by = factory.SubFactory(PoUserFactory)

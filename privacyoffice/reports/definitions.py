@@ -35,6 +35,7 @@ from consent_app.models import (
     ProvisionRecord,
     ProvisionSuppression,
 )
+from incidents_app.models import AffectedPerson
 from privacyoffice.ledgers import RowHash
 from requests_app.models import (
     OPEN_STATES,
@@ -306,6 +307,27 @@ SUPPRESSIONS = Report(
     ),
 )
 
+INCIDENT_AFFECTED = Report(
+    slug="incident-affected",
+    title=_("People affected by leak incidents (Art. 26)"),
+    description=_(
+        "Each incident's snapshot of the people affected: customer number and the source that "
+        "found them, from our own data."
+    ),
+    date_field="added_at",
+    date_label=_("added"),
+    base=lambda: AffectedPerson.objects.all(),
+    columns=(
+        Column("affected_id", "ID", "pk", Kind.INT),
+        Column("incident_reference", "管理番号", "incident__reference", Kind.CODE),
+        Column("customer_number", "本人(顧客番号)", "customer__number", Kind.TEXT),
+        Column("category", "特定方法", "category", Kind.CODE),
+        Column("source", "特定元", "source", Kind.TEXT),
+        Column("added_at", "追加日時", "added_at", Kind.DATETIME),
+        Column("frozen_at", "確定日時", "incident__affected_frozen_at", Kind.DATETIME),
+    ),
+)
+
 REPORTS: dict[str, Report] = {
     r.slug: r
     for r in (
@@ -318,5 +340,6 @@ REPORTS: dict[str, Report] = {
         DOCUMENT_VIEWINGS,
         SUPPRESSIONS,
         MARKETING_LIST,
+        INCIDENT_AFFECTED,
     )
 }

@@ -15,6 +15,10 @@ Cost: the scan asks the database only for requests that are due within 3 days or
 lack the alert for their current level (partial index `request_open_due_idx`, then the unique
 constraint's index for the NOT EXISTS), so it grows with the requests it alerts on, not with all
 open requests.
+
+Shared (issue 15): `alert_level`, `send_mail_batch`, `close_quietly`, `ManagerEmails` and
+`managers_with_email` are public so that incidents_app raises its clock alerts with the same
+levels and the same at-least-once batched e-mail, instead of a copy of them.
 """
 
 from __future__ import annotations
@@ -118,7 +122,7 @@ def _request_url(request_id: int) -> str:
     return f"{settings.SITE_URL.rstrip('/')}{path}"
 
 
-def _managers():
+def managers_with_email():
     """Active users who may approve responses (the privacy managers), with an e-mail address."""
     User = get_user_model()
     perm = Q(
@@ -156,14 +160,14 @@ def _alert_email(alert: DeadlineAlert) -> tuple[str, str]:
     return subject, body
 
 
-def _alert_recipients(alert: DeadlineAlert, managers: _ManagerEmails) -> list[str]:
+def _alert_recipients(alert: DeadlineAlert, managers: ManagerEmails) -> list[str]:
     if alert.assignee_id and alert.assignee.is_active and alert.assignee.email:
         return [alert.assignee.email]
     # Nobody is assigned: the managers must hear of it, or nobody would.
     return managers()
 
 
-class _ManagerEmails:
+class ManagerEmails:
     """The managers' addresses, looked up once per scan and only if an e-mail needs them."""
 
     def __init__(self) -> None:
@@ -171,7 +175,7 @@ class _ManagerEmails:
 
     def __call__(self) -> list[str]:
         if self._emails is None:
-            self._emails = [user.email for user in _managers()]
+            self._emails = [user.email for user in managers_with_email()]
         return list(self._emails)
 
 
@@ -180,7 +184,7 @@ class _ManagerEmails:
 EMAIL_BATCH_SIZE = 100
 
 
-def _send_batch(connection, messages: list[tuple[int, EmailMessage]]) -> tuple[list[int], int]:
+def send_mail_batch(connection, messages: list[tuple[int, EmailMessage]]) -> tuple[list[int], int]:
     """Send the batch over the open connection; returns (ids of the alerts sent, failed count).
 
     The batch goes in one `send_messages`. If it fails part-way, the messages are sent again one
@@ -193,7 +197,7 @@ def _send_batch(connection, messages: list[tuple[int, EmailMessage]]) -> tuple[l
         return [pk for pk, _message in messages], 0
     except MAIL_ERRORS as exc:
         logger.warning("alert e-mail batch failed (%s); sending one by one", type(exc).__name__)
-        _reset(connection)
+        close_quietly(connection)
     sent_ids, failed = [], 0
     for pk, message in messages:
         try:
@@ -201,14 +205,14 @@ def _send_batch(connection, messages: list[tuple[int, EmailMessage]]) -> tuple[l
             connection.send_messages([message])
         except MAIL_ERRORS as exc:
             logger.warning("alert %s e-mail failed (%s)", pk, type(exc).__name__)
-            _reset(connection)
+            close_quietly(connection)
             failed += 1
             continue
         sent_ids.append(pk)
     return sent_ids, failed
 
 
-def _reset(connection) -> None:
+def close_quietly(connection) -> None:
     """Close the connection (after a failed send it may be broken; the next open reconnects)."""
     with contextlib.suppress(*MAIL_ERRORS):
         connection.close()
@@ -235,7 +239,7 @@ def deadline_alerts_email(
     batch_size = batch_size or EMAIL_BATCH_SIZE
     own_connection = connection is None
     connection = connection or get_connection()
-    managers = _ManagerEmails()
+    managers = ManagerEmails()
     sent = failed = 0
     try:
         for start in range(0, len(pending_ids), batch_size):
@@ -249,11 +253,11 @@ def deadline_alerts_email(
                 break
     finally:
         if own_connection:
-            _reset(connection)
+            close_quietly(connection)
     return sent, failed
 
 
-def _email_batch(ids: list[int], connection, managers: _ManagerEmails) -> tuple[int, int]:
+def _email_batch(ids: list[int], connection, managers: ManagerEmails) -> tuple[int, int]:
     with transaction.atomic():
         # Rows another scan is sending right now are locked: skip them rather than send twice.
         alerts = list(
@@ -280,7 +284,7 @@ def _email_batch(ids: list[int], connection, managers: _ManagerEmails) -> tuple[
                 subject, body = _alert_email(alert)
             message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
             messages.append((alert.pk, message))
-        sent_ids, failed = _send_batch(connection, messages) if messages else ([], 0)
+        sent_ids, failed = send_mail_batch(connection, messages) if messages else ([], 0)
         done = settled + sent_ids
         if done:
             DeadlineAlert.objects.filter(pk__in=done).update(emailed_at=timezone.now())
@@ -324,7 +328,7 @@ def deadline_overdue_digest(*, today: dt.date | None = None, connection=None) ->
         .select_related("request", "request__assignee")
         .order_by("due_date", "request__reference")
     )
-    recipients = [user.email for user in _managers()]
+    recipients = [user.email for user in managers_with_email()]
     if not recipients:
         logger.warning("overdue digest: no manager with an e-mail address")
         return len(alerts), 0
@@ -390,7 +394,7 @@ def deadline_alerts_scan(*, today: dt.date | None = None) -> ScanResult:
             today=today, connection=connection
         )
     finally:
-        _reset(connection)
+        close_quietly(connection)
     return result
 
 

@@ -9,6 +9,7 @@ a letter is a legal document and its text must not depend on whether a UI string
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -532,8 +533,38 @@ def normalise_compilation(data: dict[str, Any] | None, language: str) -> dict[st
     return {"sections": sections, "generated_at": data.get("generated_at")}
 
 
+# Letters addressed to a customer without a request (issue 15: leak notices, Art. 26(2)). The
+# app that queues such a kind registers its context builder from its AppConfig.ready(), so the
+# one letter task renders them while requests_app imports nothing of that app.
+CustomerLetterContext = Callable[[Letter, dt.date], dict[str, Any]]
+_CUSTOMER_LETTER_CONTEXTS: dict[str, CustomerLetterContext] = {}
+NO_CONTEXT_FOR_KIND = "No context builder is registered for letters of kind %(kind)s."
+
+
+def register_customer_letter_context(*, kind: str, builder: CustomerLetterContext) -> None:
+    """Register how a customer-addressed letter kind builds its template context."""
+    _CUSTOMER_LETTER_CONTEXTS[kind] = builder
+
+
+def customer_recipient_context(customer, language: str) -> dict[str, Any]:
+    """The address block of a letter to a customer (the profile's name and address)."""
+    return {
+        "name": customer.full_name,
+        "postal_code": customer.postal_code,
+        "address_lines": [f"{customer.prefecture}{customer.address}".strip()],
+        "is_agent": False,
+        "agent_role": "",
+        "principal_name": "",
+    }
+
+
 def letter_context(*, letter: Letter, today: dt.date | None = None) -> dict[str, Any]:
     """The full context of a real letter."""
+    if letter.request_id is None:
+        builder = _CUSTOMER_LETTER_CONTEXTS.get(letter.kind)
+        if builder is None:
+            raise LookupError(NO_CONTEXT_FOR_KIND % {"kind": letter.kind})
+        return builder(letter, today or timezone.localdate())
     request = letter.request
     language = letter.language
     return {

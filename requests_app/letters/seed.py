@@ -163,6 +163,21 @@ SEED_TEMPLATES: list[tuple[str, str, str, str, str]] = [
         "Your request {{ request.reference }}: no personal data held",
         "no_data_held.en.html",
     ),
+    # Leak notices to the people affected (Art. 26(2)), queued by incidents_app (issue 15).
+    (
+        "incident_notice",
+        "",
+        "ja",
+        "個人データの漏えい等に関するお知らせとお詫び",
+        "incident_notice.ja.html",
+    ),
+    (
+        "incident_notice",
+        "",
+        "en",
+        "Notice of an incident involving your personal data",
+        "incident_notice.en.html",
+    ),
 ]
 
 

@@ -46,5 +46,11 @@ def alerts_for_request(*, request: DisclosureRequest) -> QuerySet[DeadlineAlert]
     return request.alerts.select_related("assignee").order_by("-raised_at")
 
 
+def letter_file_stem(*, letter: Letter) -> str:
+    """The start of a letter's download name: its request's reference, or (a letter to a
+    customer, e.g. a leak notice) its occasion; never the person's name."""
+    return letter.request.reference if letter.request_id else letter.occasion
+
+
 def letters_for_request(*, request: DisclosureRequest) -> QuerySet[Letter]:
     return request.letters.select_related("template", "sent_by").order_by("-created_at")

@@ -406,7 +406,9 @@ def letter_generate(*, letter_id: int) -> bool:
         if letter.template is None:
             # Queued before a template existed: take the current one now and record it.
             letter.template = letter_template_current(
-                kind=letter.kind, request_type=letter.request.request_type, language=letter.language
+                kind=letter.kind,
+                request_type=letter.request.request_type if letter.request_id else "",
+                language=letter.language,
             )
         rendered = render_letter_pdf(letter=letter)
         name = letter_storage_name(letter=letter)

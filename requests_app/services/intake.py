@@ -25,6 +25,7 @@ from .. import selectors
 from ..models import (
     OPEN_STATES,
     AgentType,
+    Art35Ground,
     DisclosureMethod,
     DisclosureRequest,
     ReferenceCounter,
@@ -52,6 +53,9 @@ ART35_GROUND_ONLY_FOR_ART35 = _("An Art. 35 ground applies only to an Art. 35 re
 ART35_GROUND_REQUIRED = _(
     "A request for suspension of use, erasure or suspension of provision needs the Art. 35 "
     "ground the person relies on."
+)
+INCIDENT_ONLY_FOR_LEAK = _(
+    "An incident is cited only by a request on the reportable-leak ground (Art. 35(5))."
 )
 PURPOSES_ONLY_FOR_SUSPENSION = _("Purposes to suspend apply only to a suspension of use.")
 RECIPIENT_ONLY_FOR_PROVISION_STOP = _(
@@ -90,6 +94,7 @@ DETAIL_FIELDS: tuple[str, ...] = (
     "suspension_recipient",
     "use_measure",
     "legal_ground",
+    "incident_reference",
     "request_grounds",
     "notes",
 )
@@ -141,6 +146,10 @@ def validate_request_details(*, request_type: str, fields: dict[str, Any]) -> No
     # Art. 35(1), (3), (5): the ground decides whether the company must act; stored with it.
     if request_type in _ART35_TYPES and not fields.get("legal_ground"):
         add("legal_ground", ART35_GROUND_REQUIRED)
+    if (fields.get("incident_reference") or "").strip() and fields.get("legal_ground") != (
+        Art35Ground.LEAK
+    ):
+        add("incident_reference", INCIDENT_ONLY_FOR_LEAK)
     codes = fields.get("suspension_purpose_codes") or []
     if codes:
         if request_type != RequestType.ERASURE or fields.get("use_measure") == UseMeasure.ERASE:

@@ -81,6 +81,19 @@ MODEL_ACCESS: dict[str, dict[str, str]] = {
     "requests_app.LetterTemplate": {STAFF: "v", MANAGER: "vac", AUDITOR: "v"},
     "requests_app.Letter": {STAFF: "vc", MANAGER: "vc", AUDITOR: "v"},
     "requests_app.DeadlineAlert": {STAFF: "vc", MANAGER: "vc", AUDITOR: "v"},
+    # incidents (issue 15): staff log them, managers classify, report, notify and close (steps
+    # on the incident page), auditors read; reports, snapshots and alerts are made by services.
+    "incidents_app.Incident": {STAFF: "vac", MANAGER: "vac", AUDITOR: "v"},
+    "incidents_app.IncidentReport": {STAFF: "v", MANAGER: "v", AUDITOR: "v"},
+    "incidents_app.AffectedPerson": {STAFF: "v", MANAGER: "v", AUDITOR: "v"},
+    "incidents_app.IncidentAlert": {STAFF: "v", MANAGER: "v", AUDITOR: "v"},
+    "incidents_app.IncidentClockRule": {STAFF: "v", MANAGER: "vc", AUDITOR: "v"},
+    # entrustees: managers keep the register and the questions; check-sheets change only
+    # through their answer/review/evidence pages.
+    "incidents_app.Entrustee": {STAFF: "v", MANAGER: "vac", AUDITOR: "v"},
+    "incidents_app.CheckQuestion": {STAFF: "v", MANAGER: "vac", AUDITOR: "v"},
+    "incidents_app.SupervisionCheck": {STAFF: "v", MANAGER: "v", AUDITOR: "v"},
+    "incidents_app.CheckEvidence": {STAFF: "v", MANAGER: "v", AUDITOR: "v"},
     # the auditors' own trail
     "privacyoffice.ExportLog": {STAFF: "v", MANAGER: "v", AUDITOR: "v"},
     # security and infrastructure: superusers only
@@ -148,6 +161,7 @@ URLS: dict[str, Url | tuple[Url, ...]] = {
     "site:app_list:consent_app": Url(_all(200), kwargs=lambda w: {"app_label": "consent_app"}),
     "site:app_list:requests_app": Url(_all(200), kwargs=lambda w: {"app_label": "requests_app"}),
     "site:app_list:privacyoffice": Url(_all(200), kwargs=lambda w: {"app_label": "privacyoffice"}),
+    "site:app_list:incidents_app": Url(_all(200), kwargs=lambda w: {"app_label": "incidents_app"}),
     "site:app_list:auth": Url(_all(404), kwargs=lambda w: {"app_label": "auth"}),
     "site:app_list:otp_totp": Url(_all(404), kwargs=lambda w: {"app_label": "otp_totp"}),
     "site:app_list:axes": Url(_all(404), kwargs=lambda w: {"app_label": "axes"}),
@@ -249,6 +263,58 @@ URLS: dict[str, Url | tuple[Url, ...]] = {
     "requests_app.DeadlineAlert:scan": Url(
         _roles(OK_OR_REDIRECT, OK_OR_REDIRECT, 403), method="POST"
     ),
+    # incidents_app: the incident's steps. Classifying is the managers' (four eyes); scoping the
+    # people affected is staff work too (test_roles_guards-like checks in tests/incidents_app).
+    "incidents_app.Incident:step": (
+        Url(
+            _roles(403, 200, 403),
+            kwargs=lambda w: {
+                "object_id": w.objects["incidents_app.Incident"].pk,
+                "name": "classify",
+            },
+        ),
+        Url(
+            _roles(200, 200, 403),
+            kwargs=lambda w: {
+                "object_id": w.objects["incidents_app.Incident"].pk,
+                "name": "scope_query",
+            },
+        ),
+        Url(
+            _roles(403, 200, 403),
+            kwargs=lambda w: {
+                "object_id": w.objects["incidents_app.Incident"].pk,
+                "name": "queue_notices",
+            },
+        ),
+    ),
+    # The PPC report PDF: every role reads it (it names no person); managers submit it.
+    "incidents_app.IncidentReport:download": Url(
+        _all(200), kwargs=_pk("incidents_app.IncidentReport")
+    ),
+    "incidents_app.IncidentReport:submit": Url(
+        _roles(403, 200, 403), kwargs=_pk("incidents_app.IncidentReport")
+    ),
+    "incidents_app.IncidentReport:retry": Url(
+        _roles(403, 302, 403), kwargs=_pk("incidents_app.IncidentReport"), method="POST"
+    ),
+    "incidents_app.IncidentAlert:dismiss": Url(
+        _roles(403, 302, 403), kwargs=_pk("incidents_app.IncidentAlert"), method="POST"
+    ),
+    "incidents_app.Entrustee:open_check": Url(
+        _roles(403, 200, 403), kwargs=_pk("incidents_app.Entrustee")
+    ),
+    "incidents_app.SupervisionCheck:answer": Url(
+        _roles(200, 200, 403), kwargs=_pk("incidents_app.SupervisionCheck")
+    ),
+    "incidents_app.SupervisionCheck:review": Url(
+        _roles(403, 200, 403), kwargs=_pk("incidents_app.SupervisionCheck")
+    ),
+    "incidents_app.SupervisionCheck:evidence": Url(
+        _roles(200, 200, 403), kwargs=_pk("incidents_app.SupervisionCheck")
+    ),
+    # Supervision evidence is a partner's document, not a person's ID: auditors read it.
+    "incidents_app.CheckEvidence:file": Url(_all(200), kwargs=_pk("incidents_app.CheckEvidence")),
     # Superusers only, whatever the role.
     "auth.User:password_change": Url(_all(403), kwargs=_pk("auth.User", "id")),
     "otp_totp.TOTPDevice:config": Url(_all(403), kwargs=_pk("otp_totp.TOTPDevice", "pk")),
@@ -432,6 +498,7 @@ def build_world(users: dict) -> World:
             username="someone", ip_address="192.0.2.1", user_agent="test", locked_out=False
         ),
         ClockedSchedule.objects.create(clocked_time=timezone.now()),
+        *_incident_rows(manager),
         SolarSchedule.objects.create(event="sunrise", latitude=35.68, longitude=139.76),
     ]
     for obj in made:
@@ -510,6 +577,27 @@ def _lawful_rows(customer) -> list:
         receipt.persons.first(),
         RetainedIdentity.objects.create(
             customer=customer, number=customer.number, retain_until=later
+        ),
+    ]
+
+
+def _incident_rows(manager) -> list:
+    incident = f.IncidentFactory(logged_by=manager)
+    report = f.IncidentReportFactory(
+        incident=incident,
+        created_by=manager,
+        status="generated",
+        file=_file("report.pdf", PDF),
+    )
+    check = f.SupervisionCheckFactory(opened_by=manager)
+    return [
+        incident,
+        report,
+        f.AffectedPersonFactory(incident=incident),
+        f.IncidentAlertFactory(incident=incident),
+        check,
+        f.CheckEvidenceFactory(
+            check_sheet=check, uploaded_by=manager, file=_file("evidence.pdf", PDF)
         ),
     ]
 
