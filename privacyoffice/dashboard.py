@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from datetime import time as dtime
 
 from django.db import connection
-from django.db.models import Aggregate, Count, FloatField, Q
+from django.db.models import Aggregate, Count, Exists, FloatField, OuterRef, Q
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -232,11 +232,21 @@ def consent_summary_compute() -> dict:
             "pk", "code", "title_ja", "title_en", "channels", "active"
         )
     )
+    # A customer who asked us to stop provision to all recipients is not provided to, whatever
+    # the flag says: for a third-party provision purpose their "granted" counts as suppressed,
+    # out of the consent rate (the flag itself stays: the ledger is the person's own words).
+    stopped = Q(purpose__is_third_party_provision=True) & Exists(
+        ProvisionSuppression.objects.filter(
+            customer_id=OuterRef("customer_id"), lifted_at__isnull=True, recipient__isnull=True
+        )
+    )
+    granted = Q(state=ConsentState.GRANTED)
     counts = {
         (row["purpose_id"], row["channel"]): row
         for row in ConsentFlag.objects.values("purpose_id", "channel")
         .annotate(
-            granted=Count("pk", filter=Q(state=ConsentState.GRANTED)),
+            granted=Count("pk", filter=granted & ~stopped),
+            suppressed=Count("pk", filter=granted & stopped),
             withdrawn=Count("pk", filter=Q(state=ConsentState.WITHDRAWN)),
         )
         .order_by()
@@ -258,6 +268,7 @@ def consent_summary_compute() -> dict:
                     "title_en": purpose["title_en"],
                     "channel": channel,
                     "granted": row.get("granted", 0),
+                    "suppressed": row.get("suppressed", 0),
                     "withdrawn": row.get("withdrawn", 0),
                 }
             )

@@ -26,7 +26,8 @@ from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, When
 from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -34,7 +35,7 @@ from django_fsm_log.models import StateLog
 
 from consent_app.admin import ReadOnlyAdminMixin
 
-from . import deadlines, forms, selectors, services, views
+from . import deadlines, forms, selectors, services, summary, views
 from .admin_letters import DeadlineAlertInline, LetterInline
 from .models import (
     OPEN_STATES,
@@ -168,7 +169,7 @@ class AssigneeFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         choices = [("none", _("Unassigned"))]
-        choices += [(str(u.pk), u.get_full_name() or u.username) for u in forms.staff_users()]
+        choices += [(str(u.pk), selectors.staff_name(u)) for u in forms.staff_users()]
         return choices
 
     def queryset(self, request, queryset):
@@ -438,13 +439,13 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("received"), ordering="received_at")
     def received_on(self, obj):
-        return timezone.localtime(obj.received_at).date().isoformat()
+        return date_format(timezone.localtime(obj.received_at).date())
 
     @admin.display(description=_("due"), ordering="due_date")
     def due_badge(self, obj):
         if obj.due_date is None:
             return "—"
-        due = obj.due_date.isoformat()
+        due = date_format(obj.due_date)
         if obj.state not in RequestState.clock_running_states():
             return due
         today = timezone.localdate()
@@ -647,6 +648,7 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
             "workflow_blocked": blocked,
             "expected_state": obj.state,
             "timeline": selectors.request_timeline(request=obj),
+            "summary": summary.request_summary(request=obj),
             "can_upload": obj.state in OPEN_STATES
             and user.has_perm("requests_app.add_identitydocument"),
             "can_comment": user.has_perm("requests_app.add_requestcomment"),
@@ -858,7 +860,11 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
     def compilation_view(self, request, object_id):
         """What a disclosure would give the person now, for staff drafting the response."""
         obj = self._get_for_view(request, object_id)
-        compilation = selectors.disclosure_compilation(request=obj)
+        # In the reader's language, like the rest of the page: the response letter and the
+        # electronic copy are the ones written in the person's language.
+        compilation = selectors.disclosure_compilation(
+            request=obj, language=translation.get_language()
+        )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

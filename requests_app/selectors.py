@@ -18,8 +18,12 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from consent_app.models import ConsentFlag
+from consent_app.selectors import provision_stopped_for_flag
 
 from . import inventory
 from .models import (
@@ -87,12 +91,25 @@ _FORMATTERS: dict[tuple[str, str], Any] = {
 }
 
 
+# Foreign keys whose emptiness means something the person must read (the admin's list says the
+# same): a suppression without a recipient stops provision to all of them.
+_EMPTY_MEANS: dict[tuple[str, str], Any] = {
+    ("consent_app.ProvisionSuppression", "recipient"): _("All recipients"),
+}
+
+
 def display_value(obj: models.Model, field: models.Field) -> str:
     """A field's value as the person should read it (choices by label, dates in Tokyo time)."""
     label = obj._meta.label
     if isinstance(field, models.ForeignKey):
         related = getattr(obj, field.name)
-        return "" if related is None else str(related)
+        if related is None:
+            return str(_EMPTY_MEANS.get((label, field.name), ""))
+        return str(related)
+    if field.name == "state" and getattr(obj, "provision_stopped", False):
+        # A consent to provision overridden by a suppression for all recipients (the
+        # ConsentFlag section's annotation, consent_app.selectors.provision_stopped_for_flag).
+        return gettext("%(state)s (provision stopped)") % {"state": obj.get_state_display()}
     value = getattr(obj, field.attname)
     formatter = _FORMATTERS.get((label, field.name))
     if formatter is not None:
@@ -107,9 +124,9 @@ def display_value(obj: models.Model, field: models.Field) -> str:
     if isinstance(value, bool):
         return gettext("Yes") if value else gettext("No")
     if isinstance(value, datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+        return date_format(timezone.localtime(value), "DATETIME_FORMAT")
     if isinstance(value, date):
-        return value.isoformat()
+        return date_format(value)
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
     if isinstance(value, dict):
@@ -130,6 +147,8 @@ def _section_queryset(
         queryset = queryset.filter(**{entry.subject: customer.pk})
     if entry.retained is not None:
         queryset = entry.retained(queryset, today)
+    if model is ConsentFlag:
+        queryset = queryset.annotate(provision_stopped=provision_stopped_for_flag())
     related = [
         name
         for name in entry.disclosed_fields()
@@ -338,10 +357,21 @@ class TimelineEntry:
     detail: str = ""
 
 
+def staff_name(user) -> str:
+    """A staff member as a Japanese office writes a person: family name first (佐藤 花子).
+
+    Django's get_full_name() puts the given name first; its get_short_name() is the given name
+    alone, which reads as over-familiar in a Japanese office. The user name stands in for a
+    user with no name.
+    """
+    full = " ".join(part for part in (user.last_name.strip(), user.first_name.strip()) if part)
+    return full or user.get_username()
+
+
 def _user_label(user) -> str:
     if user is None:
         return gettext("System")
-    return user.get_full_name() or user.get_username()
+    return staff_name(user)
 
 
 def request_timeline(*, request: DisclosureRequest) -> list[TimelineEntry]:
