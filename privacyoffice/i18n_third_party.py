@@ -218,4 +218,5 @@ DJANGO_ADMIN_TITLES = (
     _("View selected %(model)s"),
     _("%(app)s administration"),
     _("Select all %(total_count)s %(module_name)s"),
+    _(" By %(filter_title)s "),
 )
