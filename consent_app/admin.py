@@ -153,13 +153,11 @@ class DataItemsLabelsMixin:
         return provision.data_items_label(obj.data_items)
 
     def _data_items_read_only(self, request, obj) -> bool:
-        return "data_items" in super().get_readonly_fields(request, obj) or (
-            obj is not None and not self.has_change_permission(request, obj)
-        )
+        return obj is not None and not self.has_change_permission(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        if self._data_items_read_only(request, obj):
+        if self._data_items_read_only(request, obj) and "data_items_display" not in fields:
             fields = [field for field in fields if field != "data_items"]
             fields.append("data_items_display")
         return fields
@@ -510,7 +508,26 @@ class PurposeOfUseAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # The code names the purpose in flags, events and requests; fixed once created.
+        if obj is not None and not self.has_change_permission(request, obj):
+            return self._read_only_fields()
         return ("code",) if obj is not None else ()
+
+    def get_fields(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            return self._read_only_fields()
+        return super().get_fields(request, obj)
+
+    def _read_only_fields(self) -> list[str]:
+        # Read-only (auditors, staff): the channels by label, not the stored JSON list.
+        return [
+            self._channels_as_labels(f.name)
+            for f in self.model._meta.fields
+            if f.editable and not f.primary_key
+        ]
+
+    @staticmethod
+    def _channels_as_labels(field: str) -> str:
+        return "channel_labels" if field == "channels" else field
 
     def get_list_display(self, request):
         columns = super().get_list_display(request)
@@ -816,7 +833,11 @@ class ProvisionBatchAdmin(DataItemsLabelsMixin, admin.ModelAdmin):
     actions = ("run_again",)
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
+        # Every field, data items by their labels (DataItemsLabelsMixin).
+        return [
+            "data_items_display" if f.name == "data_items" else f.name
+            for f in self.model._meta.fields
+        ]
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False

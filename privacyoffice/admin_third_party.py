@@ -20,7 +20,11 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.apps import apps
 from django.contrib import admin
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django_celery_beat import admin as beat_admin
+from django_celery_beat.models import PeriodicTask
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -80,13 +84,15 @@ class JapaneseTOTPDeviceAdmin(TOTPDeviceAdmin):
     def device_name(self, device: TOTPDevice) -> str:
         return device.name
 
+    search_help_text = _("Search by the user's user name or e-mail address.")
+
     @admin.display(description=_("created at"), ordering="created_at")
-    def created(self, device: TOTPDevice):
-        return device.created_at
+    def created(self, device: TOTPDevice) -> str:
+        return _when(device.created_at)
 
     @admin.display(description=_("last used at"), ordering="last_used_at")
-    def last_used(self, device: TOTPDevice):
-        return device.last_used_at
+    def last_used(self, device: TOTPDevice) -> str:
+        return _when(device.last_used_at)
 
     @admin.display(description=_("confirmed"), boolean=True, ordering="confirmed")
     def is_confirmed(self, device: TOTPDevice) -> bool:
@@ -103,6 +109,34 @@ class JapaneseTOTPDeviceAdmin(TOTPDeviceAdmin):
         ]
 
 
+def _when(moment) -> str:
+    # Formatted here: a read-only page shows a method's value as str() (ISO with +00:00).
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT") if moment else "-"
+
+
+# django-celery-beat: the crontab "in words" and the schedules' task lists, labelled.
+class TaskFilter(admin.AllValuesFieldListFilter):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.title = _("task")
+
+
+class JapanesePeriodicTaskAdmin(beat_admin.PeriodicTaskAdmin):
+    list_filter = ["enabled", "one_off", ("task", TaskFilter), "start_time", "last_run_at"]
+
+    @admin.display(description=_("In words"))
+    def crontab_translation(self, obj: PeriodicTask) -> str:
+        return obj.crontab.human_readable if obj.crontab_id else ""
+
+
+def _beat_names() -> None:
+    # The tasks listed under a schedule: by name (the task's dotted path and its JSON
+    # arguments are the periodic task's own page's business).
+    inline = beat_admin.PeriodicTaskInline
+    inline.fields = inline.readonly_fields = ("name", "enabled")
+    inline.verbose_name = inline.verbose_name_plural = _("Periodic tasks using this schedule")
+
+
 def _numbered_title(record) -> str:
     return f"{record._meta.verbose_name} #{record.pk}"
 
@@ -113,8 +147,12 @@ def _rename() -> None:
     TOTPDevice._meta.verbose_name_plural = _("authenticator devices")
     for model in (AccessAttempt, AccessFailureLog, AccessLog):
         model.__str__ = _numbered_title
+    apps.get_app_config("axes").verbose_name = _("Login lockouts")
+    _beat_names()
 
 
 _rename()
 admin.site.unregister(TOTPDevice)
 admin.site.register(TOTPDevice, JapaneseTOTPDeviceAdmin)
+admin.site.unregister(PeriodicTask)
+admin.site.register(PeriodicTask, JapanesePeriodicTaskAdmin)

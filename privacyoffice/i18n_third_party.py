@@ -81,6 +81,9 @@ AXES = (
 # django-celery-beat (the superuser's schedule pages) ships no Japanese either. "Name" here
 # is a task's name (名称); a person's name is pgettext("person", "Name") (氏名) in our code.
 DJANGO_CELERY_BEAT = (
+    # Also in Django's admindocs catalogue (not installed, so not loaded): the same Japanese.
+    _("Arguments"),
+    _("Description"),
     _("Task (registered)"),
     _("Task (custom)"),
     _("Need name of task"),

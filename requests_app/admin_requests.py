@@ -1030,6 +1030,16 @@ class CorrectionItemAdmin(ReadOnlyAdmin):
     list_select_related = ["request"]
     search_fields = ["request__reference"]
     show_full_result_count = False
+    # The customer field by its name (住所), never its code (address), on the item's own page.
+    fields = [
+        "request",
+        "kind",
+        "field_label",
+        "current_value",
+        "requested_value",
+        "accepted",
+        "applied_at",
+    ]
 
     @admin.display(description=_("field"))
     def field_label(self, item):
@@ -1173,7 +1183,8 @@ if not admin.site.is_registered(StateLog):
 
         @admin.display(description=_("when"), ordering="timestamp")
         def logged_at(self, obj):
-            return obj.timestamp
+            # Formatted here: a read-only page shows a method's value as str() (ISO with +00:00).
+            return date_format(timezone.localtime(obj.timestamp), "DATETIME_FORMAT")
 
         @admin.display(description=_("request"), ordering="request_reference")
         def request_link(self, obj):

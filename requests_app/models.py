@@ -1008,4 +1008,4 @@ class DeadlineAlert(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_level_display()} ({self.due_date:%Y-%m-%d})"
+        return f"{self.get_level_display()} ({date_format(self.due_date)})"
