@@ -165,7 +165,9 @@ class DataItemsLabelsMixin:
     def get_fields(self, request, obj=None):
         fields = list(super().get_fields(request, obj))
         if self._data_items_read_only(request, obj):
-            fields = ["data_items_display" if field == "data_items" else field for field in fields]
+            # Once, where data_items stood (the read-only list also appends it at the end).
+            mapped = ["data_items_display" if field == "data_items" else field for field in fields]
+            fields = list(dict.fromkeys(mapped))
         return fields
 
 

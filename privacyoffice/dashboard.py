@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from datetime import time as dtime
 
 from django.db import connection
-from django.db.models import Aggregate, Count, Exists, FloatField, OuterRef, Q
+from django.db.models import Aggregate, Count, FloatField, Q
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -226,29 +226,35 @@ def worker_heartbeats() -> list[WorkerHeartbeat]:
 
 # --- consent: the summary refreshed by beat ---------------------------------------------------
 def consent_summary_compute() -> dict:
-    """Consent rates per purpose and channel, and suppressions in force (three queries)."""
+    """Consent rates per purpose and channel, and suppressions in force (four queries)."""
     purposes = list(
         PurposeOfUse.objects.order_by("sort_order", "code").values(
             "pk", "code", "title_ja", "title_en", "channels", "active"
         )
     )
-    # A customer who asked us to stop provision to all recipients is not provided to, whatever
-    # the flag says: for a third-party provision purpose their "granted" counts as suppressed,
-    # out of the consent rate (the flag itself stays: the ledger is the person's own words).
-    stopped = Q(purpose__is_third_party_provision=True) & Exists(
-        ProvisionSuppression.objects.filter(
-            customer_id=OuterRef("customer_id"), lifted_at__isnull=True, recipient__isnull=True
-        )
-    )
-    granted = Q(state=ConsentState.GRANTED)
     counts = {
         (row["purpose_id"], row["channel"]): row
         for row in ConsentFlag.objects.values("purpose_id", "channel")
         .annotate(
-            granted=Count("pk", filter=granted & ~stopped),
-            suppressed=Count("pk", filter=granted & stopped),
+            granted=Count("pk", filter=Q(state=ConsentState.GRANTED)),
             withdrawn=Count("pk", filter=Q(state=ConsentState.WITHDRAWN)),
         )
+        .order_by()
+    }
+    # A customer who asked us to stop provision to all recipients is not provided to, whatever
+    # the flag says: for a third-party provision purpose their "granted" counts as suppressed,
+    # out of the consent rate (the flag itself stays: the ledger is the person's own words).
+    # Counted from the suppressions in force (few) joined to the flags, not per flag.
+    suppressed = {
+        (row["purpose_id"], row["channel"]): row["n"]
+        for row in ConsentFlag.objects.filter(
+            state=ConsentState.GRANTED,
+            purpose__is_third_party_provision=True,
+            customer__suppressions__lifted_at__isnull=True,
+            customer__suppressions__recipient__isnull=True,
+        )
+        .values("purpose_id", "channel")
+        .annotate(n=Count("pk", distinct=True))
         .order_by()
     }
     rates = []
@@ -257,7 +263,8 @@ def consent_summary_compute() -> dict:
         # Channels with flags but no longer listed on the purpose still show.
         channels += [c for (pid, c) in counts if pid == purpose["pk"] and c not in channels]
         for channel in channels:
-            row = counts.get((purpose["pk"], channel), {})
+            key = (purpose["pk"], channel)
+            row = counts.get(key, {})
             if not purpose["active"] and not row:
                 continue
             rates.append(
@@ -267,8 +274,8 @@ def consent_summary_compute() -> dict:
                     "title_ja": purpose["title_ja"],
                     "title_en": purpose["title_en"],
                     "channel": channel,
-                    "granted": row.get("granted", 0),
-                    "suppressed": row.get("suppressed", 0),
+                    "granted": row.get("granted", 0) - suppressed.get(key, 0),
+                    "suppressed": suppressed.get(key, 0),
                     "withdrawn": row.get("withdrawn", 0),
                 }
             )

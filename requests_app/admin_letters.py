@@ -579,24 +579,6 @@ class LetterInline(admin.TabularInline):
     readonly_fields = fields
     ordering = ["-created_at"]
 
-    @admin.display(description=_("occasion"))
-    def occasion_display(self, obj: Letter) -> str:
-        """What owed the letter, as the person reads it: the step and when it was taken
-        ("書類送付 2026年12月16日 10:05"), not its stable key ("statelog-157")."""
-        kind, _sep, key = obj.occasion.partition("-")
-        if kind == "statelog" and key.isdigit():
-            log = StateLog.objects.filter(pk=int(key)).first()
-            if log is not None:
-                at = date_format(timezone.localtime(log.timestamp), "DATETIME_FORMAT")
-                return f"{transition_label(log.transition)} {at}"
-        if kind == "extension" and key.isdigit():
-            extension = DeadlineExtension.objects.filter(pk=int(key)).first()
-            if extension is not None:
-                return gettext("Deadline extended to %(date)s") % {
-                    "date": date_format(extension.new_due_date)
-                }
-        return obj.occasion
-
     @admin.display(description=_("template version"))
     def template_version(self, obj: Letter) -> str:
         return f"v{obj.template.version}" if obj.template_id else "—"

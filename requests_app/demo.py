@@ -321,7 +321,8 @@ def _drive(plan: Plan, customer, users: dict, rng: random.Random):
         return request, documents, comments
     arrived = calendar.after(*GAPS["receive_documents"])
     if plan.overdue:
-        arrived = max(arrived, timezone.now() - timedelta(days=25))
+        # 25 days ago (the form went out 27-29 days ago): well past the two-week deadline.
+        arrived = max(calendar.now, timezone.now() - timedelta(days=25))
         calendar.now = arrived
     with _clock(arrived):
         _upload(request, staff, rng, document_type=rng.choice(["drivers_licence", "passport"]))

@@ -116,3 +116,7 @@ def test_the_demos_history_reads_as_it_would_have_happened(demo_users, make_cust
     assert max(responded) - min(responded) > timedelta(days=60)
     steps = StateLog.objects.values_list("timestamp", flat=True)
     assert max(steps) - min(steps) > timedelta(days=60)
+    # The dashboard's overdue figure has something to show: a running clock past its due date.
+    assert DisclosureRequest.objects.filter(
+        state__in=RequestState.clock_running_states(), due_date__lt=timezone.localdate()
+    ).exists()
