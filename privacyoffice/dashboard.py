@@ -250,11 +250,12 @@ def consent_summary_compute() -> dict:
         for row in ConsentFlag.objects.filter(
             state=ConsentState.GRANTED,
             purpose__is_third_party_provision=True,
-            customer__suppressions__lifted_at__isnull=True,
-            customer__suppressions__recipient__isnull=True,
+            customer_id__in=ProvisionSuppression.objects.filter(
+                lifted_at__isnull=True, recipient__isnull=True
+            ).values("customer_id"),
         )
         .values("purpose_id", "channel")
-        .annotate(n=Count("pk", distinct=True))
+        .annotate(n=Count("pk"))
         .order_by()
     }
     rates = []
