@@ -251,3 +251,21 @@ def test_the_summary_counts_overdue_days(manager):
 
     assert summary.overdue_days == 3
     assert summary.next_step
+
+
+def test_the_data_held_page_reads_in_the_readers_language_not_the_persons(client, staff):
+    """GIVEN a Japanese customer's request WHEN a member of staff who chose English opens "data
+    held on the person" THEN its headings are English (the letter stays in the person's)."""
+    flag = _suppressed_provision_consent()
+    request = request_in(S.VERIFIED, customer=flag.customer)
+    browser = client_for(client, staff)
+    browser.post(reverse("set_language"), {"language": "en", "next": "/admin/"})
+
+    url = reverse("admin:requests_app_disclosurerequest_compilation", args=[request.pk])
+    page = _text(browser.get(url))
+
+    assert "Customer profile" in page
+    assert "Consent in force" in page
+    assert "Granted (provision stopped)" in page
+    assert "All recipients" in page
+    assert "保有" not in page
