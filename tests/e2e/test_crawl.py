@@ -36,6 +36,10 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import translation
 
+from consent_app.models import Customer
+from privacyoffice.reports.definitions import REPORTS
+from requests_app.inventory import customer_correctable_fields
+
 from .conftest import SCREENSHOT_DIR
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
@@ -110,14 +114,16 @@ def _choice_codes(usernames: set[str]) -> dict[str, set[str]]:
     """{language: codes that must never show}: every model's choice codes that differ from
     their label in that language (a code equal to its label, as "CSV", may show), plus the
     stored codes that have no choices: the export log's report slugs."""
-    from privacyoffice.reports.definitions import REPORTS
-    from requests_app.inventory import customer_correctable_fields
-
     codes: dict[str, set[str]] = {}
     for language in LANGUAGES:
         with translation.override(language):
-            found: set[str] = set(REPORTS) | set(customer_correctable_fields())
-            labels: set[str] = set()
+            found: set[str] = set(REPORTS)
+            labels = set()
+            # A correction's customer field: its code (address) unless that is also its label
+            # in this language (English "address").
+            for name in customer_correctable_fields():
+                found.add(name)
+                labels.add(str(Customer._meta.get_field(name).verbose_name).casefold())
             for model in apps.get_models():
                 for model_field in model._meta.get_fields():
                     for code, label in getattr(model_field, "flatchoices", None) or []:
