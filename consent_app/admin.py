@@ -21,7 +21,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import import_jobs, provision, selectors, services
@@ -94,6 +94,34 @@ class ReadOnlyAdminMixin:
         return False
 
 
+class DataItemsLabelsMixin:
+    """A model's `data_items` (a JSON list of item codes) shown as their labels wherever it is
+    read-only: the list column and the view-only page read "氏名、住所", never
+    ["name", "address"]. Where the user may edit, the form's checkboxes stay."""
+
+    @admin.display(description=_("data items"))
+    def data_items_display(self, obj) -> str:
+        return provision.data_items_label(obj.data_items)
+
+    def _data_items_read_only(self, request, obj) -> bool:
+        return obj is not None and not self.has_change_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if self._data_items_read_only(request, obj) and "data_items_display" not in fields:
+            fields = [field for field in fields if field != "data_items"]
+            fields.append("data_items_display")
+        return fields
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if self._data_items_read_only(request, obj):
+            # Once, where data_items stood (the read-only list also appends it at the end).
+            mapped = ["data_items_display" if field == "data_items" else field for field in fields]
+            fields = list(dict.fromkeys(mapped))
+        return fields
+
+
 class ExactCustomerSearchMixin:
     """Search by customer number (exact, any width) or request reference, via the index."""
 
@@ -114,12 +142,25 @@ class ConsentFlagInline(admin.TabularInline):
     model = ConsentFlag
     extra = 0
     can_delete = False
-    fields = ("purpose", "channel", "state", "updated_at", "last_event")
+    fields = ("purpose", "channel", "state_with_suppression", "updated_at", "last_event")
     readonly_fields = fields
     verbose_name_plural = _("Consent in force")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("purpose", "last_event")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("purpose", "last_event")
+            .annotate(provision_stopped=selectors.provision_stopped_for_flag())
+        )
+
+    @admin.display(description=_("state"))
+    def state_with_suppression(self, obj: ConsentFlag) -> str:
+        """同意（提供停止中）: a consent to provision that a suppression to all recipients
+        overrides must not read as plain 同意."""
+        if getattr(obj, "provision_stopped", False):
+            return _("%(state)s (provision stopped)") % {"state": obj.get_state_display()}
+        return obj.get_state_display()
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -163,9 +204,20 @@ class SuppressionInline(admin.TabularInline):
     model = ProvisionSuppression
     extra = 0
     can_delete = False
-    fields = ("recipient", "request_reference", "created_at", "created_by", "lifted_at", "note")
+    fields = (
+        "recipient_display",
+        "request_reference",
+        "created_at",
+        "created_by",
+        "lifted_at",
+        "note",
+    )
     readonly_fields = fields
     verbose_name_plural = _("Provision suppressions")
+
+    @admin.display(description=_("recipient"))
+    def recipient_display(self, obj: ProvisionSuppression) -> str:
+        return str(obj.recipient) if obj.recipient_id else str(_("All recipients"))
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("recipient", "created_by")
@@ -229,7 +281,7 @@ class CustomerAdmin(SimpleHistoryAdmin):
     fieldsets = (
         (None, {"fields": ("number", "preferred_language", "dealer")}),
         (
-            _("Name"),
+            pgettext_lazy("person", "Name"),
             {"fields": (("family_name", "given_name"), ("family_name_kana", "given_name_kana"))},
         ),
         (
@@ -463,7 +515,26 @@ class PurposeOfUseAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # The code names the purpose in flags, events and requests; fixed once created.
+        if obj is not None and not self.has_change_permission(request, obj):
+            return self._read_only_fields()
         return ("code",) if obj is not None else ()
+
+    def get_fields(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            return self._read_only_fields()
+        return super().get_fields(request, obj)
+
+    def _read_only_fields(self) -> list[str]:
+        # Read-only (auditors, staff): the channels by label, not the stored JSON list.
+        return [
+            self._channels_as_labels(f.name)
+            for f in self.model._meta.fields
+            if f.editable and not f.primary_key
+        ]
+
+    @staticmethod
+    def _channels_as_labels(field: str) -> str:
+        return "channel_labels" if field == "channels" else field
 
     def get_list_display(self, request):
         columns = super().get_list_display(request)
@@ -509,7 +580,7 @@ class PrivacyNoticeAdmin(admin.ModelAdmin):
 
 # --- Recipients and suppressions ---------------------------------------------------------------
 @admin.register(Recipient)
-class RecipientAdmin(admin.ModelAdmin):
+class RecipientAdmin(DataItemsLabelsMixin, admin.ModelAdmin):
     form = RecipientAdminForm
     list_display = (
         "name",
@@ -551,7 +622,14 @@ class ProvisionSuppressionAdmin(ExactCustomerSearchMixin, admin.ModelAdmin):
     actions = ("lift",)
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
+        # The recipient as the list says it: an empty one is "all recipients", not "-".
+        return [
+            "recipient_display" if f.name == "recipient" else f.name
+            for f in self.model._meta.fields
+        ]
+
+    def get_fields(self, request, obj=None):
+        return self.get_readonly_fields(request, obj)
 
     @admin.display(description=_("recipient"))
     def recipient_display(self, obj: ProvisionSuppression) -> str:
@@ -690,7 +768,7 @@ class ConsentEventAdmin(ExactCustomerSearchMixin, admin.ModelAdmin):
 
 # --- Provision batches and records -------------------------------------------------------------
 @admin.register(ProvisionBatch)
-class ProvisionBatchAdmin(admin.ModelAdmin):
+class ProvisionBatchAdmin(DataItemsLabelsMixin, admin.ModelAdmin):
     list_display = (
         "id",
         "recipient",
@@ -707,7 +785,11 @@ class ProvisionBatchAdmin(admin.ModelAdmin):
     actions = ("run_again",)
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
+        # Every field, data items by their labels (DataItemsLabelsMixin).
+        return [
+            "data_items_display" if f.name == "data_items" else f.name
+            for f in self.model._meta.fields
+        ]
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
@@ -791,14 +873,16 @@ class ProvisionBatchAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProvisionRecord)
-class ProvisionRecordAdmin(ExactCustomerSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class ProvisionRecordAdmin(
+    DataItemsLabelsMixin, ExactCustomerSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+):
     Media = ConsentAppMedia
     list_display = (
         "id",
         "provided_on",
         "recipient",
         "customer",
-        "data_items",
+        "data_items_display",
         "basis",
         "batch",
         "retain_until",

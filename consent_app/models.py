@@ -438,7 +438,8 @@ class ProvisionSuppression(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.customer_id} → {self.recipient_id or '*'}"
+        # A title on its own page: never ids joined by arrows, which read as codes.
+        return _("Suppression #%(id)s") % {"id": self.pk}
 
 
 class ProvisionBatch(models.Model):
@@ -559,7 +560,7 @@ class ProvisionRecord(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.provided_on} {self.customer_id} → {self.recipient_id}"
+        return _("Provision record #%(id)s") % {"id": self.pk}
 
 
 # The lawful-basis models live in their own module (split by sub-domain); imported here, after

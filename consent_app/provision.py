@@ -27,6 +27,7 @@ from django.db import connection, transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext, pgettext_lazy
 from kombu.exceptions import OperationalError as BrokerError
 
 from .eligibility import eligible_customers
@@ -62,7 +63,7 @@ BATCH_BASIS_NO_RECORD = _("Provision required by law is not made as a provision 
 
 # The data items a batch may export: item code → (label, customer columns in the CSV).
 DATA_ITEMS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "name": (_("Name"), ("family_name", "given_name")),
+    "name": (pgettext_lazy("person", "Name"), ("family_name", "given_name")),
     "name_kana": (_("Name (kana)"), ("family_name_kana", "given_name_kana")),
     "address": (_("Postal address"), ("postal_code", "prefecture", "address")),
     "phone": (_("Phone"), ("phone",)),
@@ -70,6 +71,13 @@ DATA_ITEMS: dict[str, tuple[str, tuple[str, ...]]] = {
     "date_of_birth": (_("Date of birth"), ("date_of_birth",)),
     "preferred_language": (_("Preferred language"), ("preferred_language",)),
 }
+
+
+def data_items_label(items: list[str] | None) -> str:
+    """The data items as a person reads them (氏名、住所), never the stored list of codes."""
+    labels = [str(DATA_ITEMS[item][0]) if item in DATA_ITEMS else item for item in items or []]
+    return pgettext("list separator", ", ").join(labels)
+
 
 # Art. 29 retention (APPI enforcement rules Art. 21): 3 years; 1 year where a contract serves
 # as the record.

@@ -8,9 +8,23 @@ from datetime import date
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import Case, F, Func, IntegerField, Q, QuerySet, TextField, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
 
-from .models import ConsentEvent, ConsentFlag, Customer
+from .models import ConsentEvent, ConsentFlag, Customer, ProvisionSuppression
 from .normalize import (
     normalize_customer_number,
     normalize_email,
@@ -184,3 +198,15 @@ def consent_replay(*, customer: Customer) -> dict[tuple[int, str], str]:
     ):
         state[(purpose_id, channel)] = new_state
     return state
+
+
+def provision_stopped_for_flag() -> ExpressionWrapper:
+    """An annotation for ConsentFlag rows: True where the flag is a third-party provision
+    consent that a suppression in force for all recipients overrides (停止中). One indexed
+    EXISTS per row (suppression_customer_idx), not a query per flag."""
+    stopped = Q(purpose__is_third_party_provision=True) & Exists(
+        ProvisionSuppression.objects.filter(
+            customer_id=OuterRef("customer_id"), lifted_at__isnull=True, recipient__isnull=True
+        )
+    )
+    return ExpressionWrapper(stopped, output_field=BooleanField())

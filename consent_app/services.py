@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from privacyoffice.dates import BIRTH_IN_FUTURE
@@ -486,7 +487,7 @@ def consent_change(
             raise _error(
                 CONSENT_BACKDATED,
                 "backdated",
-                latest=timezone.localtime(flag.updated_at).strftime("%Y-%m-%d %H:%M"),
+                latest=date_format(timezone.localtime(flag.updated_at), "DATETIME_FORMAT"),
             )
         event = ConsentEvent(
             customer_id=locked.pk,

@@ -52,6 +52,14 @@ class CheckedCrontabForm(forms.ModelForm):
 
 class CheckedCrontabScheduleAdmin(CrontabScheduleAdmin):
     form = CheckedCrontabForm
+    # The schedule in words, labelled in the page's language (the library's property has none).
+    list_display = ("__str__", "in_words")
+    fields = ("in_words", *CheckedCrontabForm.Meta.fields)
+    readonly_fields = ("in_words",)
+
+    @admin.display(description=_("In words"))
+    def in_words(self, obj: CrontabSchedule) -> str:
+        return obj.human_readable if obj.pk else ""
 
 
 admin.site.unregister(CrontabSchedule)

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db import connections
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .dbroles import grant_application_privileges
@@ -18,6 +19,8 @@ class PrivacyOfficeConfig(AppConfig):
         from .roles import sync_roles_after_migrate
 
         post_migrate.connect(sync_roles_after_migrate, sender=self)
+        _users_shown_by_name()
+        _permissions_shown_translated()
         post_migrate.connect(install_ledgers_after_migrate, sender=self)
 
 
@@ -32,3 +35,43 @@ def install_ledgers_after_migrate(sender, using: str = "default", **kwargs) -> N
     connection = connections[using]
     install(connection)
     grant_application_privileges(connection)
+
+
+def _users_shown_by_name() -> None:
+    """Wherever Django prints a user (a list's "uploaded by" column, a filter, a select, a
+    history row), show the person as a Japanese office writes them: 佐藤 花子, family name
+    first; the user name only for a user with no name. Django's User prints its user name, and
+    a custom user model this late would mean migrating every foreign key to it; reports and
+    logs name users by user name or id explicitly, never through str()."""
+    from django.contrib.auth import get_user_model
+
+    from requests_app.selectors import staff_name
+
+    get_user_model().__str__ = staff_name
+
+
+# The four default permissions by codename prefix: Django stores their names in English at
+# migrate time ("Can add customer"), so the group and user pages would show English.
+_DEFAULT_ACTIONS = {
+    "add": _("Add"),
+    "change": _("Change"),
+    "delete": _("Delete"),
+    "view": _("View"),
+}
+
+
+def _permission_label(permission) -> str:
+    """顧客・同意管理 | 顧客 | 追加: the permission in the user's language. A custom permission's
+    name is the (English) msgid its Meta declared, which our catalogue translates."""
+    action, _sep, model_name = permission.codename.partition("_")
+    if action in _DEFAULT_ACTIONS and model_name == permission.content_type.model:
+        name = _DEFAULT_ACTIONS[action]
+    else:
+        name = gettext(permission.name)
+    return f"{permission.content_type} | {name}"
+
+
+def _permissions_shown_translated() -> None:
+    from django.contrib.auth.models import Permission
+
+    Permission.__str__ = _permission_label

@@ -228,7 +228,7 @@ def worker_heartbeats() -> list[WorkerHeartbeat]:
 
 # --- consent: the summary refreshed by beat ---------------------------------------------------
 def consent_summary_compute() -> dict:
-    """Consent rates per purpose and channel, and suppressions in force (three queries)."""
+    """Consent rates per purpose and channel, and suppressions in force (four queries)."""
     purposes = list(
         PurposeOfUse.objects.order_by("sort_order", "code").values(
             "pk", "code", "title_ja", "title_en", "channels", "active"
@@ -243,13 +243,31 @@ def consent_summary_compute() -> dict:
         )
         .order_by()
     }
+    # A customer who asked us to stop provision to all recipients is not provided to, whatever
+    # the flag says: for a third-party provision purpose their "granted" counts as suppressed,
+    # out of the consent rate (the flag itself stays: the ledger is the person's own words).
+    # Counted from the suppressions in force (few) joined to the flags, not per flag.
+    suppressed = {
+        (row["purpose_id"], row["channel"]): row["n"]
+        for row in ConsentFlag.objects.filter(
+            state=ConsentState.GRANTED,
+            purpose__is_third_party_provision=True,
+            customer_id__in=ProvisionSuppression.objects.filter(
+                lifted_at__isnull=True, recipient__isnull=True
+            ).values("customer_id"),
+        )
+        .values("purpose_id", "channel")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
     rates = []
     for purpose in purposes:
         channels = list(purpose["channels"] or [])
         # Channels with flags but no longer listed on the purpose still show.
         channels += [c for (pid, c) in counts if pid == purpose["pk"] and c not in channels]
         for channel in channels:
-            row = counts.get((purpose["pk"], channel), {})
+            key = (purpose["pk"], channel)
+            row = counts.get(key, {})
             if not purpose["active"] and not row:
                 continue
             rates.append(
@@ -259,7 +277,8 @@ def consent_summary_compute() -> dict:
                     "title_ja": purpose["title_ja"],
                     "title_en": purpose["title_en"],
                     "channel": channel,
-                    "granted": row.get("granted", 0),
+                    "granted": row.get("granted", 0) - suppressed.get(key, 0),
+                    "suppressed": suppressed.get(key, 0),
                     "withdrawn": row.get("withdrawn", 0),
                 }
             )

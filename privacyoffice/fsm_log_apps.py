@@ -17,6 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm_log.apps import DjangoFSMLogAppConfig
 
 
+def _entry_title(entry) -> str:
+    return str(_("Transition log entry #%(id)s") % {"id": entry.pk})
+
+
 class TransitionLogConfig(DjangoFSMLogAppConfig):
     verbose_name = _("Transition log")
 
@@ -25,3 +29,7 @@ class TransitionLogConfig(DjangoFSMLogAppConfig):
         opts = self.get_model("StateLog")._meta
         opts.verbose_name = _("transition log entry")
         opts.verbose_name_plural = _("transition log entries")
+        # Its own __str__ ("2026-12-16 10:05:00.123+00:00 - PR-2026-000001 - send_form") is the
+        # title of its page and breadcrumb: an ISO timestamp and a code. The entry's number reads
+        # as a file's does; the page itself shows the step's label and the time.
+        self.get_model("StateLog").__str__ = _entry_title

@@ -1,16 +1,17 @@
-"""The staff's language: a saved preference that wins over the browser's Accept-Language.
+"""The staff's language: Japanese, unless the user chose English.
 
 Precedence, highest first:
-1. the logged-in staff user's saved preference (StaffPreference), so a Japanese user on an
-   English-language browser, or an English speaker on a Japanese office PC, gets their language;
-2. the language cookie that Django's set_language view writes (the switch in the admin header);
-3. the browser's Accept-Language;
-4. settings.LANGUAGE_CODE (Japanese: the staff are Japanese).
+1. the logged-in staff user's saved preference (StaffPreference), so an English speaker gets
+   English on any office PC;
+2. the language cookie that Django's set_language view writes (the switch in the header);
+3. settings.LANGUAGE_CODE: Japanese. The browser's Accept-Language is NOT consulted: a Japanese
+   office's PCs often run an English Windows or browser, and a staff member's first login there
+   must not land in English. English is a choice the user makes, never a guess.
 
-Django's LocaleMiddleware does 2-4 before authentication has run; StaffLanguageMiddleware sits
-after AuthenticationMiddleware and applies 1. The switch in the header posts to Django's own
-set_language view; the middleware saves the choice as the user's preference when that view
-accepts it.
+SiteLanguageMiddleware (in place of Django's LocaleMiddleware) does 2-3 before authentication has
+run; StaffLanguageMiddleware sits after AuthenticationMiddleware and applies 1. The switch in
+the header posts to Django's own set_language view; the middleware saves the choice as the user's
+preference when that view accepts it.
 
 The preference is read from the database once per session and then kept in the session, so a
 page costs no extra query.
@@ -23,6 +24,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
 from django.urls import reverse
 from django.utils import translation
 
@@ -60,6 +62,19 @@ def staff_language_set(*, user: AbstractBaseUser, language: str) -> StaffPrefere
 
 
 # --- middleware --------------------------------------------------------------------------------
+class SiteLanguageMiddleware(LocaleMiddleware):
+    """Django's LocaleMiddleware without the Accept-Language guess: the cookie, else Japanese.
+
+    The site uses no i18n URL patterns, so the language never comes from the path either.
+    Responses still get Content-Language from LocaleMiddleware.process_response.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        translation.activate(_supported(cookie) or settings.LANGUAGE_CODE)
+        request.LANGUAGE_CODE = translation.get_language()
+
+
 class StaffLanguageMiddleware:
     """Apply the staff user's saved language; save it when they use the language switch.
 

@@ -230,13 +230,16 @@ def _consent_rows(rates: list[dict]) -> list[dict]:
     channels = dict(Channel.choices)
     rows = []
     for rate in rates:
-        total = rate["granted"] + rate["withdrawn"]
+        # Summaries computed before suppressions were counted have no "suppressed".
+        suppressed = rate.get("suppressed", 0)
+        total = rate["granted"] + suppressed + rate["withdrawn"]
         base = {"purpose__id__exact": rate["purpose_id"], "channel__exact": rate["channel"]}
         rows.append(
             {
                 "purpose": rate["title_en"] if english else rate["title_ja"],
                 "channel": channels.get(rate["channel"], rate["channel"]),
                 "granted": rate["granted"],
+                "suppressed": suppressed,
                 "withdrawn": rate["withdrawn"],
                 "total": total,
                 "percent": _percent(rate["granted"] / total) if total else None,

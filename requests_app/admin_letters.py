@@ -18,11 +18,14 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirec
 from django.shortcuts import get_object_or_404
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
+from django_fsm_log.models import StateLog
 from PIL import Image
 
 from .letters import alerts as alert_services
@@ -37,7 +40,8 @@ from .letters.rendering import (
     seal_data_uri,
 )
 from .letters.selectors import letter_file_stem
-from .models import DeadlineAlert, Letter, LetterKind, LetterTemplate, Outcome
+from .models import DeadlineAlert, DeadlineExtension, Letter, LetterKind, LetterTemplate, Outcome
+from .services.workflow import transition_label
 from .views import _private_attachment
 
 logger = logging.getLogger(__name__)
@@ -441,7 +445,7 @@ class LetterAdmin(admin.ModelAdmin):
         "kind",
         "language",
         "template_version",
-        "occasion",
+        "occasion_display",
         "status",
         "error",
         "attempts",
@@ -466,6 +470,24 @@ class LetterAdmin(admin.ModelAdmin):
             return obj.occasion
         url = reverse("admin:requests_app_disclosurerequest_change", args=[obj.request_id])
         return format_html('<a href="{}">{}</a>', url, obj.request.reference)
+
+    @admin.display(description=_("occasion"))
+    def occasion_display(self, obj: Letter) -> str:
+        """What owed the letter, as the person reads it: the step and when it was taken
+        ("書類送付 2026年12月16日 10:05"), not its stable key ("statelog-157")."""
+        kind, _sep, key = obj.occasion.partition("-")
+        if kind == "statelog" and key.isdigit():
+            log = StateLog.objects.filter(pk=int(key)).first()
+            if log is not None:
+                at = date_format(timezone.localtime(log.timestamp), "DATETIME_FORMAT")
+                return f"{transition_label(log.transition)} {at}"
+        if kind == "extension" and key.isdigit():
+            extension = DeadlineExtension.objects.filter(pk=int(key)).first()
+            if extension is not None:
+                return gettext("Deadline extended to %(date)s") % {
+                    "date": date_format(extension.new_due_date)
+                }
+        return obj.occasion
 
     @admin.display(description=_("template version"))
     def template_version(self, obj: Letter) -> str:
@@ -719,6 +741,13 @@ class DeadlineAlertAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def changelist_view(self, request, extra_context=None):
+        # Refreshed on read: the rows due by today's levels are raised before the list is
+        # shown, so it never lags the dashboard's live overdue count until the hourly scan.
+        # Raising, not computing a list on the fly, because the rows carry what a computed list
+        # could not: dismissals and the e-mails' exactly-once bookkeeping (the scan still sends
+        # the e-mails). Idempotent (the unique constraint), one indexed query when nothing is
+        # missing.
+        alert_services.deadline_alerts_raise()
         extra_context = extra_context or {}
         extra_context["can_run_scan"] = self.has_change_permission(request)
         return super().changelist_view(request, extra_context)

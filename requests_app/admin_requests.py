@@ -27,7 +27,8 @@ from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, When
 from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -36,7 +37,7 @@ from django_fsm_log.models import StateLog
 from consent_app.admin import ReadOnlyAdminMixin
 from consent_app.admin_keyset import RowLinkFiltersOnce
 
-from . import deadlines, forms, selectors, services, views
+from . import deadlines, forms, selectors, services, summary, views
 from .admin_letters import DeadlineAlertInline, LetterInline
 from .letters import services as letter_services
 from .letters.services import LETTER_WILL_FOLLOW
@@ -178,7 +179,7 @@ class AssigneeFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         choices = [("none", _("Unassigned"))]
-        choices += [(str(u.pk), u.get_full_name() or u.username) for u in forms.staff_users()]
+        choices += [(str(u.pk), selectors.staff_name(u)) for u in forms.staff_users()]
         return choices
 
     def queryset(self, request, queryset):
@@ -478,13 +479,13 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("received"), ordering="received_at")
     def received_on(self, obj):
-        return timezone.localtime(obj.received_at).date().isoformat()
+        return date_format(timezone.localtime(obj.received_at).date())
 
     @admin.display(description=_("due"), ordering="due_date")
     def due_badge(self, obj):
         if obj.due_date is None:
             return "—"
-        due = obj.due_date.isoformat()
+        due = date_format(obj.due_date)
         if obj.state not in RequestState.clock_running_states():
             return due
         today = timezone.localdate()
@@ -698,6 +699,7 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
             "workflow_blocked": blocked,
             "expected_state": obj.state,
             "timeline": selectors.request_timeline(request=obj),
+            "summary": summary.request_summary(request=obj),
             "can_upload": obj.state in OPEN_STATES
             and user.has_perm("requests_app.add_identitydocument"),
             "can_comment": user.has_perm("requests_app.add_requestcomment"),
@@ -950,7 +952,11 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
     def compilation_view(self, request, object_id):
         """What a disclosure would give the person now, for staff drafting the response."""
         obj = self._get_for_view(request, object_id)
-        compilation = selectors.disclosure_compilation(request=obj)
+        # In the reader's language, like the rest of the page: the response letter and the
+        # electronic copy are the ones written in the person's language.
+        compilation = selectors.disclosure_compilation(
+            request=obj, language=translation.get_language()
+        )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -1116,6 +1122,16 @@ class CorrectionItemAdmin(ReadOnlyAdmin):
     list_select_related = ["request"]
     search_fields = ["request__reference"]
     show_full_result_count = False
+    # The customer field by its name (住所), never its code (address), on the item's own page.
+    fields = [
+        "request",
+        "kind",
+        "field_label",
+        "current_value",
+        "requested_value",
+        "accepted",
+        "applied_at",
+    ]
 
     @admin.display(description=_("field"))
     def field_label(self, item):
@@ -1259,7 +1275,8 @@ if not admin.site.is_registered(StateLog):
 
         @admin.display(description=_("when"), ordering="timestamp")
         def logged_at(self, obj):
-            return obj.timestamp
+            # Formatted here: a read-only page shows a method's value as str() (ISO with +00:00).
+            return date_format(timezone.localtime(obj.timestamp), "DATETIME_FORMAT")
 
         @admin.display(description=_("request"), ordering="request_reference")
         def request_link(self, obj):

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import io
 import random
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from unittest import mock
+from zoneinfo import ZoneInfo
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django_fsm_log.models import StateLog
 
 from . import services
 from .models import (
@@ -30,6 +34,7 @@ from .models import (
 )
 
 DEMO_MARKER = "[demo]"
+TOKYO = ZoneInfo("Asia/Tokyo")
 
 # How far each demo request goes: the state it ends in.
 ORDER = [
@@ -203,91 +208,177 @@ def _outcome_for(request: DisclosureRequest, rng: random.Random) -> dict:
     return {"outcome": "fulfilled", "summary": "ご請求のとおり対応しました。"}
 
 
-def _drive(plan: Plan, customer, users: dict, rng: random.Random, received_days_ago: int):
+@contextmanager
+def _clock(at: datetime):
+    """Run the services as if it were `at`: every timezone.now() they (and auto_now_add fields)
+    read, and the transition log's own default timestamp, so the demo's history reads as it
+    would have happened: letters, steps, documents and comments each on its own day."""
+    statelog_timestamp = StateLog._meta.get_field("timestamp")
+    saved_default = statelog_timestamp.default
+    # Field caches its default getter (the cached_property _get_default): drop it each time.
+    statelog_timestamp.__dict__.pop("_get_default", None)
+    statelog_timestamp.default = lambda: at
+    try:
+        with mock.patch("django.utils.timezone.now", return_value=at):
+            yield
+    finally:
+        statelog_timestamp.default = saved_default
+        statelog_timestamp.__dict__.pop("_get_default", None)
+
+
+class _Calendar:
+    """Office hours, day by day: `after(min, max)` moves on that many days (9:00-17:30 Tokyo)."""
+
+    def __init__(self, start: datetime, rng: random.Random) -> None:
+        self.now = start
+        self.rng = rng
+
+    def after(self, low: int, high: int) -> datetime:
+        day = timezone.localtime(self.now).date() + timedelta(days=self.rng.randint(low, high))
+        minutes = self.rng.randint(9 * 60, 17 * 60 + 30)
+        moment = datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=TOKYO)
+        # Never in the future: a late step of a recent request happens today, just now.
+        moment = min(moment, timezone.now() - timedelta(minutes=30))
+        self.now = max(moment, self.now + timedelta(minutes=1))
+        return self.now
+
+
+# Days between the steps of the main path (low, high): form out the next working day or so,
+# documents back within two weeks, then verification, drafting, approval and closing.
+GAPS = {
+    "send_form": (0, 2),
+    "receive_documents": (4, 12),
+    "verify_identity": (0, 2),
+    "draft_response": (1, 5),
+    "approve_and_send": (1, 3),
+    "close": (1, 6),
+}
+STEPS = list(GAPS)
+# How far each target goes along the main path.
+STEPS_TO = {
+    RequestState.INQUIRY: 0,
+    RequestState.FORM_SENT: 1,
+    RequestState.DOCUMENTS_RECEIVED: 2,
+    RequestState.VERIFIED: 3,
+    RequestState.RESPONSE_DRAFTED: 4,
+    RequestState.RESPONDED: 5,
+    RequestState.CLOSED: 6,
+}
+LAPSE_WAIT_DAYS = 75  # past REQUEST_LAPSE_DAYS (60): the form went out, nothing came back
+
+
+def _start(plan: Plan, rng: random.Random) -> datetime:
+    """When the request came in: finished requests spread over the past six months; open ones
+    recent, their clock inside the deadline (the overdue ones 25 days past their documents)."""
+    steps = STEPS_TO.get(plan.target, 2)
+    span = sum(sum(GAPS[name]) // 2 for name in STEPS[:steps])
+    if plan.target == RequestState.LAPSED or plan.extra.get("stale"):
+        span = LAPSE_WAIT_DAYS + 5
+    if plan.overdue:
+        span = 25 + sum(GAPS[name][0] for name in STEPS[:2])
+    elif plan.target in (RequestState.RESPONDED, RequestState.CLOSED, RequestState.WITHDRAWN):
+        span += rng.randint(5, 170)
+    elif plan.target != RequestState.LAPSED and not plan.extra.get("stale"):
+        span += rng.randint(0, 3)
+    return timezone.now() - timedelta(days=span)
+
+
+def _drive(plan: Plan, customer, users: dict, rng: random.Random):
     staff = users["staff"] if rng.random() < 0.6 else users.get("staff2", users["staff"])
     manager, manager2 = users["manager"], users.get("manager2", users["manager"])
-    now = timezone.now()
+    calendar = _Calendar(_start(plan, rng), rng)
+    received_at = calendar.after(0, 0)
     person = _person(customer if not plan.no_data else None, rng)
     details = _details(plan, person, rng)
-    request = services.request_create(
-        by=staff,
-        request_type=plan.request_type,
-        received_at=now - timedelta(days=received_days_ago),
-        assignee=staff,
-        **details,
-    )
+    with _clock(received_at):
+        request = services.request_create(
+            by=staff,
+            request_type=plan.request_type,
+            received_at=received_at,
+            assignee=staff,
+            **details,
+        )
     documents = comments = 0
     if rng.random() < 0.5:
-        services.request_comment_add(request=request, author=staff, body=rng.choice(COMMENTS))
+        with _clock(calendar.after(0, 1)):
+            services.request_comment_add(request=request, author=staff, body=rng.choice(COMMENTS))
         comments += 1
     target = plan.target
     if target == RequestState.INQUIRY:
         return request, documents, comments
     if target == RequestState.WITHDRAWN and rng.random() < 0.5:
-        services.request_withdraw(request=request, by=staff, reason="本人より取下げの連絡")
+        with _clock(calendar.after(1, 10)):
+            services.request_withdraw(request=request, by=staff, reason="本人より取下げの連絡")
         return request, documents, comments
-    request = services.request_send_form(request=request, by=staff)
+    with _clock(calendar.after(*GAPS["send_form"])):
+        request = services.request_send_form(request=request, by=staff)
     if target == RequestState.LAPSED or plan.extra.get("stale"):
         # The form went out long ago and nothing came back (the lapse period has passed).
-        DisclosureRequest.objects.filter(pk=request.pk).update(
-            form_sent_at=now - timedelta(days=75)
-        )
-        request.refresh_from_db()
         if target == RequestState.LAPSED:
-            request = services.request_lapse(request=request, by=staff)
+            with _clock(calendar.after(LAPSE_WAIT_DAYS - 5, LAPSE_WAIT_DAYS)):
+                request = services.request_lapse(request=request, by=staff)
         return request, documents, comments
     if target == RequestState.FORM_SENT:
         return request, documents, comments
-    # Mostly inside the deadline; the overdue plans long past it.
-    received_on = timezone.localdate() - timedelta(days=min(received_days_ago, rng.randint(0, 9)))
+    arrived = calendar.after(*GAPS["receive_documents"])
     if plan.overdue:
-        received_on = timezone.localdate() - timedelta(days=25)
-    _upload(request, staff, rng, document_type=rng.choice(["drivers_licence", "passport"]))
-    documents += 1
-    if plan.agent:
-        _upload(request, staff, rng, document_type="drivers_licence", for_agent=True)
-        _upload(request, staff, rng, document_type="power_of_attorney", for_agent=True)
-        documents += 2
-    request = services.request_receive_documents(request=request, by=staff, received_on=received_on)
-    if target == RequestState.WITHDRAWN:
-        return (
-            services.request_withdraw(request=request, by=staff, reason="本人より取下げの連絡"),
-            documents,
-            comments,
+        # 25 days ago (the form went out 27-29 days ago): well past the two-week deadline.
+        arrived = max(calendar.now, timezone.now() - timedelta(days=25))
+        calendar.now = arrived
+    with _clock(arrived):
+        _upload(request, staff, rng, document_type=rng.choice(["drivers_licence", "passport"]))
+        documents += 1
+        if plan.agent:
+            _upload(request, staff, rng, document_type="drivers_licence", for_agent=True)
+            _upload(request, staff, rng, document_type="power_of_attorney", for_agent=True)
+            documents += 2
+        received_on = timezone.localtime(arrived).date()
+        request = services.request_receive_documents(
+            request=request, by=staff, received_on=received_on
         )
+    if target == RequestState.WITHDRAWN:
+        with _clock(calendar.after(1, 5)):
+            request = services.request_withdraw(
+                request=request, by=staff, reason="本人より取下げの連絡"
+            )
+        return request, documents, comments
     if target == RequestState.DOCUMENTS_RECEIVED:
         return request, documents, comments
     link = customer if customer is not None and not plan.no_data else None
-    request = services.request_verify_identity(
-        request=request,
-        by=staff,
-        customer=link,
-        no_data_held=link is None,
-        comment="運転免許証の写しで本人確認",
-    )
-    if request.request_type == RequestType.CORRECTION:
-        CorrectionItem.objects.create(
+    with _clock(calendar.after(*GAPS["verify_identity"])):
+        request = services.request_verify_identity(
             request=request,
-            field_name="address",
-            current_value=getattr(link, "address", ""),
-            requested_value="東京都港区芝公園4-2-8",
+            by=staff,
+            customer=link,
+            no_data_held=link is None,
+            comment="運転免許証の写しで本人確認",
         )
+        if request.request_type == RequestType.CORRECTION:
+            CorrectionItem.objects.create(
+                request=request,
+                field_name="address",
+                current_value=getattr(link, "address", ""),
+                requested_value="東京都港区芝公園4-2-8",
+            )
     if target == RequestState.VERIFIED:
         return request, documents, comments
     drafter = manager2
-    request = services.request_draft_response(
-        request=request, by=drafter, **_outcome_for(request, rng)
-    )
+    with _clock(calendar.after(*GAPS["draft_response"])):
+        request = services.request_draft_response(
+            request=request, by=drafter, **_outcome_for(request, rng)
+        )
     if target == RequestState.RESPONSE_DRAFTED:
         return request, documents, comments
-    if request.fee_due and request.fee_received_on is None:
-        request = services.request_update(
-            request=request, by=staff, changes={"fee_received_on": received_on}
-        )
-    request = services.request_approve_and_send(request=request, by=manager, comment="承認")
+    with _clock(calendar.after(*GAPS["approve_and_send"])):
+        if request.fee_due and request.fee_received_on is None:
+            request = services.request_update(
+                request=request, by=staff, changes={"fee_received_on": received_on}
+            )
+        request = services.request_approve_and_send(request=request, by=manager, comment="承認")
     if target == RequestState.RESPONDED:
         return request, documents, comments
-    request = services.request_close(request=request, by=staff)
+    with _clock(calendar.after(*GAPS["close"])):
+        request = services.request_close(request=request, by=staff)
     return request, documents, comments
 
 
@@ -306,14 +397,7 @@ def seed(*, seed: int, users: dict) -> dict:
     with transaction.atomic():
         for index, plan in enumerate(plans):
             customer = picked[index] if index < len(picked) else None
-            received_days_ago = rng.randint(1, 40) + (
-                ORDER.index(plan.target) * 3 if plan.target in ORDER else 10
-            )
-            if plan.overdue:
-                received_days_ago = max(received_days_ago, 30)
-            _request, docs_made, comments_made = _drive(
-                plan, customer, users, rng, received_days_ago
-            )
+            _request, docs_made, comments_made = _drive(plan, customer, users, rng)
             created += 1
             documents += docs_made
             comments += comments_made

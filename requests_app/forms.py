@@ -28,6 +28,7 @@ from .models import (
     RefusalGround,
     RequestType,
 )
+from .selectors import staff_name
 from .services import validate_identity_document_file, validate_request_details
 from .services.intake import DETAIL_FIELDS
 
@@ -88,6 +89,7 @@ class RequestForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "assignee" in self.fields:
             self.fields["assignee"].queryset = staff_users()
+            self.fields["assignee"].label_from_instance = staff_name
         if "received_at" in self.fields:
             self.fields["received_at"].initial = timezone.now
         if "suspension_recipient" in self.fields:
@@ -391,6 +393,7 @@ class BulkAssignForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = staff_users()
+        self.fields["assignee"].label_from_instance = staff_name
 
 
 class BulkLapseForm(forms.Form):

@@ -17,6 +17,7 @@ import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
@@ -521,13 +522,19 @@ class DisclosureRequest(ConcurrentTransitionMixin, models.Model):
     def has_identity_document(self) -> bool:
         return not self.missing_documents()
 
+    def lapsable_from(self):
+        """When the request may lapse: REQUEST_LAPSE_DAYS after the form was sent (or after
+        the inquiry, if no form went out); None before either."""
+        started = self.form_sent_at or self.received_at
+        if started is None:
+            return None
+        return started + timedelta(days=settings.REQUEST_LAPSE_DAYS)
+
     def lapse_period_passed(self) -> bool:
         # A request lapses only when no documents came back within REQUEST_LAPSE_DAYS of the
         # form being sent (or of the inquiry, if no form went out).
-        started = self.form_sent_at or self.received_at
-        if started is None:
-            return False
-        return timezone.now() - started >= timedelta(days=settings.REQUEST_LAPSE_DAYS)
+        lapsable_from = self.lapsable_from()
+        return lapsable_from is not None and timezone.now() >= lapsable_from
 
     def has_corrections(self) -> bool:
         return self.request_type != RequestType.CORRECTION or self.corrections.exists()
@@ -707,6 +714,13 @@ class CorrectionItem(models.Model):
             return self.field_name
 
 
+DOCUMENT_FORMATS = [
+    ("application/pdf", _("PDF")),
+    ("image/jpeg", _("JPEG image")),
+    ("image/png", _("PNG image")),
+]
+
+
 class IdentityDocument(models.Model):
     class DocumentType(models.TextChoices):
         DRIVERS_LICENCE = "drivers_licence", _("Driver's licence")
@@ -732,7 +746,11 @@ class IdentityDocument(models.Model):
     )
     for_agent = models.BooleanField(_("agent's document"), default=False)
     file = models.FileField(_("file"), upload_to="identity/", blank=True)
-    content_type = models.CharField(_("content type"), max_length=64, editable=False)
+    # Choices for the label on screen (PDF, JPEG 画像), not the MIME type; the upload check
+    # (services/documents.py) decides which types exist.
+    content_type = models.CharField(
+        _("file format"), max_length=64, editable=False, choices=DOCUMENT_FORMATS
+    )
     size = models.PositiveIntegerField(_("size (bytes)"), default=0, editable=False)
     sha256 = models.CharField(_("SHA-256"), max_length=64, editable=False)
     uploaded_by = models.ForeignKey(
@@ -799,7 +817,7 @@ class DocumentViewing(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.document_id} @ {self.viewed_at:%Y-%m-%d %H:%M}"
+        return _("Viewing #%(id)s") % {"id": self.pk}
 
 
 class RequestComment(models.Model):
@@ -824,7 +842,7 @@ class RequestComment(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.request_id} #{self.pk}"
+        return _("Comment #%(id)s") % {"id": self.pk}
 
 
 class DeadlineExtension(models.Model):
@@ -851,7 +869,10 @@ class DeadlineExtension(models.Model):
         ordering = ["-extended_at"]
 
     def __str__(self) -> str:
-        return f"{self.request_id}: {self.previous_due_date} → {self.new_due_date}"
+        return f"{date_format(self.previous_due_date)} → {date_format(self.new_due_date)}"
+
+
+LETTER_LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
 
 
 class LetterKind(models.TextChoices):
@@ -876,9 +897,7 @@ class LetterTemplate(models.Model):
     request_type = models.CharField(
         _("request type"), max_length=24, choices=RequestType.choices, blank=True
     )
-    language = models.CharField(
-        _("language"), max_length=2, choices=[("ja", _("Japanese")), ("en", _("English"))]
-    )
+    language = models.CharField(_("language"), max_length=2, choices=LETTER_LANGUAGES)
     version = models.PositiveIntegerField(_("version"), editable=False)
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("body (Django template)"))
@@ -923,7 +942,7 @@ class LetterTemplate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} [{self.language}] v{self.version}"
+        return f"{self.get_kind_display()} ({self.get_language_display()}) v{self.version}"
 
 
 class Letter(models.Model):
@@ -955,7 +974,8 @@ class Letter(models.Model):
         related_name="letters",
     )
     kind = models.CharField(_("kind"), max_length=20, choices=LetterKind.choices)
-    language = models.CharField(_("language"), max_length=2)
+    # Choices for the label on screen (日本語, not "ja"); the code is what the templates key on.
+    language = models.CharField(_("language"), max_length=2, choices=LETTER_LANGUAGES)
     template = models.ForeignKey(
         LetterTemplate,
         verbose_name=_("template version"),
@@ -1079,4 +1099,4 @@ class DeadlineAlert(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_level_display()} ({self.due_date:%Y-%m-%d})"
+        return f"{self.get_level_display()} ({date_format(self.due_date)})"

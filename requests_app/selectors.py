@@ -23,6 +23,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.csv_safety import csv_safe
+from consent_app.models import ConsentFlag
+from consent_app.selectors import provision_stopped_for_flag
 
 from . import inventory
 from .models import (
@@ -102,12 +104,25 @@ _FORMATTERS: dict[tuple[str, str], Any] = {
 }
 
 
+# Foreign keys whose emptiness means something the person must read (the admin's list says the
+# same): a suppression without a recipient stops provision to all of them.
+_EMPTY_MEANS: dict[tuple[str, str], Any] = {
+    ("consent_app.ProvisionSuppression", "recipient"): _("All recipients"),
+}
+
+
 def display_value(obj: models.Model, field: models.Field) -> str:
     """A field's value as the person should read it (choices by label, dates in Tokyo time)."""
     label = obj._meta.label
     if isinstance(field, models.ForeignKey):
         related = getattr(obj, field.name)
-        return "" if related is None else str(related)
+        if related is None:
+            return str(_EMPTY_MEANS.get((label, field.name), ""))
+        return str(related)
+    if field.name == "state" and getattr(obj, "provision_stopped", False):
+        # A consent to provision overridden by a suppression for all recipients (the
+        # ConsentFlag section's annotation, consent_app.selectors.provision_stopped_for_flag).
+        return gettext("%(state)s (provision stopped)") % {"state": obj.get_state_display()}
     value = getattr(obj, field.attname)
     formatter = _FORMATTERS.get((label, field.name))
     if formatter is not None:
@@ -146,6 +161,8 @@ def _section_queryset(
         queryset = queryset.filter(**{entry.subject: customer.pk})
     if entry.retained is not None:
         queryset = entry.retained(queryset, today)
+    if model is ConsentFlag:
+        queryset = queryset.annotate(provision_stopped=provision_stopped_for_flag())
     related = [
         name
         for name in entry.disclosed_fields()
@@ -389,10 +406,21 @@ class TimelineEntry:
     detail: str = ""
 
 
+def staff_name(user) -> str:
+    """A staff member as a Japanese office writes a person: family name first (佐藤 花子).
+
+    Django's get_full_name() puts the given name first; its get_short_name() is the given name
+    alone, which reads as over-familiar in a Japanese office. The user name stands in for a
+    user with no name.
+    """
+    full = " ".join(part for part in (user.last_name.strip(), user.first_name.strip()) if part)
+    return full or user.get_username()
+
+
 def _user_label(user) -> str:
     if user is None:
         return gettext("System")
-    return user.get_full_name() or user.get_username()
+    return staff_name(user)
 
 
 def request_timeline(*, request: DisclosureRequest) -> list[TimelineEntry]:

@@ -36,6 +36,7 @@ from django.db import transaction
 from django.db.models import Case, CharField, Exists, F, OuterRef, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -153,7 +154,7 @@ def _alert_email(alert: DeadlineAlert) -> tuple[str, str]:
         "reference": request.reference,
         "type": request.get_request_type_display(),
         "level": _level_text(alert.level).lower(),
-        "due": alert.due_date.isoformat(),
+        "due": date_format(alert.due_date),
         "state": request.get_state_display(),
         "url": _request_url(request.pk),
     }
@@ -338,7 +339,7 @@ def deadline_overdue_digest(*, today: dt.date | None = None, connection=None) ->
         }
         lines = [
             gettext("Privacy requests past their due date, as of %(today)s:")
-            % {"today": today.isoformat()},
+            % {"today": date_format(today)},
             "",
         ]
         for alert in alerts:
@@ -350,7 +351,7 @@ def deadline_overdue_digest(*, today: dt.date | None = None, connection=None) ->
                 )
                 % {
                     "reference": request.reference,
-                    "due": alert.due_date.isoformat(),
+                    "due": date_format(alert.due_date),
                     "days": (today - alert.due_date).days,
                     "type": request.get_request_type_display(),
                     "assignee": request.assignee.get_username()

@@ -21,6 +21,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 from django_fsm_log.models import StateLog
@@ -54,7 +55,8 @@ FEE_UNPAID = _(
     "The fee has not been received: no response is sent while a due fee is unpaid (Art. 38)."
 )
 LAPSE_TOO_EARLY = _(
-    "A request lapses only when no documents came back within %(days)s days of the form."
+    "A request lapses only when no documents came back within %(days)s days of the form: "
+    "this one may lapse from %(date)s."
 )
 REASON_REQUIRED = _("Give a reason; it is recorded with the step.")
 RECEIVED_IN_FUTURE = _("The documents cannot have arrived in the future.")
@@ -96,7 +98,13 @@ def _condition_message(request: DisclosureRequest, condition: Callable) -> Valid
     if name == "lapse_period_passed":
         from django.conf import settings
 
-        return _error(LAPSE_TOO_EARLY, "too_early", days=settings.REQUEST_LAPSE_DAYS)
+        lapsable_from = request.lapsable_from()
+        return _error(
+            LAPSE_TOO_EARLY,
+            "too_early",
+            days=settings.REQUEST_LAPSE_DAYS,
+            date=date_format(timezone.localtime(lapsable_from)) if lapsable_from else "—",
+        )
     return _error(TRANSITION_NOT_ALLOWED, "not_allowed", transition=name, state=request.state)
 
 
@@ -472,11 +480,11 @@ def request_extend_deadline(
         if locked.state not in RequestState.clock_running_states() or locked.due_date is None:
             raise _error(EXTENSION_CLOCK_NOT_RUNNING, "not_running")
         if new_due_date <= locked.due_date:
-            raise _error(EXTENSION_NOT_LATER, "not_later", due=locked.due_date.isoformat())
+            raise _error(EXTENSION_NOT_LATER, "not_later", due=date_format(locked.due_date))
         rule = deadlines.rule_for(locked.request_type)
         if not deadlines.is_working_day(new_due_date, rule):
             raise _error(
-                EXTENSION_NOT_WORKING_DAY, "not_working_day", date=new_due_date.isoformat()
+                EXTENSION_NOT_WORKING_DAY, "not_working_day", date=date_format(new_due_date)
             )
         extension = DeadlineExtension.objects.create(
             request=locked,

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django_fsm_log.models import StateLog
 
 from requests_app import services
@@ -528,7 +529,9 @@ def test_bulk_lapse_lapses_only_requests_past_the_period(client, staff, settings
 
     assert DisclosureRequest.objects.get(pk=old.pk).state == S.LAPSED
     assert DisclosureRequest.objects.get(pk=recent.pk).state == S.FORM_SENT
-    assert f"{recent.reference}: {message(wf.LAPSE_TOO_EARLY, days=60)}" in flash(response)
+    lapsable_on = date_format(timezone.localtime(recent.lapsable_from()).date())
+    refusal = message(wf.LAPSE_TOO_EARLY, days=60, date=lapsable_on)
+    assert f"{recent.reference}: {refusal}" in flash(response)
 
 
 def test_the_lapsable_filter_lists_requests_with_no_documents_back(client, staff, settings):

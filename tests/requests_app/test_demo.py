@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import timezone
+from django_fsm_log.models import StateLog
 
 from privacyoffice import roles
 from requests_app import demo
@@ -85,3 +89,34 @@ def test_the_demo_is_deterministic(demo_users, make_customer):
     )
 
     assert first == second
+
+
+def test_the_demos_history_reads_as_it_would_have_happened(demo_users, make_customer):
+    """GIVEN the demo WHEN its requests are read THEN documents never came back before the form
+    went out, each step is dated along the way (not all at seed time), and the requests came in
+    over the past months."""
+    for _ in range(60):
+        make_customer()
+
+    demo.seed(seed=7, users=demo_users)
+
+    requests = list(DisclosureRequest.objects.all())
+    for request in requests:
+        if request.form_sent_at and request.documents_received_on:
+            sent_on = timezone.localtime(request.form_sent_at).date()
+            assert request.documents_received_on >= sent_on, request.reference
+        if request.responded_at:
+            assert request.form_sent_at < request.responded_at, request.reference
+            assert request.responded_at < timezone.now() - timedelta(minutes=10)
+        for document in request.identity_documents.all():
+            assert document.uploaded_at >= request.form_sent_at, request.reference
+    months = {timezone.localtime(r.received_at).strftime("%Y-%m") for r in requests}
+    assert len(months) >= 4
+    responded = [r.responded_at for r in requests if r.responded_at]
+    assert max(responded) - min(responded) > timedelta(days=60)
+    steps = StateLog.objects.values_list("timestamp", flat=True)
+    assert max(steps) - min(steps) > timedelta(days=60)
+    # The dashboard's overdue figure has something to show: a running clock past its due date.
+    assert DisclosureRequest.objects.filter(
+        state__in=RequestState.clock_running_states(), due_date__lt=timezone.localdate()
+    ).exists()

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_fsm_log.models import StateLog
 
 from requests_app import services
@@ -254,14 +254,21 @@ def test_no_response_is_sent_while_a_due_fee_is_unpaid(manager, other_manager, c
     assert services.request_approve_and_send(request=request, by=manager).state == S.RESPONDED
 
 
-def test_a_request_cannot_lapse_inside_the_lapse_period(staff, settings):
+def test_a_request_cannot_lapse_inside_the_lapse_period_and_says_from_when_it_can(staff, settings):
+    """GIVEN a form sent 59 days ago and a 60-day lapse period WHEN staff lapse it THEN they
+    are refused, told the day from which it may lapse, written as the Japanese UI writes days."""
     settings.REQUEST_LAPSE_DAYS = 60
-    request = request_in(S.FORM_SENT, form_sent_at=timezone.now() - timedelta(days=59))
+    sent = timezone.now() - timedelta(days=59)
+    request = request_in(S.FORM_SENT, form_sent_at=sent)
 
-    with pytest.raises(ValidationError) as exc:
+    with translation.override("ja"), pytest.raises(ValidationError) as exc:
         services.request_lapse(request=request, by=staff)
 
-    assert exc.value.messages == [message(wf.LAPSE_TOO_EARLY, days=60)]
+    day = timezone.localtime(sent + timedelta(days=60)).date()
+    with translation.override("ja"):
+        assert exc.value.messages == [
+            message(wf.LAPSE_TOO_EARLY, days=60, date=f"{day.year}年{day.month}月{day.day}日")
+        ]
 
 
 @pytest.mark.parametrize(

@@ -7,12 +7,14 @@
     const script = document.getElementById('periodic-task-overrides');
     const readable = JSON.parse(document.getElementById('readable-crontabs').textContent);
     const originalHelp = script.dataset.crontabHelp || '';
+    // The label in the page's language (data-in-words, from the template's {% translate %}).
+    const inWords = script.dataset.inWords || 'Translation:';
 
     function updateCrontabHelp(additional) {
         const help = $('.field-crontab .help');
         help.text(originalHelp);
         help.append(document.createElement('br'));
-        help.append(document.createTextNode('Translation: ' + (additional || '')));
+        help.append(document.createTextNode(inWords + ' ' + (additional || '')));
     }
 
     $('.field-crontab_translation').hide();
