@@ -256,7 +256,8 @@ def _walk_urls(walk: Walk, world, role: str, data) -> None:
             keys = st.sampled_from(offered + LIST_PARAMS) | st.text(min_size=1, max_size=20)
             query = data.draw(st.dictionaries(keys, VALUE, max_size=4), label=call.url)
             walk.request("get", call.url, query)
-        fields = form_fields(page.content.decode())
+        is_html = page.get("Content-Type", "").startswith("text/html")
+        fields = form_fields(page.content.decode()) if is_html else []
         if fields and "/delete/" not in call.url:
             payload = data.draw(
                 st.fixed_dictionaries({}, optional=dict.fromkeys(fields, VALUE)),
