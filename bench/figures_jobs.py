@@ -328,7 +328,11 @@ def customer_import_job(scale: Scale, workdir: Path) -> list[Result]:
                 token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
                 answer = session.post(
                     site.base_url + form_path,
-                    data={"csrfmiddlewaretoken": token.group(1), "encoding": "auto"},
+                    data={
+                        "csrfmiddlewaretoken": token.group(1),
+                        "encoding": "auto",
+                        "source-source": "own",
+                    },
                     files={"file": ("crm.csv", data, "text/csv")},
                     headers={"Referer": site.origin + form_path},
                     allow_redirects=False,

@@ -277,17 +277,6 @@ def test_records_are_kept_for_three_years_or_one_where_a_contract_is_the_record(
     assert provision.retain_until(provided_on=provided, contract_serves_as_record=contract) == until
 
 
-def test_a_record_takes_its_retention_from_the_recipients_contract_setting(
-    staff, provision_purpose, customer
-):
-    grant(customer, provision_purpose)
-    batch = run_batch(RecipientFactory(contract_serves_as_record=True), provision_purpose)
-    record = ProvisionRecord.objects.get(batch=batch)
-    assert record.retain_until == provision.retain_until(
-        provided_on=record.provided_on, contract_serves_as_record=True
-    )
-
-
 def _old_record(batch, customer, *, years_ago: int, retained_years: int = 3) -> ProvisionRecord:
     """A record of a provision made years ago (records cannot be back-dated once written)."""
     provided = timezone.localdate().replace(year=timezone.localdate().year - years_ago)

@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from common.csv_safety import csv_safe, neutralise
 from common.csv_stream import TextEncoder, cp932_unescape
 from consent_app.models import Channel, PurposeOfUse
+from privacyoffice import dates
 from privacyoffice.models import ExportLog
 from privacyoffice.reports.definitions import REPORTS
 from privacyoffice.reports.services import (
@@ -158,7 +159,8 @@ def test_a_date_at_the_calendars_end_gets_a_form_error_and_logs_nothing(
     data = {"date_from": "", "date_to": "", "encoding": "utf-8", "header": "codes", field: value}
     response = browser.post(LEDGER, data)
     assert response.status == 200
-    assert "1900-01-01" in response.text and "2999-12-31" in response.text
+    # The plausible range (privacyoffice.dates), written as the auditor's language writes dates.
+    assert "1900年1月1日" in response.text and "2100年12月31日" in response.text
     assert not ExportLog.objects.exists()
 
 
@@ -166,7 +168,7 @@ def test_a_date_at_the_calendars_end_gets_a_form_error_and_logs_nothing(
 def test_the_service_refuses_the_calendars_end_too(auditor):
     with pytest.raises(ValidationError) as error:
         export_start(user=auditor, report_slug="consent-ledger", date_to=date.max)
-    assert error.value.messages == [str(DATE_OUT_OF_RANGE)]
+    assert error.value.messages == [str(DATE_OUT_OF_RANGE % dates._range_params())]
 
 
 @pytest.mark.postgres

@@ -65,7 +65,7 @@ def test_the_new_date_must_be_later(manager, running):
             request=running, by=manager, new_due_date=date(2026, 11, 24), reason="x"
         )
 
-    assert exc.value.messages == [message(wf.EXTENSION_NOT_LATER, due="2026-11-24")]
+    assert exc.value.messages == [message(wf.EXTENSION_NOT_LATER, due="2026年11月24日")]
 
 
 @pytest.mark.parametrize(
@@ -80,7 +80,10 @@ def test_the_new_date_must_be_a_working_day(manager, running, closed_day):
         )
 
     assert exc.value.messages == [
-        message(wf.EXTENSION_NOT_WORKING_DAY, date=closed_day.isoformat())
+        message(
+            wf.EXTENSION_NOT_WORKING_DAY,
+            date=f"{closed_day.year}年{closed_day.month}月{closed_day.day}日",
+        )
     ]
 
 

@@ -33,14 +33,14 @@ def test_the_request_form_states_the_fee_of_the_notice_in_force_when_the_request
     publish(90, 700, timezone.localdate(received) - dt.timedelta(days=30))
     publish(91, 800, timezone.localdate() + dt.timedelta(days=30))  # not yet in force
     request = DisclosureRequestFactory(request_type="disclosure", received_at=received)
-    assert request_context(request, "ja")["fee_amount"] == 700
+    assert request_context(request, "ja", kind="request_form")["fee_amount"] == 700
 
 
 def test_a_fee_recorded_on_the_request_wins_and_no_fee_for_a_free_right():
     request = DisclosureRequestFactory(request_type="disclosure", fee_amount=500)
-    assert request_context(request, "ja")["fee_amount"] == 500
+    assert request_context(request, "ja", kind="request_form")["fee_amount"] == 500
     correction = DisclosureRequestFactory(request_type="correction")
-    assert request_context(correction, "ja")["fee_amount"] is None
+    assert request_context(correction, "ja", kind="request_form")["fee_amount"] is None
 
 
 def test_the_request_form_letter_pdf_states_the_published_fee(settings, tmp_path):
