@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 # A real cycle, broken on purpose: consent_app.admin imports this module at its end (to register
 # these admins), after it has defined the read-only mixin used here.
-from .admin import ReadOnlyAdminMixin
+from .admin import DataItemsLabelsMixin, ReadOnlyAdminMixin
 from .admin_lawful_forms import DataItemsField
 from .models import (
     AdequateCountry,
@@ -75,7 +75,7 @@ class OptOutFilingForm(forms.ModelForm):
 
 
 @admin.register(OptOutFiling)
-class OptOutFilingAdmin(_PublishedOnceMixin, admin.ModelAdmin):
+class OptOutFilingAdmin(DataItemsLabelsMixin, _PublishedOnceMixin, admin.ModelAdmin):
     form = OptOutFilingForm
     list_display = (
         "reference",
@@ -127,7 +127,7 @@ class JointUseNoticeForm(forms.ModelForm):
 
 
 @admin.register(JointUseNotice)
-class JointUseNoticeAdmin(_PublishedOnceMixin, admin.ModelAdmin):
+class JointUseNoticeAdmin(DataItemsLabelsMixin, _PublishedOnceMixin, admin.ModelAdmin):
     form = JointUseNoticeForm
     list_display = ("__str__", "scheme", "version", "notified_on", "effective_from")
     filter_horizontal = ("users",)
@@ -168,7 +168,7 @@ class EquivalentMeasuresCheckAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(DataReceipt)
-class DataReceiptAdmin(_ReadOnlyAdmin):
+class DataReceiptAdmin(DataItemsLabelsMixin, _ReadOnlyAdmin):
     list_display = (
         "id",
         "received_on",

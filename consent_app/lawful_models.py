@@ -257,8 +257,18 @@ class DataReceipt(models.Model):
         ]
 
     def __str__(self) -> str:
-        # What a record disclosure (Art. 33(5)) shows for the person's entry: when, from whom,
-        # how the provider got it, which items.
+        # Short, as the admin's titles and breadcrumbs show it; the provider's details are the
+        # record's fields (and `disclosure_text` for the person).
+        return _("Receipt record #%(id)s (%(date)s)") % {
+            "id": self.pk,
+            "date": formats.date_format(self.received_on, "DATE_FORMAT"),
+        }
+
+    def disclosure_text(self) -> str:
+        """What a record disclosure (Art. 33(5)) shows for the person's entry: when, from whom,
+        how the provider got it, which items (by name, never their codes)."""
+        from .provision import data_items_label  # provision imports the models: a real cycle
+
         return _(
             "Received on %(date)s from %(provider)s (%(representative)s, %(address)s), "
             "obtained: %(acquisition)s; items: %(items)s"
@@ -268,7 +278,7 @@ class DataReceipt(models.Model):
             "representative": self.provider_representative,
             "address": self.provider_address,
             "acquisition": self.get_acquisition_display(),
-            "items": ", ".join(self.data_items or []),
+            "items": data_items_label(self.data_items or []),
         }
 
 

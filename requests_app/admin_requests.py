@@ -1132,6 +1132,9 @@ class CorrectionItemAdmin(ReadOnlyAdmin):
         "accepted",
         "applied_at",
     ]
+    # Shown, never edited: a display method and a service-set (non-editable) model field
+    # cannot be form fields.
+    readonly_fields = ["field_label", "applied_at"]
 
     @admin.display(description=_("field"))
     def field_label(self, item):

@@ -94,6 +94,12 @@ def _data_items_label(value: Any) -> str:
     return ("、" if translation.get_language() == "ja" else ", ").join(labels)
 
 
+# Foreign keys whose related row's name is not what the person should read.
+_RELATED_FORMATTERS: dict[tuple[str, str], Any] = {
+    # A receipt entry (Art. 30) discloses where the data came from, not a record number.
+    ("consent_app.DataReceiptPerson", "receipt"): lambda receipt: receipt.disclosure_text(),
+}
+
 # Fields whose stored values are codes the person could not read.
 _FORMATTERS: dict[tuple[str, str], Any] = {
     ("consent_app.ProvisionRecord", "data_items"): _data_items_label,
@@ -118,7 +124,8 @@ def display_value(obj: models.Model, field: models.Field) -> str:
         related = getattr(obj, field.name)
         if related is None:
             return str(_EMPTY_MEANS.get((label, field.name), ""))
-        return str(related)
+        related_formatter = _RELATED_FORMATTERS.get((label, field.name))
+        return related_formatter(related) if related_formatter else str(related)
     if field.name == "state" and getattr(obj, "provision_stopped", False):
         # A consent to provision overridden by a suppression for all recipients (the
         # ConsentFlag section's annotation, consent_app.selectors.provision_stopped_for_flag).

@@ -34,9 +34,8 @@ def test_a_manager_signs_in_with_the_company_account_in_a_browser(page, shot, ss
     page.wait_for_url("**/admin/")
 
     assert page.locator("#content h1").inner_text() == "業務メニュー"
-    assert (
-        "ようこそ 花子" in page.locator("#user-tools").inner_text()
-    )  # given_name, from the claims
+    # family_name and given_name, from the claims, family name first
+    assert "佐藤 花子 さん" in page.locator("#user-tools").inner_text()
     shot("admin-home")
     user = get_user_model().objects.get(username="hanako")
     assert list(user.groups.values_list("name", flat=True)) == [roles.PRIVACY_MANAGER]

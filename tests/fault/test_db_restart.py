@@ -17,6 +17,7 @@ import sys
 import urllib.error
 import urllib.request
 
+import psycopg
 import pytest
 from django.conf import settings
 from django.db import connection, transaction
@@ -118,8 +119,22 @@ def other_backends() -> list[int]:
 
 
 def restart_database_under(pids: list[int]) -> int:
-    """Terminate the given server processes of the test database; returns how many ended."""
-    with connection.cursor() as cursor:
+    """Terminate the given server processes of the test database; returns how many ended.
+
+    As a DBA's restart would: from a superuser connection (postgres, trust auth on the test
+    server). The site and the workers connect as the application role, which the owner may
+    not signal (pg_terminate_backend needs membership of the role or pg_signal_backend)."""
+    db = connection.settings_dict
+    with (
+        psycopg.connect(
+            host=db.get("HOST") or "127.0.0.1",
+            port=db.get("PORT") or 5432,
+            dbname=db["NAME"],
+            user="postgres",
+            autocommit=True,
+        ) as dba,
+        dba.cursor() as cursor,
+    ):
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
             "AND pid = ANY(%s) AND pg_terminate_backend(pid)",

@@ -46,7 +46,9 @@ def install_cheap_pdf() -> None:
 
     from requests_app.letters import rendering
 
-    def cheap_pdf(html: str, *, title: str = "") -> rendering.RenderedPdf:
+    def cheap_pdf(
+        html: str, *, title: str = "", images: tuple[str, ...] = ()
+    ) -> rendering.RenderedPdf:
         writer = PdfWriter()
         writer.add_blank_page(width=595, height=842)
         # The letter's own HTML decides the bytes, so every letter's file is distinct.
