@@ -424,6 +424,9 @@ def letter_generate(*, letter_id: int) -> bool:
             page_count=rendered.page_count,
             generated_at=timezone.now(),
             error="",
+            # A publish that outlived its bound still reached a worker: the letter exists, so
+            # it is no longer waiting for the sweep.
+            unpublished_since=None,
         )
     logger.info("letter %s generated (%s pages)", letter_id, rendered.page_count)
     return True
