@@ -15,13 +15,18 @@ class PrivacyOfficeConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from . import checks  # noqa: F401  (registers system checks)
+        from . import (
+            checks,  # noqa: F401  (registers system checks)
+            stored_dates,
+        )
         from .roles import sync_roles_after_migrate
 
         post_migrate.connect(sync_roles_after_migrate, sender=self)
         _users_shown_by_name()
         _permissions_shown_translated()
         post_migrate.connect(install_ledgers_after_migrate, sender=self)
+        # Rows stored before the date bounds never break a page (issue 20).
+        stored_dates.connect()
 
 
 def install_ledgers_after_migrate(sender, using: str = "default", **kwargs) -> None:

@@ -37,11 +37,8 @@ ORDINARY = "SELECT, INSERT, UPDATE, DELETE"
 # application role may read and insert them, never update or delete.
 PURGED_ONLY_BY_FUNCTION = (
     "requests_app.IdentityDocument",
-    # Art. 30 receipt records and the equivalent-measures checks: written once, deleted only by
-    # privacyoffice_purge_data_receipts (the checks: never).
-    "consent_app.DataReceipt",
-    "consent_app.DataReceiptPerson",
-    "consent_app.EquivalentMeasuresCheck",
+    # The Art. 30 receipt records and the equivalent-measures checks are ledgers (LEDGERS):
+    # SELECT and INSERT like the others, deleted only by privacyoffice_purge_data_receipts.
 )
 
 

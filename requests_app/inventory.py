@@ -643,6 +643,8 @@ INVENTORY: dict[str, ModelEntry] = {
             "created_at": C.CORRESPONDENCE,
             "queued_at": C.NONE,
             "unpublished_since": C.NONE,
+            "claim": C.NONE,
+            "claimed_at": C.NONE,
             "generated_at": C.NONE,
             "sent_at": C.CORRESPONDENCE,
             "sent_via": C.CORRESPONDENCE,

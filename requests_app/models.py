@@ -1002,6 +1002,14 @@ class Letter(models.Model):
     unpublished_since = models.DateTimeField(
         _("render not published since"), null=True, blank=True, editable=False
     )
+    # The render that claimed it (issue 17): committed before the render starts, cleared when
+    # it ends; the render finishes only while the claim is still its own. A claim is alive while
+    # its worker's session holds the letter's render lock (requests_app.letters.claims).
+    # db_default: raw INSERTs (the incident notices' bulk queueing) name their columns.
+    claim = models.CharField(
+        _("render claim"), max_length=32, blank=True, default="", db_default="", editable=False
+    )
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True, editable=False)
     generated_at = models.DateTimeField(_("generated at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     sent_via = models.CharField(_("sent via"), max_length=8, choices=SentVia.choices, blank=True)

@@ -72,6 +72,11 @@ LEDGERS: tuple[Ledger, ...] = (
     Ledger("requests_app.DocumentViewing"),
     Ledger("privacyoffice.ExportLog", hashed=_EXPORT_IDENTITY, updatable_except=_EXPORT_IDENTITY),
     Ledger("django_fsm_log.StateLog"),
+    # APPI Art. 30 receipt records (issue 16): deleted only by privacyoffice_purge_data_receipts,
+    # which records the runs it removed; the equivalent-measures checks are never deleted.
+    Ledger("consent_app.DataReceipt"),
+    Ledger("consent_app.DataReceiptPerson"),
+    Ledger("consent_app.EquivalentMeasuresCheck"),
     # The ledgers' own bookkeeping is chained too: a purge record or a digest cannot be
     # rewritten to cover a deletion.
     Ledger("privacyoffice.RetentionPurge"),
@@ -90,13 +95,26 @@ class RowHash(Expression):
     """A ledger row's chain hash, for a report column (CSV exports carry it).
 
     The column is the database's own (not a model field), so it is named in SQL against the
-    query's base table; SQLite keeps no chains and gives ''.
+    query's base table, or, with `of` (a forward foreign key of the base model), read from the
+    row that key points to; SQLite keeps no chains and gives ''.
     """
 
     output_field = models.CharField()
 
+    def __init__(self, of: str | None = None):
+        super().__init__()
+        self.of = of
+
     def as_sql(self, compiler, connection):
         if connection.vendor != "postgresql":
             return "''", []
-        alias = compiler.query.get_initial_alias()
-        return f"{compiler.quote_name_unless_alias(alias)}.ledger_hash", []
+        alias = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        if self.of is None:
+            return f"{alias}.ledger_hash", []
+        field = compiler.query.model._meta.get_field(self.of)
+        related = field.related_model._meta
+        quote = connection.ops.quote_name
+        # Identifiers from the models' metadata, never from input.
+        table, pk = quote(related.db_table), quote(related.pk.column)
+        sql = f"(SELECT r.ledger_hash FROM {table} r WHERE r.{pk} = {alias}.{quote(field.column)})"  # noqa: S608  # nosec B608
+        return sql, []

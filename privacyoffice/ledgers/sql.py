@@ -24,6 +24,7 @@ SAFE_PATH = "SET search_path = pg_catalog, public, pg_temp"
 # whatever retain_until a row claims: the purge function refuses anything younger.
 PROVISION_MIN_RETENTION_DAYS = 365
 PROVISION_PURGE_RULE = "appi_art29_retention"
+RECEIPT_PURGE_RULE = "appi_art30_retention"
 
 
 def _q(name: str) -> str:
@@ -253,25 +254,48 @@ END $$;
 """
 
 
+# Deletes the rows a purge's `doomed` query selects (at most max_rows, oldest chain positions
+# first) and records each run of consecutive chain positions it removed, with the hash of the
+# run's last row, so the chain still verifies across the gap. Adds the count to `removed`.
+_DELETE_RECORDING_RUNS = """
+    WITH doomed AS (
+        SELECT x.id, x.ledger_seq, x.ledger_hash FROM {t} x
+        WHERE x.ledger_seq IS NOT NULL AND ({where})
+        ORDER BY x.ledger_seq LIMIT greatest(max_rows, 0) FOR UPDATE),
+    gone AS (
+        DELETE FROM {t} p USING doomed d WHERE p.id = d.id
+        RETURNING d.ledger_seq, d.ledger_hash),
+    runs AS (
+        SELECT ledger_seq - row_number() OVER (ORDER BY ledger_seq) AS run, ledger_seq, ledger_hash
+        FROM gone),
+    inserted AS (
+        INSERT INTO {purge} (ledger, rule, purged_at, first_seq, last_seq, last_hash,
+                             row_count, object_ids)
+        SELECT {table}, {rule}, now(), min(ledger_seq), max(ledger_seq),
+               (array_agg(ledger_hash ORDER BY ledger_seq DESC))[1], count(*), '[]'::jsonb
+        FROM runs GROUP BY run
+        RETURNING row_count)
+    SELECT removed + coalesce(sum(row_count), 0) INTO removed FROM inserted;
+"""
+
 _PURGE_RECEIPTS = """
 -- The receiving side's records (APPI Art. 30, Rule 25): entries whose retention has passed by the
 -- database's own clock (Japan date), then the receipts left with no entry whose own retention has
--- passed. The application may call it, never DELETE from these tables.
+-- passed. The application may call it, never DELETE from these tables. Both are chained
+-- ledgers: each run removed is recorded (privacyoffice_retentionpurge) as the provision purge
+-- does, so verify_ledgers still verifies them.
 CREATE OR REPLACE FUNCTION privacyoffice_purge_data_receipts(max_rows integer)
     RETURNS integer LANGUAGE plpgsql SECURITY DEFINER {safe_path} AS $$
-DECLARE today date := (now() AT TIME ZONE 'Asia/Tokyo')::date; removed integer; emptied integer;
+DECLARE today date := (now() AT TIME ZONE 'Asia/Tokyo')::date; removed integer := 0;
+        head_seq bigint; head_hash text;
 BEGIN
     PERFORM set_config('privacyoffice.bypass', {delete_triggers}, true);
-    WITH doomed AS (
-        SELECT id FROM {persons} WHERE retain_until < today
-        ORDER BY id LIMIT greatest(max_rows, 0) FOR UPDATE)
-    DELETE FROM {persons} p USING doomed d WHERE p.id = d.id;
-    GET DIAGNOSTICS removed = ROW_COUNT;
-    DELETE FROM {receipts} r WHERE r.retain_until < today
-        AND NOT EXISTS (SELECT 1 FROM {persons} p WHERE p.receipt_id = r.id);
-    GET DIAGNOSTICS emptied = ROW_COUNT;
+    {lock_persons}
+    {lock_receipts}
+    {delete_persons}
+    {delete_receipts}
     PERFORM set_config('privacyoffice.bypass', '', true);
-    RETURN removed + emptied;
+    RETURN removed;
 END $$;
 """
 
@@ -398,12 +422,24 @@ def install(connection: BaseDatabaseWrapper) -> None:
             _trigger_names(cursor, table, events=("DELETE",)).strip("'")
             for table in (persons, receipts)
         )
+        runs = {"purge": PURGE_TABLE, "rule": _literal(RECEIPT_PURGE_RULE)}
         cursor.execute(
             _PURGE_RECEIPTS.format(
                 safe_path=SAFE_PATH,
-                receipts=_q(receipts),
-                persons=_q(persons),
                 delete_triggers=_literal(delete_triggers),
+                lock_persons=_LOCK_HEAD.format(head=HEAD_TABLE, table=_literal(persons)),
+                lock_receipts=_LOCK_HEAD.format(head=HEAD_TABLE, table=_literal(receipts)),
+                delete_persons=_DELETE_RECORDING_RUNS.format(
+                    **runs, t=_q(persons), table=_literal(persons), where="x.retain_until < today"
+                ),
+                delete_receipts=_DELETE_RECORDING_RUNS.format(
+                    **runs,
+                    t=_q(receipts),
+                    table=_literal(receipts),
+                    where="x.retain_until < today AND NOT EXISTS (SELECT 1 FROM "  # noqa: S608  # nosec B608  # model metadata
+                    + _q(persons)
+                    + " e WHERE e.receipt_id = x.id)",
+                ),
             )
         )
         documents = apps.get_model("requests_app", "IdentityDocument")._meta.db_table

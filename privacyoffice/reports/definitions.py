@@ -226,6 +226,9 @@ RECEIPT_RECORDS = Report(
         Column("data_items", "受領項目", JsonListJoined(F("receipt__data_items")), Kind.TEXT),
         Column("special_care", "要配慮個人情報を含む", "receipt__includes_special_care", Kind.FLAG),
         Column("retain_until", "保存期限", "retain_until", Kind.DATE),
+        # Both rows are chained ledgers: the entry's hash and its receipt's.
+        Column("row_hash", "行ハッシュ", RowHash(), Kind.CODE),
+        Column("receipt_row_hash", "受領記録の行ハッシュ", RowHash(of="receipt"), Kind.CODE),
     ),
 )
 

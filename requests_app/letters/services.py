@@ -8,6 +8,7 @@ beat sweep (`letters_requeue_stale`) publishes it again once the broker is back.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +17,7 @@ from datetime import timedelta
 
 from celery import current_app
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
@@ -31,6 +32,8 @@ from requests_app.models import (
     LetterTemplate,
     Outcome,
 )
+
+from .claims import render_lock, render_locks_held
 
 logger = logging.getLogger(__name__)
 
@@ -198,12 +201,13 @@ def letters_unpublished(*, request: DisclosureRequest) -> bool:
 
 
 def letters_requeue_stale(*, older_than: timedelta = REQUEUE_AFTER, limit: int = 500) -> int:
-    """Publish again the render task of letters whose publish failed, and of letters still
-    queued after `older_than` (a message the broker may have lost).
+    """Publish again the render task of letters whose publish failed, of letters still queued
+    after `older_than` (a message the broker may have lost), and of letters whose render claim
+    no live session holds any more (its worker died and its message did not come back).
 
-    Letters a worker is rendering right now hold their row lock (the render transaction), so
-    `skip_locked` passes over them; a duplicate task for any other letter is harmless because the
-    task claims its row before rendering. Returns the number of letters re-queued.
+    Letters a live worker is rendering right now (their render lock held) are passed over; a
+    duplicate task for any other letter is harmless because the task claims its letter before
+    rendering. Returns the number of letters re-queued.
     """
     cutoff = timezone.now() - older_than
     with transaction.atomic():
@@ -214,16 +218,21 @@ def letters_requeue_stale(*, older_than: timedelta = REQUEUE_AFTER, limit: int =
                 Q(unpublished_since__isnull=False)
                 | Q(queued_at__lte=cutoff)
                 | Q(queued_at__isnull=True)
+                | ~Q(claim="")
             )
             .order_by("queued_at")
             .values_list("pk", flat=True)[:limit]
         )
-        ids = list(stale)
+        candidates = list(stale)
+        rendering = render_locks_held(candidates)
+        ids = [pk for pk in candidates if pk not in rendering]
         if not ids:
             return 0
         # Restart the clock so the next sweep waits again before publishing a second time;
-        # a publish that fails below marks the letter unpublished again.
-        Letter.objects.filter(pk__in=ids).update(queued_at=timezone.now(), unpublished_since=None)
+        # a publish that fails below marks the letter unpublished again. A stale claim ends.
+        Letter.objects.filter(pk__in=ids).update(
+            queued_at=timezone.now(), unpublished_since=None, claim="", claimed_at=None
+        )
 
         def publish() -> None:
             for position, letter_id in enumerate(ids):
@@ -243,7 +252,7 @@ def letters_requeue_stale(*, older_than: timedelta = REQUEUE_AFTER, limit: int =
 def letter_mark_failed(*, letter_id: int, error: str) -> bool:
     """Record the final failure of a render (after its retries); staff see it with the error."""
     updated = Letter.objects.filter(pk=letter_id, status=Letter.Status.QUEUED).update(
-        status=Letter.Status.FAILED, error=error[:4000]
+        status=Letter.Status.FAILED, error=error[:4000], claim="", claimed_at=None
     )
     if updated:
         # The error text stays in the row; the log gets the exception type only, since a
@@ -356,18 +365,6 @@ def letter_template_publish(
     return template
 
 
-def letter_attempt_count(*, letter_id: int) -> int | None:
-    """Count one render attempt (kept even when the attempt's transaction rolls back).
-
-    Returns the attempts so far, or None when the letter is not queued any more.
-    """
-    if not Letter.objects.filter(pk=letter_id, status=Letter.Status.QUEUED).update(
-        attempts=F("attempts") + 1
-    ):
-        return None
-    return Letter.objects.filter(pk=letter_id).values_list("attempts", flat=True).first()
-
-
 # --- generation (called by the render task) ----------------------------------------------------
 def letter_storage_name(*, letter: Letter) -> str:
     """A fixed name per letter (no personal data in it): a second run overwrites, never adds."""
@@ -378,31 +375,44 @@ def letter_storage_name(*, letter: Letter) -> str:
 def letter_generate(*, letter_id: int) -> bool:
     """Render a queued letter to PDF, store it and mark it generated; False if not ours to do.
 
-    The claim is a conditional UPDATE inside the render transaction: it takes the row lock, so a
-    second task for the same letter waits, then finds it generated and does nothing. If the
-    worker dies mid-render its connection closes, PostgreSQL rolls back and releases the lock,
-    and the redelivered (or swept) task claims the letter afresh; the file name is fixed per
-    letter, so the half-done attempt leaves nothing behind but a file the next one replaces.
+    Three steps, none holding a transaction or a row lock while WeasyPrint and the storage work
+    (issue 17): the claim, committed at once (a token, the time, one more attempt), taken only
+    with the letter's render lock (claims.render_lock: a session lock, so a worker killed
+    mid-render frees it and the redelivered task takes the claim over); the render and the
+    store; the finish, a conditional UPDATE that marks the letter generated only if the claim
+    is still ours. A second task for a letter being rendered does nothing; the file name is
+    fixed per letter, so an attempt cut short leaves nothing but a file the next one replaces.
     """
+    with render_lock(letter_id) as ours:
+        if not ours:
+            logger.info("letter %s is being rendered by another worker; nothing to do", letter_id)
+            return False
+        return _letter_render_claimed(letter_id=letter_id)
+
+
+def _letter_render_claimed(*, letter_id: int) -> bool:
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
     from .rendering import render_letter_pdf
 
-    attempts = letter_attempt_count(letter_id=letter_id)
-    if attempts is not None and attempts > MAX_RENDER_ATTEMPTS:
+    token = uuid.uuid4().hex
+    mine = Letter.objects.filter(pk=letter_id, status=Letter.Status.QUEUED)
+    if not mine.update(claim=token, claimed_at=Now(), error="", attempts=F("attempts") + 1):
+        logger.info("letter %s not queued any more; nothing to do", letter_id)
+        return False
+    mine = mine.filter(claim=token)
+    letter = Letter.objects.select_related(
+        "request", "request__customer", "request__assignee", "template"
+    ).get(pk=letter_id)
+    if letter.attempts > MAX_RENDER_ATTEMPTS:
         # A letter that kills its worker (hard time limit, out of memory) would otherwise be
         # swept and retried for ever: after this many tries it waits for a person.
-        letter_mark_failed(letter_id=letter_id, error=str(GAVE_UP % {"attempts": attempts - 1}))
+        letter_mark_failed(
+            letter_id=letter_id, error=str(GAVE_UP % {"attempts": letter.attempts - 1})
+        )
         return False
-    with transaction.atomic():
-        claimed = Letter.objects.filter(pk=letter_id, status=Letter.Status.QUEUED).update(error="")
-        if not claimed:
-            logger.info("letter %s not queued any more; nothing to do", letter_id)
-            return False
-        letter = Letter.objects.select_related(
-            "request", "request__customer", "request__assignee", "template"
-        ).get(pk=letter_id)
+    try:
         if letter.template is None:
             # Queued before a template existed: take the current one now and record it.
             letter.template = letter_template_current(
@@ -411,11 +421,16 @@ def letter_generate(*, letter_id: int) -> bool:
                 language=letter.language,
             )
         rendered = render_letter_pdf(letter=letter)
+        # Store only while the claim is ours: this read also proves the session (and so the
+        # render lock) is still alive, so no other render can have taken the letter over.
+        if not mine.exists():
+            logger.warning("letter %s: claim lost during the render; result dropped", letter_id)
+            return False
         name = letter_storage_name(letter=letter)
         if default_storage.exists(name):
             default_storage.delete(name)
         stored_name = default_storage.save(name, ContentFile(rendered.pdf))
-        Letter.objects.filter(pk=letter_id).update(
+        finished = mine.update(
             status=Letter.Status.GENERATED,
             template=letter.template,
             file=stored_name,
@@ -424,9 +439,20 @@ def letter_generate(*, letter_id: int) -> bool:
             page_count=rendered.page_count,
             generated_at=timezone.now(),
             error="",
+            claim="",
+            claimed_at=None,
             # A publish that outlived its bound still reached a worker: the letter exists, so
             # it is no longer waiting for the sweep.
             unpublished_since=None,
         )
+    except BaseException:
+        # The task retries or fails it: the claim ends here (if the database still answers; if
+        # not, the sweep finds a claim no session holds and recovers it).
+        with contextlib.suppress(DatabaseError):
+            mine.update(claim="", claimed_at=None)
+        raise
+    if not finished:
+        logger.warning("letter %s: claim lost before the finish; result dropped", letter_id)
+        return False
     logger.info("letter %s generated (%s pages)", letter_id, rendered.page_count)
     return True

@@ -175,9 +175,10 @@ def test_the_next_page_works_after_the_database_restarted_under_the_site(site, s
 def test_a_letter_whose_database_restarts_mid_render_is_retried_and_produced_once(
     web_broker, workers, letter_templates, letter_storage, tmp_path
 ):
-    """GIVEN a worker rendering a letter, its row claimed in an open transaction
-    WHEN the database restarts under it THEN the attempt fails on the dead connection (after
-    writing its file), the task is retried on a fresh connection, and the letter is stored once."""
+    """GIVEN a worker rendering a letter, claimed, its session holding the render lock
+    WHEN the database restarts under it THEN the attempt fails on the dead connection (the check
+    that its claim still holds, before it stores anything), the task is retried on a fresh
+    connection, and the letter is stored once."""
     gate = tmp_path / "gate"
     gate.mkdir()
     workers.start(gate=gate)

@@ -2,8 +2,9 @@
 
 What makes it so: the task is acknowledged only after it ran (acks_late), a worker lost mid-task
 puts the task back (reject_on_worker_lost), each worker process holds one task (prefetch 1), the
-redelivered task claims its row inside the render transaction (a dead worker's transaction rolls
-back with its connection), and a letter's file name is fixed per letter. The workers here run on
+redelivered task takes the letter's claim over (a claim lives only while its worker's session holds
+the letter's render lock, which goes with a dead worker's connection), and a letter's file name is
+fixed per letter. The workers here run on
 a private Redis whose visibility timeout is seconds (production: an hour), so a killed worker's
 message comes back while the test waits.
 """

@@ -7,8 +7,8 @@ settings, unchanged, plus what a fault test needs and production never has:
   second, so the messages of a killed worker come back in seconds rather than an hour;
 - FAULT_RENDER_GATE (a folder) with FAULT_GATE_LETTERS (letter ids, comma separated, or empty for
   all): rendering one of those letters writes `started-<id>` (holding the process id) in the
-  folder, then waits until a file `release` appears there. The render runs inside the claim
-  transaction, so the test can kill the worker at a known point: mid-render, row locked;
+  folder, then waits until a file `release` appears there. The render runs with the letter
+  claimed and its render lock held, so the test can kill the worker at a known point: mid-render;
 - FAULT_CHEAP_PDF=1: the HTML of each letter is still built from its template and context, but
   the PDF is a one-page stub instead of a WeasyPrint render, so a thousand letters take seconds.
   The task, the claim, the storage and the row updates are the real ones.
