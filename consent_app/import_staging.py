@@ -18,7 +18,10 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import (  # type: ignore[import-untyped]
+    bulk_create_with_history,
+    bulk_update_with_history,
+)
 
 from .models import Customer
 
