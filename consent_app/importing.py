@@ -29,6 +29,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.csv_stream import cp932_unescape
+
 from . import import_staging
 from .import_checks import *  # noqa: F403  # the messages and tables, re-exported
 from .import_checks import (
@@ -261,7 +263,11 @@ def _check_file(stream, result, store, counts, dealers, dry_run, on_progress) ->
     try:
         chunk: list[tuple[int, dict[str, str]]] = []
         chunk_errors: list[RowError] = []
-        for line, values in _read_rows(text, chunk_errors):
+        # Our own CP932 exports write a character CP932 cannot hold as "&#x…;" (and a typed "&#x"
+        # as "&#x26;#x"): read back, each is the character again. UTF-8 files are taken as
+        # written (nothing there is escaped, so a reference may be a customer's literal text).
+        unescape = result.encoding == "cp932"
+        for line, values in _read_rows(text, chunk_errors, unescape=unescape):
             chunk.append((line, values))
             if len(chunk) >= chunk_rows:
                 _check_chunk(chunk, chunk_errors, result, store, counts, dealers, dry_run)
@@ -335,7 +341,9 @@ def _check_chunk(chunk, errors, result, store, counts, dealers, dry_run) -> None
         store.stage(to_create, to_update)
 
 
-def _read_rows(text: IO[str], errors: list[RowError]) -> Iterator[tuple[int, dict[str, str]]]:
+def _read_rows(
+    text: IO[str], errors: list[RowError], *, unescape: bool = False
+) -> Iterator[tuple[int, dict[str, str]]]:
     """The file's rows as (line, values), header mapped; a row of the wrong length is an error.
 
     `errors` is the current chunk's list (the caller swaps it per chunk)."""
@@ -358,6 +366,8 @@ def _read_rows(text: IO[str], errors: list[RowError]) -> Iterator[tuple[int, dic
                     )
                 )
                 continue
+            if unescape:
+                raw = [cp932_unescape(cell) for cell in raw]
             yield line, {n: cell.strip() for n, cell in zip(names, raw, strict=True)}
     except csv.Error as exc:
         detail = str(exc)
