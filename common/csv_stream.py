@@ -69,7 +69,7 @@ CP932_EQUIVALENTS = str.maketrans(
 # gives back the original text: 𠮷 → "&#x20BB7;", but "&#x20BB7;" → "&#x26;#x20BB7;".
 _LITERAL_REFERENCE = re.compile(r"&(?=#x)", re.IGNORECASE)
 AMPERSAND_REFERENCE = "&#x26;"
-_REFERENCE = re.compile(r"&#x([0-9A-Fa-f]+);")
+_REFERENCE = re.compile(r"&#x([0-9A-Fa-f]{1,6});")
 
 
 def cp932_reference(char: str) -> str:
@@ -80,9 +80,19 @@ def cp932_reference(char: str) -> str:
     return f"&#x{ord(char):X};"
 
 
+def _referenced(match: re.Match[str]) -> str:
+    code = int(match.group(1), 16)
+    if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        return match.group(0)  # no character (a surrogate cannot be stored): kept as written
+    return chr(code)
+
+
 def cp932_unescape(text: str) -> str:
-    """The text a CP932 export was written from (its look-alike replacements aside)."""
-    return _REFERENCE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    """The text a CP932 export was written from (its look-alike replacements aside).
+
+    Also how the CRM import reads such a file back (髙 written "&#x9AD9;" is 髙 again). A
+    reference to no character ("&#x110000;", a surrogate) stays as written, never an error."""
+    return _REFERENCE.sub(_referenced, text) if "&#x" in text else text
 
 
 class TextEncoder:

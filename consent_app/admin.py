@@ -428,7 +428,7 @@ class CustomerAdmin(SimpleHistoryAdmin):
                 return redirect("admin:consent_app_customer_import_job", job_id=job.pk)
         if request.method == "POST" and form.is_valid() and source.is_valid():
             result = customer_import(
-                data=form.cleaned_data["file"].read(),
+                file=form.cleaned_data["file"],
                 by=request.user,
                 encoding=form.cleaned_data["encoding"],
                 dry_run=form.cleaned_data["dry_run"],
@@ -457,9 +457,9 @@ class CustomerAdmin(SimpleHistoryAdmin):
                     ngettext(
                         "%(count)s error: nothing was imported.",
                         "%(count)s errors: nothing was imported.",
-                        len(result.errors),
+                        result.error_count,
                     )
-                    % {"count": len(result.errors)},
+                    % {"count": result.error_count},
                     messages.ERROR,
                 )
         return _form_page(
@@ -470,7 +470,7 @@ class CustomerAdmin(SimpleHistoryAdmin):
             _("Import"),
             import_result=result,
             import_errors=result.errors[:MAX_SHOWN_IMPORT_ERRORS] if result else [],
-            more_errors=max(0, len(result.errors) - MAX_SHOWN_IMPORT_ERRORS) if result else 0,
+            more_errors=max(0, result.error_count - MAX_SHOWN_IMPORT_ERRORS) if result else 0,
             import_help=True,
             source_form=source,
         )

@@ -144,11 +144,10 @@ def customer_import_job_run(*, job_id: int) -> CustomerImportJob | None:
     if not claimed:
         return None
     job = CustomerImportJob.objects.select_related("uploaded_by").get(pk=job_id)
-    with default_storage.open(job.file.name, "rb") as fh:
-        data = fh.read()
-    with _progress(job_id) as progress:
+    # Read from storage as a stream, one chunk of rows at a time (never the whole file).
+    with default_storage.open(job.file.name, "rb") as fh, _progress(job_id) as progress:
         result = customer_import(
-            data=data,
+            file=fh,
             by=job.uploaded_by,
             encoding=job.encoding,
             dry_run=job.dry_run,
@@ -156,7 +155,6 @@ def customer_import_job_run(*, job_id: int) -> CustomerImportJob | None:
             collected_by_us=job.collected_by_us,
             received_from=_receipt_from_json(job.receipt),
         )
-    del data
     finished = CustomerImportJob.objects.filter(pk=job_id, status=Status.RUNNING).update(
         status=Status.DONE if result.ok else Status.FAILED,
         finished_at=timezone.now(),
@@ -165,7 +163,7 @@ def customer_import_job_run(*, job_id: int) -> CustomerImportJob | None:
         updated=result.updated,
         unchanged=result.unchanged,
         errors=[[e.line, e.column, str(e.message)] for e in result.errors[:MAX_KEPT_ERRORS]],
-        error_count=len(result.errors),
+        error_count=result.error_count,
         file="",
     )
     _drop_file(job.file.name)

@@ -18,8 +18,10 @@ Not kSimplifiedVariant/kTraditionalVariant: Chinese script conversion would merg
 Japanese names (乾/幹/干, 沖/衝). Nor kSpecializedSemanticVariant (same meaning only in some
 contexts).
 
-Unihan is Chinese-centred: some Japanese old/new form pairs (澤/沢, 邊/辺) are not in it. The
-Ministry of Justice's MJ character data would cover them; it is not packaged for Debian.
+Unihan is Chinese-centred: many Japanese old/new form pairs (澤/沢, 邊/辺, 國/国) are not in it.
+The Ministry of Justice's MJ character data would cover them; it is not packaged for Debian (nor
+on PyPI as data). JAPANESE_SUPPLEMENT below adds, on top of Unihan, the pairs a clerk meets in
+names that Unihan lacks, each group with its source; it only adds links (never removes one).
 """
 
 from __future__ import annotations
@@ -37,6 +39,42 @@ UNIHAN_FIELDS: tuple[tuple[str, str], ...] = (
     ("Unihan_Variants.txt.bz2", "kSemanticVariant"),
     ("Unihan_Variants.txt.bz2", "kZVariant"),
     ("Unihan_Variants.txt.bz2", "kSpoofingVariant"),
+)
+# Japanese variant groups Unihan's fields above do not link (checked against the table this module
+# builds: each group here folded to more than one form before it was added). Sources:
+# - the Jōyō kanji table (常用漢字表, Cabinet Notice No. 2 of 2010), which prints each character's
+#   traditional form (旧字体, the "康熙字典体") in parentheses: 沢(澤), 浜(濱), 辺(邊), …;
+# - 邉, the form of 邊 common in the family name 渡邉 (渡辺, 渡邊): issue 14 names the trio. Not in
+#   the Jōyō table (it is a variant of the old form, not of 辺); to be checked against the MJ data.
+# Unihan links kZVariant/kSemanticVariant pairs such as 髙/高, 﨑/崎, 眞/真, 峯/峰 already.
+JAPANESE_SUPPLEMENT: tuple[tuple[str, str], ...] = (
+    # (group, source)
+    ("辺邊邉", "Jōyō 辺(邊); 邉 the family-name form of 邊"),
+    ("沢澤", "Jōyō 沢(澤)"),
+    ("浜濱", "Jōyō 浜(濱)"),
+    ("斎齋", "Jōyō 斎(齋)"),
+    ("斉齊", "Jōyō 斉(齊)"),
+    ("広廣", "Jōyō 広(廣)"),
+    ("国國", "Jōyō 国(國)"),
+    ("桜櫻", "Jōyō 桜(櫻)"),
+    ("竜龍", "Jōyō 竜(龍)"),
+    ("恵惠", "Jōyō 恵(惠)"),
+    ("実實", "Jōyō 実(實)"),
+    ("栄榮", "Jōyō 栄(榮)"),
+    ("弥彌", "Jōyō 弥(彌)"),
+    ("蔵藏", "Jōyō 蔵(藏)"),
+    ("円圓", "Jōyō 円(圓)"),
+    ("伝傳", "Jōyō 伝(傳)"),
+    ("静靜", "Jōyō 静(靜)"),
+    ("穂穗", "Jōyō 穂(穗)"),
+    ("絵繪", "Jōyō 絵(繪)"),
+    ("学學", "Jōyō 学(學)"),
+    ("駅驛", "Jōyō 駅(驛)"),
+    ("仏佛", "Jōyō 仏(佛)"),
+    ("児兒", "Jōyō 児(兒)"),
+    ("徳德", "Jōyō 徳(德)"),
+    ("髪髮", "Jōyō 髪(髮)"),
+    ("瀬瀨", "Jōyō 瀬(瀨)"),
 )
 UNIHAN_MISSING = (
     "Kanji variant folding needs Unihan from Debian's unicode-data package "
@@ -112,6 +150,13 @@ def variant_table() -> dict[int, int]:
                     if a != b:
                         parent[max(a, b)] = min(a, b)
                         a = min(a, b)
+    for group, _source in JAPANESE_SUPPLEMENT:
+        first = find(ord(group[0]))
+        for char in group[1:]:
+            other = find(ord(char))
+            if first != other:
+                parent[max(first, other)] = min(first, other)
+                first = min(first, other)
     groups: dict[int, list[int]] = {}
     for cp in parent:
         groups.setdefault(find(cp), []).append(cp)

@@ -415,6 +415,9 @@ JOB_QUEUE_STALE_SECONDS = env.int("JOB_QUEUE_STALE_SECONDS", default=3000)
 # A customer import file larger than this runs as a background job (gunicorn's 60 s timeout
 # would kill a web worker importing a file of millions of rows); smaller ones on the page.
 CUSTOMER_IMPORT_ASYNC_BYTES = env.int("CUSTOMER_IMPORT_ASYNC_BYTES", default=2 * 1024 * 1024)
+# An import reads, checks and stages this many rows at a time: what a worker holds of a file of
+# any size (tests lower it to cross chunk boundaries with small files).
+CUSTOMER_IMPORT_CHUNK_ROWS = env.int("CUSTOMER_IMPORT_CHUNK_ROWS", default=10_000)
 
 # --- Logging: ids only, never names, addresses or e-mails ----------------------------------------
 LOGGING = {

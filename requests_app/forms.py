@@ -66,6 +66,12 @@ def staff_users():
     )
 
 
+FEE_PREFILLED_HELP = _(
+    "The fee the privacy notice in force publishes (%(fee)s yen), charged unless you change "
+    "it; left as it is, it is dropped for a right that bears no fee (Art. 38)."
+)
+
+
 class RequestForm(forms.ModelForm):
     """Add and change form of a request (details only; the workflow fields have their steps)."""
 
@@ -92,6 +98,14 @@ class RequestForm(forms.ModelForm):
             self.fields["assignee"].label_from_instance = staff_name
         if "received_at" in self.fields:
             self.fields["received_at"].initial = timezone.now
+        if "fee_amount" in self.fields and self.instance.pk is None:
+            # Issue 16: the fee charged is the one the privacy notice in force publishes, unless
+            # staff change it; a right that bears no fee drops the untouched default (clean).
+            from .letters.context import published_fee
+
+            fee = published_fee(timezone.localdate())
+            self.fields["fee_amount"].initial = fee
+            self.fields["fee_amount"].help_text = FEE_PREFILLED_HELP % {"fee": f"{fee:,}"}
         if "suspension_recipient" in self.fields:
             from consent_app.models import Recipient
 
@@ -100,6 +114,13 @@ class RequestForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         request_type = cleaned.get("request_type") or getattr(self.instance, "request_type", "")
+        if (
+            self.instance.pk is None
+            and "fee_amount" in self.fields
+            and "fee_amount" not in self.changed_data
+            and request_type not in RequestType.fee_bearing()
+        ):
+            cleaned["fee_amount"] = None  # the published fee, pre-filled, left as it was
         if request_type:
             values = {name: cleaned.get(name) for name in DETAIL_FIELDS if name in self.fields}
             try:

@@ -332,3 +332,54 @@ def test_an_international_phone_number_is_stored_as_typed_and_searched_in_e164()
     assert result.ok, [str(e) for e in result.errors]
     customer = Customer.objects.get(number="C1")
     assert (customer.phone, customer.search_phone) == ("+81 90-1234-5678", "+819012345678")
+
+
+# --- Numeric character references (issue 14) ---------------------------------------------------
+def cp932_file_as_we_export(rows) -> bytes:
+    """A CP932 file written the way our exports write one (common.csv_stream.TextEncoder)."""
+    from common.csv_stream import TextEncoder
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HEADER)
+    for values in rows:
+        writer.writerow([values.get(h, "") for h in HEADER])
+    return TextEncoder("cp932").encode(out.getvalue())
+
+
+def test_a_name_cp932_cannot_hold_is_read_back_from_its_reference_as_the_character():
+    # GIVEN our own CP932 export of 𠮷田 and 髙橋 (𠮷 is not in CP932: written "&#x20BB7;")
+    data = cp932_file_as_we_export([row("C1", family_name="𠮷田"), row("C2", family_name="髙橋")])
+    assert b"&#x20BB7;" in data
+    # WHEN imported THEN each name is the character again, not the reference
+    result = run(data)
+    assert result.ok and result.encoding == "cp932", result.errors
+    assert Customer.objects.get(number="C1").family_name == "𠮷田"
+    assert Customer.objects.get(number="C2").family_name == "髙橋"
+
+
+def test_a_reference_typed_as_text_comes_back_as_the_same_text():
+    # The export writes a typed "&#x20BB7;" as "&#x26;#x20BB7;": read back, it is text again.
+    data = cp932_file_as_we_export([row("C1", address="港区&#x20BB7;1-1")])
+    assert b"&#x26;#x20BB7;" in data
+    assert run(data).ok
+    assert Customer.objects.get().address == "港区&#x20BB7;1-1"
+
+
+def test_a_reference_to_no_character_or_a_control_character_is_never_stored_as_one():
+    data = csv_bytes(
+        [row("C1", address="港区&#x110000;1-1"), row("C2", family_name="山&#x0;田")],
+        encoding="cp932",
+    )
+    result = run(data)
+    # &#x0; is a NUL: refused as a control character (PostgreSQL could not store it anyway).
+    assert [(e.line, e.column) for e in result.errors] == [(3, "family_name")]
+    assert not Customer.objects.exists()
+    # Beyond Unicode: kept as written, the row is imported as text.
+    assert run(csv_bytes([row("C1", address="港区&#x110000;1-1")], encoding="cp932")).ok
+    assert Customer.objects.get().address == "港区&#x110000;1-1"
+
+
+def test_a_utf8_file_is_taken_as_written():
+    assert run(csv_bytes([row("C1", family_name="&#x9AD9;橋")])).ok
+    assert Customer.objects.get().family_name == "&#x9AD9;橋"

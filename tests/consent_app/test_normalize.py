@@ -2,6 +2,7 @@
 
 import pytest
 
+from consent_app import kanji_variants
 from consent_app.normalize import (
     name_grams,
     normalize_customer_number,
@@ -69,6 +70,19 @@ def test_what_is_not_a_possible_number_keeps_its_digits():
 )
 def test_kanji_variants_fold_to_one_form_both_ways(registered, typed):
     assert normalize_name(registered) == normalize_name(typed)
+
+
+@pytest.mark.parametrize(("group", "source"), kanji_variants.JAPANESE_SUPPLEMENT)
+def test_each_japanese_supplement_group_folds_to_its_everyday_form(group, source):
+    """Each pair Unihan lacks folds to one form, the new one a clerk types (辺, not 邊)."""
+    assert source
+    assert {normalize_name(char) for char in group} == {group[0]}
+
+
+def test_the_supplement_keeps_different_names_apart():
+    # 斉藤 and 斎藤 are different family names: each has its own old form, never the other's.
+    assert normalize_name("齊藤") == normalize_name("斉藤") != normalize_name("斎藤")
+    assert normalize_name("齋藤") == normalize_name("斎藤")
 
 
 def test_different_kanji_stay_different():

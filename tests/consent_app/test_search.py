@@ -93,7 +93,19 @@ def test_short_names_international_phones_and_postal_codes_find_the_customer(
 
 @pytest.mark.parametrize(
     ("registered", "typed"),
-    [("髙橋", "高橋"), ("高橋", "髙橋"), ("山﨑", "山崎"), ("山崎", "山﨑"), ("𠮷田", "吉田")],
+    [
+        ("髙橋", "高橋"),
+        ("高橋", "髙橋"),
+        ("山﨑", "山崎"),
+        ("山崎", "山﨑"),
+        ("𠮷田", "吉田"),
+        # Not linked by Unihan: the Japanese supplement (kanji_variants.JAPANESE_SUPPLEMENT).
+        ("渡邉", "渡辺"),
+        ("渡邊", "渡邉"),
+        ("渡辺", "渡邊"),
+        ("澤田", "沢田"),
+        ("小濱", "小浜"),
+    ],
 )
 def test_a_variant_kanji_finds_the_name_registered_with_the_other_form(staff, registered, typed):
     customer = CustomerFactory(by=staff, family_name=registered, given_name="一郎")

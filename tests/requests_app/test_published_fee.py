@@ -63,3 +63,65 @@ def test_the_request_form_letter_pdf_states_the_published_fee(settings, tmp_path
     pdf = letter.file.open("rb").read()
     assert "700円" in flat(pdf_text(pdf))
     write_sample("request-form-published-fee", pdf)
+
+
+# --- the intake form: the fee field pre-filled from the notice in force -------------------------
+ADD = "admin:requests_app_disclosurerequest_add"
+
+
+def add_form(**values) -> dict:
+    return {
+        "channel": "post",
+        "received_at_0": timezone.localdate().isoformat(),
+        "received_at_1": "10:00:00",
+        "requester_name": "山田 花子",
+        "language": "ja",
+        "agent_type": "",
+        "corrections-TOTAL_FORMS": "0",
+        "corrections-INITIAL_FORMS": "0",
+        **values,
+    }
+
+
+def test_the_intake_form_offers_the_fee_the_notice_in_force_publishes(client, staff):
+    from django.urls import reverse
+
+    from tests.conftest import client_for
+
+    publish(90, 700, timezone.localdate() - dt.timedelta(days=30))
+    publish(91, 800, timezone.localdate() + dt.timedelta(days=30))  # not yet in force
+
+    page = client_for(client, staff).get(reverse(ADD))
+
+    field = page.context["adminform"].form["fee_amount"]
+    assert field.value() == 700
+    assert 'name="fee_amount" value="700"' in page.content.decode()
+
+
+def test_the_published_fee_left_as_it_is_is_charged_for_a_disclosure_and_dropped_for_a_correction(
+    client, staff
+):
+    from django.urls import reverse
+
+    from requests_app.models import DisclosureRequest
+    from tests.conftest import client_for
+
+    publish(90, 700, timezone.localdate() - dt.timedelta(days=30))
+    browser = client_for(client, staff)
+
+    for request_type in ("disclosure", "correction"):
+        response = browser.post(
+            reverse(ADD),
+            add_form(
+                request_type=request_type,
+                fee_amount="700",  # what the browser sends back: the pre-filled value
+                disclosure_method_requested="paper" if request_type == "disclosure" else "",
+            ),
+        )
+        assert response.status_code == 302, response.context["adminform"].form.errors
+
+    disclosure = DisclosureRequest.objects.get(request_type="disclosure")
+    correction = DisclosureRequest.objects.get(request_type="correction")
+    assert disclosure.fee_amount == 700 and disclosure.fee_received_on is None
+    assert disclosure.fee_due  # the response waits for the fee's receipt
+    assert correction.fee_amount is None and not correction.fee_due

@@ -75,22 +75,23 @@ class Command(BaseCommand):
             by = get_user_model().objects.filter(username=user).first()
             if by is None:
                 raise CommandError(f"No such user: {user}")
-        result = customer_import(
-            data=file.read_bytes(),
-            by=by,
-            encoding=encoding,
-            dry_run=dry_run,
-            received_from=self._receipt(options),
-            collected_by_us=options["source"] == "own",
-        )
+        with file.open("rb") as stream:
+            result = customer_import(
+                file=stream,
+                by=by,
+                encoding=encoding,
+                dry_run=dry_run,
+                received_from=self._receipt(options),
+                collected_by_us=options["source"] == "own",
+            )
         if not result.ok:
             for error in result.errors[:MAX_PRINTED_ERRORS]:
                 self.stderr.write(str(error))
-            more = len(result.errors) - MAX_PRINTED_ERRORS
+            more = result.error_count - MAX_PRINTED_ERRORS
             if more > 0:
                 self.stderr.write(f"... and {more} more errors.")
             raise CommandError(
-                f"{len(result.errors)} error(s) in {result.rows} rows; nothing was imported."
+                f"{result.error_count} error(s) in {result.rows} rows; nothing was imported."
             )
         verb = "would be" if dry_run else "were"
         self.stdout.write(
