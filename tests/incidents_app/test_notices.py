@@ -138,3 +138,37 @@ def test_an_erased_customer_gets_no_letter(frozen_incident, manager, monkeypatch
         "incidents_app.services.notices.incident_notices_publish.delay", lambda pk: None
     )
     assert svc.incident_notices_queue(incident=frozen_incident, by=manager) == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("ja", ["INC-2026-0042", "滅失", "顧客台帳", "氏名、住所、電話番号", "再発防止策", "施錠"]),
+        ("en", ["INC-2026-0042", "loss", "customer ledger", "Measures against recurrence"]),
+    ],
+)
+def test_the_notice_template_preview_shows_a_sample_incident_filled_in(
+    client, manager, language, expected
+):
+    """GIVEN a manager reviewing the leak-notice template WHEN they open its preview
+    THEN every field the person will read is filled from a sample incident, none empty."""
+    from requests_app.models import LetterTemplate
+    from tests.live_http import PASSWORD
+    from tests.requests_app.letters_helpers import flat, pdf_text, write_sample
+
+    login = client.post(
+        "/admin/login/?next=/admin/", {"username": manager.username, "password": PASSWORD}
+    )
+    assert login.status_code == 302
+    template = LetterTemplate.objects.get(
+        kind=LetterKind.INCIDENT_NOTICE, language=language, is_current=True
+    )
+    response = client.get(f"/admin/requests_app/lettertemplate/{template.pk}/preview/")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    text = flat(pdf_text(response.content)) if language == "ja" else pdf_text(response.content)
+    text = " ".join(text.split()) if language == "en" else text
+    for value in expected:
+        assert value in text, value
+    write_sample(f"preview.incident_notice.{language}", response.content)
