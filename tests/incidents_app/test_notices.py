@@ -6,7 +6,7 @@ import io
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from incidents_app.letters import notice_occasion
@@ -51,9 +51,11 @@ def test_queueing_twice_sends_nobody_a_second_letter(frozen_incident, manager, m
         "incidents_app.services.notices.incident_notices_publish.delay", lambda pk: None
     )
     svc.incident_notices_queue(incident=frozen_incident, by=manager)
-    with pytest.raises(ValidationError):
+    with translation.override("ja"), pytest.raises(ValidationError) as exc:
         svc.incident_notices_queue(incident=frozen_incident, by=manager)
     assert _letters(frozen_incident).count() == 2
+    today = timezone.localdate()  # said as a Japanese reader writes a date, never 2026-12-02
+    assert f"{today.year}年{today.month}月{today.day}日" in exc.value.messages[0]
 
 
 def test_the_publish_task_is_queued_after_commit(
