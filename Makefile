@@ -10,17 +10,19 @@ export DJANGO_SETTINGS_MODULE := privacyoffice.settings
 # Debian packages the site needs at run time: Japanese fonts for the letters (IPAex, and IPAmj
 # Mincho behind it for the MJ characters of names: never tofu), the Pango stack WeasyPrint
 # renders with, gettext to compile the Japanese catalogue, and Unihan (unicode-data) for the
-# kanji variants customer search folds (consent_app/kanji_variants.py).
+# kanji variants customer search folds (consent_app/kanji_variants.py), and iso-codes for the
+# countries' names in Japanese and English (common/countries.py).
 system-deps:
 	@if ! fc-list 2>/dev/null | grep -q IPAex || ! fc-list 2>/dev/null | grep -q IPAmj \
-	    || ! command -v msgfmt >/dev/null || [ ! -e /usr/share/unicode/Unihan_Variants.txt.bz2 ]; then \
+	    || ! command -v msgfmt >/dev/null || [ ! -e /usr/share/unicode/Unihan_Variants.txt.bz2 ] \
+	    || [ ! -e /usr/share/iso-codes/json/iso_3166-1.json ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	      fonts-ipaexfont-gothic fonts-ipaexfont-mincho fonts-ipamj-mincho gettext \
 	      libpango-1.0-0 libpangoft2-1.0-0 \
-	      libharfbuzz-subset0 poppler-utils unicode-data >/dev/null; \
+	      libharfbuzz-subset0 poppler-utils unicode-data iso-codes >/dev/null; \
 	  else \
-	    echo "Please install: fonts-ipaexfont-gothic fonts-ipaexfont-mincho fonts-ipamj-mincho gettext libpango-1.0-0 libpangoft2-1.0-0 unicode-data" >&2; \
+	    echo "Please install: fonts-ipaexfont-gothic fonts-ipaexfont-mincho fonts-ipamj-mincho gettext libpango-1.0-0 libpangoft2-1.0-0 unicode-data iso-codes" >&2; \
 	  fi; \
 	fi
 

@@ -24,6 +24,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
+from common.countries import country_name
+
 from . import import_jobs, provision, selectors, services
 from .admin_forms import (
     ConsentChangeForm,
@@ -586,7 +588,7 @@ class RecipientAdmin(DataItemsLabelsMixin, admin.ModelAdmin):
         "name",
         "code",
         "category",
-        "country",
+        "country_display",
         "foreign",
         "agreement_reference",
         "agreement_end",
@@ -599,6 +601,20 @@ class RecipientAdmin(DataItemsLabelsMixin, admin.ModelAdmin):
     @admin.display(description=_("foreign transfer"), boolean=True)
     def foreign(self, obj: Recipient) -> bool:
         return obj.is_foreign
+
+    @admin.display(description=_("country"), ordering="country")
+    def country_display(self, obj: Recipient) -> str:
+        return country_name(obj.country)
+
+    def get_fields(self, request, obj=None):
+        # A reader who may not change it sees the page read-only: the country by its name.
+        fields = list(super().get_fields(request, obj))
+        if obj is not None and not self.has_change_permission(request, obj):
+            fields = ["country_display" if name == "country" else name for name in fields]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), "country_display")
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # records and batches point at it; deactivate instead

@@ -7,6 +7,7 @@ from django.contrib.admin.sites import site as default_site
 from django.contrib.admin.widgets import AdminSplitDateTime, ForeignKeyRawIdWidget
 from django.utils.translation import gettext_lazy as _
 
+from common.countries import country_choices
 from privacyoffice.dates import validate_not_future
 
 from .importing import IMPORT_MAX_BYTES
@@ -214,6 +215,12 @@ class PurposeOfUseAdminForm(forms.ModelForm):
 
 
 class RecipientAdminForm(forms.ModelForm):
+    # The country by its name in the UI's language (common/countries.py), stored as its code.
+    country = forms.ChoiceField(
+        label=Recipient._meta.get_field("country").verbose_name,
+        choices=country_choices,
+        initial="JP",
+    )
     data_items = forms.MultipleChoiceField(
         label=_("Data items shared"),
         choices=data_item_choices,

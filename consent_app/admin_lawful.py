@@ -13,6 +13,8 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.countries import country_name
+
 # A real cycle, broken on purpose: consent_app.admin imports this module at its end (to register
 # these admins), after it has defined the read-only mixin used here.
 from .admin import DataItemsLabelsMixin, ReadOnlyAdminMixin
@@ -137,11 +139,29 @@ class JointUseNoticeAdmin(DataItemsLabelsMixin, _PublishedOnceMixin, admin.Model
         return obj.effective_from <= timezone.localdate()
 
 
+class CountryFilter(admin.SimpleListFilter):
+    """The countries present, by name in the UI's language (a code is no label)."""
+
+    title = _("country")
+    parameter_name = "country"
+
+    def lookups(self, request, model_admin):
+        codes = model_admin.get_queryset(request).values_list("country", flat=True).distinct()
+        return sorted(((code, country_name(code)) for code in codes), key=lambda c: c[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(country=self.value()) if self.value() else queryset
+
+
 @admin.register(ForeignTransferInfo)
 class ForeignTransferInfoAdmin(_PublishedOnceMixin, admin.ModelAdmin):
-    list_display = ("recipient", "country", "version", "country_name", "effective_from")
+    list_display = ("recipient", "country_display", "version", "country_name", "effective_from")
     list_select_related = ("recipient",)
-    list_filter = ("country",)
+    list_filter = (CountryFilter,)
+
+    @admin.display(description=_("country"), ordering="country")
+    def country_display(self, obj) -> str:
+        return country_name(obj.country)
 
     def _in_force(self, obj) -> bool:
         return obj.effective_from <= timezone.localdate()

@@ -19,6 +19,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -128,7 +129,7 @@ def _subject_and_body(alert: IncidentAlert) -> tuple[str, str]:
         "what": what,
         "clock": alert.get_clock_display(),
         "level": level.lower(),
-        "due": alert.due_date.isoformat(),
+        "due": date_format(alert.due_date),
         "url": _url(alert),
     }
     return subject, body

@@ -13,6 +13,8 @@ class IncidentsAppConfig(AppConfig):
         from requests_app.letters.context import register_customer_letter_context
         from requests_app.models import LetterKind
 
-        from .letters import notice_context
+        from .letters import notice_context, notice_sample_context
 
-        register_customer_letter_context(kind=LetterKind.INCIDENT_NOTICE, builder=notice_context)
+        register_customer_letter_context(
+            kind=LetterKind.INCIDENT_NOTICE, builder=notice_context, sample=notice_sample_context
+        )

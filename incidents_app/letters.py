@@ -24,6 +24,7 @@ from requests_app.letters.rendering import (
     html_to_pdf,
     letter_engine,
 )
+from requests_app.models import LetterKind
 
 from .models import AffectedCategory, Authority, Incident, IncidentKind, IncidentReport
 
@@ -97,6 +98,55 @@ def notice_context(letter, today: dt.date) -> dict[str, Any]:
         "request": {"reference": incident.reference},
         "customer": {"number": customer.number, "name": customer.full_name},
         "incident": notice_incident_context(incident, language),
+    }
+
+
+SAMPLE_REFERENCE = "INC-2026-0042"
+SAMPLE_INCIDENT_TEXT = {
+    "ja": {
+        "overview": (
+            "販売会社の店舗で保管していた紙の顧客台帳1冊が所在不明となりました。"
+            "店舗内および関係先を捜索しましたが、現在まで発見されておりません。"
+        ),
+        "data_items": "氏名、住所、電話番号、ご購入車両の車台番号",
+        "cause": "台帳を施錠保管庫に戻さず、閉店後も事務室の机上に置いていたため。",
+        "secondary_damage": "現時点で、不正利用などの二次被害は確認されておりません。",
+        "measures": (
+            "紙の台帳を廃止して電子化し、持出しと返却の記録を義務付けました。"
+            "全販売会社で保管状況の点検を行います。"
+        ),
+    },
+    "en": {
+        "overview": (
+            "A paper customer ledger kept at a dealer's showroom went missing. The showroom "
+            "and related sites were searched; it has not been found."
+        ),
+        "data_items": "Name, address, telephone number, chassis number of the vehicle bought",
+        "cause": "The ledger was left on an office desk after closing instead of in the locked "
+        "cabinet.",
+        "secondary_damage": "No misuse or other secondary damage has been found so far.",
+        "measures": (
+            "Paper ledgers are replaced by an electronic register with a log of every "
+            "removal and return; every dealer's storage is being inspected."
+        ),
+    },
+}
+
+
+def notice_sample_context(language: str, today: dt.date) -> dict[str, Any]:
+    """What a leak notice adds to the preview's demo data: a sample incident (no real one)."""
+    text = SAMPLE_INCIDENT_TEXT["en" if language == "en" else "ja"]
+    return {
+        # A real notice names no member of staff (notice_context): nor does its sample.
+        "staff": {"name": ""},
+        "letter": {"number": f"{SAMPLE_REFERENCE}-1", "kind": LetterKind.INCIDENT_NOTICE},
+        "request": {"reference": SAMPLE_REFERENCE},
+        "incident": {
+            "reference": SAMPLE_REFERENCE,
+            "kind_text": KIND_TEXT[IncidentKind.LOSS]["en" if language == "en" else "ja"],
+            "learned_on": today - dt.timedelta(days=12),
+            **text,
+        },
     }
 
 

@@ -2,8 +2,10 @@
 
 What a privacy officer looks for first when opening a request: who asks (and through whom),
 for which right, when it must be answered and how many days are left, what the next step is and
-who may take it, which documents came in and which letters went out. Three queries (the request
-with its people, its documents, its letters), whatever its history.
+who may take it, which documents came in and which letters went out. Two queries (its documents,
+its letters) beyond the request and its people, whatever its history. The page shows it through
+its own include, templates/admin/requests_app/disclosurerequest/_summary.html, whose only context
+is this Summary.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ WHO_APPROVES = _("a privacy manager other than the drafter (%(drafter)s)")
 
 @dataclass(frozen=True)
 class Summary:
+    reference: str
+    state: str  # its label, shown where no step is next (a closed request)
     requester: str
     agent: str
     right: str
@@ -80,6 +84,8 @@ def request_summary(*, request: DisclosureRequest, today: date | None = None) ->
         for letter in request.letters.order_by("created_at", "pk")
     ]
     return Summary(
+        reference=request.reference,
+        state=request.get_state_display(),
         requester=request.requester_name,
         agent=agent,
         right=request.get_request_type_display(),

@@ -319,6 +319,37 @@ def test_japanese_date_field_accepts_the_ways_japanese_staff_type_a_date(typed):
         assert forms.DateField().clean(typed) == datetime.date(2026, 11, 24)
 
 
+@pytest.mark.parametrize("typed", ["2026年1月5日", "2026年01月05日", "2026/1/5"])
+def test_japanese_date_field_accepts_a_month_and_day_with_or_without_a_leading_zero(typed):
+    with translation.override("ja"):
+        assert forms.DateField().clean(typed) == datetime.date(2026, 1, 5)
+
+
+def test_a_date_input_in_the_japanese_ui_shows_the_date_as_japanese_text():
+    """One form in the Japanese UI: what a date input shows (and the admin's calendar writes, the
+    first input format) is 2026年11月24日, never 2026/11/24 or 2026-11-24."""
+    from django.contrib.admin.widgets import AdminDateWidget, AdminSplitDateTime
+
+    with translation.override("ja"):
+        assert formats.get_format("DATE_INPUT_FORMATS")[0] == "%Y年%m月%d日"
+        date_html = AdminDateWidget().render("day", datetime.date(2026, 11, 24))
+        moment = datetime.datetime(2026, 11, 24, 9, 5)
+        split_html = AdminSplitDateTime().render("at", moment)
+        datetime_html = forms.DateTimeInput().render("at", moment)
+    assert 'value="2026年11月24日"' in date_html
+    assert 'value="2026年11月24日"' in split_html and 'value="09:05:00"' in split_html
+    assert 'value="2026年11月24日 09:05:00"' in datetime_html
+    with translation.override("ja"):
+        assert formats.date_format(datetime.date(2026, 1, 5), "SHORT_DATE_FORMAT") == "2026年1月5日"
+
+
+def test_the_admin_pages_load_the_calendar_reader_for_japanese_dates(client, staff):
+    """The admin's calendar reads an input back with a parser that knows only . - /: every admin
+    page loads the script that teaches it 年月日 (else it opens at today, not the typed date)."""
+    html = client_for(client, staff).get(reverse("admin:index")).content.decode()
+    assert "privacyoffice/japanese_dates.js" in html
+
+
 def test_japanese_date_field_refuses_the_us_month_first_order():
     with translation.override("ja"), pytest.raises(forms.ValidationError):
         forms.DateField().clean("11/24/2026")

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from consent_app.models import Customer, ProvisionRecord, Recipient
@@ -62,7 +63,7 @@ def _check(incident: Incident, by) -> Incident:
     locked = Incident.objects.select_for_update().get(pk=incident.pk)
     if locked.affected_frozen_at is not None:
         raise ValidationError(
-            FROZEN % {"date": timezone.localtime(locked.affected_frozen_at).date().isoformat()}
+            FROZEN % {"date": date_format(timezone.localtime(locked.affected_frozen_at).date())}
         )
     if locked.state == IncidentState.CLOSED:
         raise ValidationError(CLOSED)

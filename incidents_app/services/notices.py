@@ -19,6 +19,7 @@ import logging
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from consent_app.models import Customer
@@ -83,7 +84,7 @@ def incident_notices_queue(*, incident: Incident, by) -> int:
         if locked.notices_queued_at is not None:
             raise ValidationError(
                 ALREADY_QUEUED
-                % {"date": timezone.localtime(locked.notices_queued_at).date().isoformat()}
+                % {"date": date_format(timezone.localtime(locked.notices_queued_at).date())}
             )
         if not AffectedPerson.objects.filter(incident=locked).exists():
             raise ValidationError(NO_ONE)

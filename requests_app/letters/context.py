@@ -537,13 +537,22 @@ def normalise_compilation(data: dict[str, Any] | None, language: str) -> dict[st
 # app that queues such a kind registers its context builder from its AppConfig.ready(), so the
 # one letter task renders them while requests_app imports nothing of that app.
 CustomerLetterContext = Callable[[Letter, dt.date], dict[str, Any]]
+# Its sample (for the template preview) is registered beside it: what the kind adds to
+# `sample_context`'s demo data (a leak notice's incident), as (language, today) -> dict.
+SampleLetterContext = Callable[[str, dt.date], dict[str, Any]]
 _CUSTOMER_LETTER_CONTEXTS: dict[str, CustomerLetterContext] = {}
+_SAMPLE_LETTER_CONTEXTS: dict[str, SampleLetterContext] = {}
 NO_CONTEXT_FOR_KIND = "No context builder is registered for letters of kind %(kind)s."
 
 
-def register_customer_letter_context(*, kind: str, builder: CustomerLetterContext) -> None:
-    """Register how a customer-addressed letter kind builds its template context."""
+def register_customer_letter_context(
+    *, kind: str, builder: CustomerLetterContext, sample: SampleLetterContext | None = None
+) -> None:
+    """Register how a customer-addressed letter kind builds its template context, and the
+    sample the template preview shows for it."""
     _CUSTOMER_LETTER_CONTEXTS[kind] = builder
+    if sample is not None:
+        _SAMPLE_LETTER_CONTEXTS[kind] = sample
 
 
 def customer_recipient_context(customer, language: str) -> dict[str, Any]:
@@ -679,7 +688,7 @@ def sample_context(
         Outcome.PARTLY_FULFILLED,
     ):
         compilation = sample_compilation(language=language, request_type=rtype)
-    return {
+    context = {
         "language": language,
         "kind": kind,
         "today": today,
@@ -756,6 +765,10 @@ def sample_context(
         "compilation": normalise_compilation(compilation, language),
         "request_types": request_types_context(rtype, language),
     }
+    kind_sample = _SAMPLE_LETTER_CONTEXTS.get(kind)
+    if kind_sample is not None:
+        context.update(kind_sample(language, today))
+    return context
 
 
 _SAMPLE_PURPOSES = [

@@ -21,12 +21,17 @@ superuser's runs only (the same template for every role), to keep the crawl's ti
 The page's own wording is told from data (a customer's name, a comment) by where it sits: the
 data cells of lists and the read-only values of forms are data, the rest is the page's.
 A failure names the page, the role, the language and the offending text; every page's screenshot
-is kept under var/e2e/crawl/ (<role>-<language>-NNN-<path>.png).
+is kept under var/e2e/crawl/ (<role>-<language>-NNN-<path>.png). The eight runs (four roles, two
+languages) go three at a time, each in its own browser (E2E_CRAWL_PARALLEL sets how many): every
+page is still opened and checked in every run.
 """
 
 from __future__ import annotations
 
+import os
+import queue
 import re
+import threading
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
@@ -39,8 +44,9 @@ from django.utils import translation
 from consent_app.models import Customer
 from privacyoffice.reports.definitions import REPORTS
 from requests_app.inventory import customer_correctable_fields
+from tests.conftest import skip_or_fail
 
-from .conftest import SCREENSHOT_DIR
+from .conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOT_DIR
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
@@ -49,6 +55,9 @@ ROLES = ["staff", "manager", "auditor", "admin"]  # seed_demo's users
 SUPERUSER = "admin"
 LANGUAGES = ["ja", "en"]
 CRAWL_DIR = SCREENSHOT_DIR / "crawl"
+# The eight runs go this many at a time (E2E_CRAWL_PARALLEL): two cores are busy with three
+# (one browser renders while the live server builds the next page of another).
+PARALLEL = int(os.environ.get("E2E_CRAWL_PARALLEL", "3"))
 
 # Stable keys that are not choices: a letter's occasion ("statelog-157", "extension-3").
 STORED_KEY = re.compile(r"(?:statelog|extension)-\d+")
@@ -289,43 +298,108 @@ def _log_in(page, username: str) -> None:
     page.wait_for_url("**/admin/")
 
 
+def _longest_first(role: str) -> int:
+    order = [SUPERUSER, "manager", "auditor", "staff"]
+    return order.index(role) if role in order else len(order)
+
+
+def _crawl_as(chromium, base_url: str, role: str, language: str, code_pattern) -> Crawl:
+    """One role in one language: its own browser context, logged in through the form."""
+    context = chromium.new_context(
+        base_url=base_url,
+        locale="ja-JP" if language == "ja" else "en-US",
+        timezone_id="Asia/Tokyo",
+        extra_http_headers={"Accept-Language": f"{language},en;q=0.5"},
+        viewport={"width": 1280, "height": 900},
+    )
+    try:
+        context.set_default_timeout(60_000)
+        page = context.new_page()
+        _log_in(page, role)
+        # Japanese first, even in an English browser: English is the user's choice.
+        crawl = Crawl(role=role, language=language, code_pattern=code_pattern)
+        landed = page.locator("html").get_attribute("lang")
+        if landed != "ja":
+            crawl.offend("/admin/", "an English browser did not land in Japanese", landed or "")
+        if language == "en":
+            page.click("#language-switch button[value=en]")
+            page.wait_for_load_state()
+        chosen = page.locator("html").get_attribute("lang")
+        if chosen != language:
+            crawl.offend("/admin/", f"the page is not in {language}", chosen or "")
+        _listen(crawl, page)
+        _crawl(crawl, page)
+        return crawl
+    finally:
+        context.close()
+
+
+def _crawl_all(base_url: str, runs: list[tuple[str, str]], codes, parallel: int) -> list[Crawl]:
+    """Every (role, language) run, `parallel` at a time. Each thread drives its own Playwright
+    and Chromium (Playwright's sync API belongs to the thread that started it): while one
+    browser renders and photographs a page, the live server builds another's."""
+    from playwright.sync_api import sync_playwright
+
+    jobs: queue.Queue[tuple[str, str]] = queue.Queue()
+    for run in runs:
+        jobs.put(run)
+    done: list[Crawl] = []
+    failures: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            with sync_playwright() as playwright:
+                chromium = playwright.chromium.launch(
+                    executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+                )
+                try:
+                    while True:
+                        try:
+                            role, language = jobs.get_nowait()
+                        except queue.Empty:
+                            return
+                        pattern = _code_pattern(codes[language])
+                        done.append(_crawl_as(chromium, base_url, role, language, pattern))
+                finally:
+                    chromium.close()
+        except BaseException as error:  # re-raised in the test's thread
+            failures.append(error)
+
+    threads = [threading.Thread(target=worker, name=f"crawl-{n}") for n in range(parallel)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
+    return done
+
+
 def test_every_admin_page_reads_as_japanese_office_work_for_every_role(
-    browser, live_server, transactional_db, monkeypatch
+    live_server, transactional_db, monkeypatch
 ):
     """GIVEN the demo data WHEN each role opens every page the admin index leads to, in Japanese
     and in English THEN no page shows a code, a JSON list, an ISO date (Japanese), a word of the
     other language in its own wording, a server error or a JavaScript error."""
+    if not CHROMIUM.exists():
+        skip_or_fail(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
     monkeypatch.setenv("DEMO_PASSWORD", DEMO_PASSWORD)
     call_command("seed_demo", customers=30, stdout=open("/dev/null", "w"))  # noqa: SIM115
     CRAWL_DIR.mkdir(parents=True, exist_ok=True)
     for old in CRAWL_DIR.glob("*.png"):
         old.unlink()
     codes = _choice_codes(set(get_user_model().objects.values_list("username", flat=True)))
-    offences: list[str] = []
-    total = 0
-    for role in ROLES:
-        for language in LANGUAGES:
-            context = browser.new_context(
-                base_url=live_server.url,
-                locale="ja-JP" if language == "ja" else "en-US",
-                timezone_id="Asia/Tokyo",
-                extra_http_headers={"Accept-Language": f"{language},en;q=0.5"},
-                viewport={"width": 1280, "height": 900},
-            )
-            context.set_default_timeout(30_000)
-            page = context.new_page()
-            _log_in(page, role)
-            # Japanese first, even in an English browser: English is the user's choice.
-            assert page.locator("html").get_attribute("lang") == "ja", f"{role}/{language}"
-            if language == "en":
-                page.click("#language-switch button[value=en]")
-                page.wait_for_load_state()
-            assert page.locator("html").get_attribute("lang") == language
-            crawl = Crawl(role=role, language=language, code_pattern=_code_pattern(codes[language]))
-            _listen(crawl, page)
-            _crawl(crawl, page)
-            context.close()
-            assert crawl.count > 5, f"{role}/{language}: only {crawl.count} pages were reachable"
-            total += crawl.count
-            offences += crawl.offences
+    # The longest runs first (the superuser's opens the history pages too), so that the threads
+    # finish together instead of one crawling the superuser alone at the end.
+    runs = [
+        (role, language) for role in sorted(ROLES, key=_longest_first) for language in LANGUAGES
+    ]
+
+    crawls = _crawl_all(live_server.url, runs, codes, PARALLEL)
+
+    assert sorted((c.role, c.language) for c in crawls) == sorted(runs)
+    offences = [offence for crawl in crawls for offence in crawl.offences]
+    for crawl in crawls:
+        assert crawl.count > 5, f"{crawl.role}/{crawl.language}: only {crawl.count} pages"
+    total = sum(crawl.count for crawl in crawls)
     assert not offences, f"{len(offences)} offences on {total} pages:\n" + "\n".join(offences)

@@ -6,7 +6,7 @@ import io
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from incidents_app.letters import notice_occasion
@@ -51,9 +51,11 @@ def test_queueing_twice_sends_nobody_a_second_letter(frozen_incident, manager, m
         "incidents_app.services.notices.incident_notices_publish.delay", lambda pk: None
     )
     svc.incident_notices_queue(incident=frozen_incident, by=manager)
-    with pytest.raises(ValidationError):
+    with translation.override("ja"), pytest.raises(ValidationError) as exc:
         svc.incident_notices_queue(incident=frozen_incident, by=manager)
     assert _letters(frozen_incident).count() == 2
+    today = timezone.localdate()  # said as a Japanese reader writes a date, never 2026-12-02
+    assert f"{today.year}年{today.month}月{today.day}日" in exc.value.messages[0]
 
 
 def test_the_publish_task_is_queued_after_commit(
@@ -138,3 +140,37 @@ def test_an_erased_customer_gets_no_letter(frozen_incident, manager, monkeypatch
         "incidents_app.services.notices.incident_notices_publish.delay", lambda pk: None
     )
     assert svc.incident_notices_queue(incident=frozen_incident, by=manager) == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("ja", ["INC-2026-0042", "滅失", "顧客台帳", "氏名、住所、電話番号", "再発防止策", "施錠"]),
+        ("en", ["INC-2026-0042", "loss", "customer ledger", "Measures against recurrence"]),
+    ],
+)
+def test_the_notice_template_preview_shows_a_sample_incident_filled_in(
+    client, manager, language, expected
+):
+    """GIVEN a manager reviewing the leak-notice template WHEN they open its preview
+    THEN every field the person will read is filled from a sample incident, none empty."""
+    from requests_app.models import LetterTemplate
+    from tests.live_http import PASSWORD
+    from tests.requests_app.letters_helpers import flat, pdf_text, write_sample
+
+    login = client.post(
+        "/admin/login/?next=/admin/", {"username": manager.username, "password": PASSWORD}
+    )
+    assert login.status_code == 302
+    template = LetterTemplate.objects.get(
+        kind=LetterKind.INCIDENT_NOTICE, language=language, is_current=True
+    )
+    response = client.get(f"/admin/requests_app/lettertemplate/{template.pk}/preview/")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    text = flat(pdf_text(response.content)) if language == "ja" else pdf_text(response.content)
+    text = " ".join(text.split()) if language == "en" else text
+    for value in expected:
+        assert value in text, value
+    write_sample(f"preview.incident_notice.{language}", response.content)
