@@ -320,9 +320,18 @@ class ApproveForm(TransitionForm):
     confirm = forms.BooleanField(
         label=_("I have checked the response; send it and make the changes it calls for"),
     )
+    # The draft revision and the SHA-256 of its final PDF shown on the page (letters/drafts.py).
+    draft_id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    draft_sha256 = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        from .letters.drafts import draft_current
+
+        draft = draft_current(request=self.request_obj)
+        if draft is not None:
+            self.initial.setdefault("draft_id", draft.pk)
+            self.initial.setdefault("draft_sha256", draft.sha256)
         withheld = self.request_obj.withheld_sections
         if withheld:
             # The approver sees what the disclosure leaves out before approving it.
@@ -330,6 +339,16 @@ class ApproveForm(TransitionForm):
             self.fields["confirm"].help_text = _("Not disclosed (partial refusal): %(parts)s") % {
                 "parts": "、".join(titles.get(key, key) for key in withheld)
             }
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        if data.get("draft_id") is None:
+            return super().service_kwargs()
+        return {
+            **super().service_kwargs(),
+            "draft_id": data["draft_id"],
+            "draft_sha256": data.get("draft_sha256") or "",
+        }
 
 
 TRANSITION_FORMS: dict[str, type[TransitionForm]] = {

@@ -558,8 +558,11 @@ def customer_recipient_context(customer, language: str) -> dict[str, Any]:
     }
 
 
-def letter_context(*, letter: Letter, today: dt.date | None = None) -> dict[str, Any]:
-    """The full context of a real letter."""
+def letter_context(
+    *, letter: Letter, today: dt.date | None = None, number: str = ""
+) -> dict[str, Any]:
+    """The full context of a real letter (`number`: the letter's number when it is not the
+    row's, e.g. a draft rendered before its letter row exists)."""
     if letter.request_id is None:
         builder = _CUSTOMER_LETTER_CONTEXTS.get(letter.kind)
         if builder is None:
@@ -571,7 +574,7 @@ def letter_context(*, letter: Letter, today: dt.date | None = None) -> dict[str,
         "language": language,
         "kind": letter.kind,
         "today": today or timezone.localdate(),
-        "letter": {"number": f"{request.reference}-{letter.pk}", "kind": letter.kind},
+        "letter": {"number": number or f"{request.reference}-{letter.pk}", "kind": letter.kind},
         "note": letter_note(letter),
         "company": company_context(language),
         "staff": staff_context(request.assignee, language),
