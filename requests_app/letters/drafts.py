@@ -157,7 +157,7 @@ def _plain(html: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
-def draft_parts(*, draft: LetterDraft) -> list[dict[str, str]]:
+def draft_parts(*, draft: LetterDraft) -> list[dict[str, Any]]:
     """The free-text parts this letter declares, each with its label, the text it prints now
     (staff's, else the template's default as plain text) and whether staff changed it."""
     from .rendering import letter_engine
