@@ -90,7 +90,8 @@ class LetterDraftAdminMixin:
             "requests_app.work_request"
         )
         parts = []
-        if draft.status == LetterDraft.Status.RENDERED or draft.texts:
+        # A failed draft stays editable (e.g. a character no font has, in staff's own text).
+        if draft.status != LetterDraft.Status.QUEUED:
             try:
                 parts = drafts.draft_parts(draft=draft)
             except Exception as exc:  # a broken template: the render shows the error too

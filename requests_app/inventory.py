@@ -668,6 +668,7 @@ INVENTORY: dict[str, ModelEntry] = {
             "status": C.NONE,
             "error": C.NONE,
             "letter_date": C.NONE,
+            "part_defaults": C.DERIVED,
             "file": C.DERIVED,
             "sha256": C.NONE,
             "page_count": C.NONE,

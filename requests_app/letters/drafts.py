@@ -157,30 +157,42 @@ def _plain(html: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
-def draft_parts(*, draft: LetterDraft) -> list[dict[str, Any]]:
-    """The free-text parts this letter declares, each with its label, the text it prints now
-    (staff's, else the template's default as plain text) and whether staff changed it."""
+def _render_defaults(draft: LetterDraft) -> dict[str, str]:
+    """Render the template body once to read its parts' defaults (a draft not rendered yet)."""
+    from django.template import Context
+    from django.utils import translation
+
     from .rendering import letter_engine
     from .template_library import date_style
 
-    if draft.template is None:
-        return []
     context = draft_context(draft=draft, today=draft.letter_date)
     context["letter_parts"] = {}
     defaults: dict[str, str] = {}
     context["_part_defaults"] = defaults
-    from django.template import Context
-    from django.utils import translation
-
     wareki = draft.template.date_style == draft.template.DateStyle.WAREKI
     with translation.override(draft.language), date_style(wareki and draft.language == "ja"):
         letter_engine().from_string(draft.template.body).render(Context(context, autoescape=True))
+    return {name: _plain(html) for name, html in defaults.items()}
+
+
+def draft_parts(*, draft: LetterDraft) -> list[dict[str, Any]]:
+    """The free-text parts this letter declares, each with its label, the text it prints now
+    (staff's, else the template's default as plain text) and whether staff changed it.
+
+    The defaults are those the render recorded (no template is rendered for a page view); a
+    revision still queued reads them from the template."""
+    if draft.template is None:
+        return []
+    if draft.status == LetterDraft.Status.RENDERED:
+        defaults = dict(draft.part_defaults or {})
+    else:
+        defaults = _render_defaults(draft)
     texts = draft.texts or {}
     return [
         {
             "name": name,
             "label": part_label(name),
-            "text": texts[name] if name in texts else _plain(default),
+            "text": texts.get(name, default),
             "edited": name in texts,
         }
         for name, default in defaults.items()
@@ -397,9 +409,11 @@ def draft_render(*, draft_id: int) -> bool:
             raise LookupError(
                 str(NO_TEMPLATE % {"kind": draft.get_kind_display(), "language": draft.language})
             )
-        final, preview = render_letter_pair(
-            template=draft.template, context=draft_context(draft=draft, today=today)
-        )
+        context = draft_context(draft=draft, today=today)
+        # The part tags record their defaults here as the letter renders (template_library).
+        defaults: dict[str, str] = {}
+        context["_part_defaults"] = defaults
+        final, preview = render_letter_pair(template=draft.template, context=context)
     except Exception as exc:
         LetterDraft.objects.filter(pk=draft_id).update(
             status=LetterDraft.Status.FAILED, error=str(exc)[:4000]
@@ -422,6 +436,7 @@ def draft_render(*, draft_id: int) -> bool:
         preview_file=stored[1],
         sha256=final.sha256,
         page_count=final.page_count,
+        part_defaults={name: _plain(html) for name, html in defaults.items()},
         rendered_at=timezone.now(),
     )
     logger.info("letter draft %s rendered (%s pages)", draft_id, final.page_count)
