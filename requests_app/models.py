@@ -1109,8 +1109,9 @@ class LetterDraft(models.Model):
     )
     error = models.TextField(_("error"), blank=True)
     letter_date = models.DateField(_("letter date"), null=True, blank=True)
-    # The template's default text of each part, as this render printed it (the editor's start).
-    part_defaults = models.JSONField(_("default texts"), default=dict, blank=True)
+    # [[part, default text], …] in the letter's order, as this render printed them (the text
+    # the editor starts from).
+    part_defaults = models.JSONField(_("default texts"), default=list, blank=True)
     file = models.FileField(_("final PDF"), upload_to="letter-drafts/", blank=True)
     sha256 = models.CharField(_("SHA-256 of the final PDF"), max_length=64, blank=True)
     page_count = models.PositiveSmallIntegerField(_("pages"), null=True, blank=True)

@@ -184,7 +184,7 @@ def draft_parts(*, draft: LetterDraft) -> list[dict[str, Any]]:
     if draft.template is None:
         return []
     if draft.status == LetterDraft.Status.RENDERED:
-        defaults = dict(draft.part_defaults or {})
+        defaults = dict(draft.part_defaults or [])
     else:
         defaults = _render_defaults(draft)
     texts = draft.texts or {}
@@ -436,7 +436,8 @@ def draft_render(*, draft_id: int) -> bool:
         preview_file=stored[1],
         sha256=final.sha256,
         page_count=final.page_count,
-        part_defaults={name: _plain(html) for name, html in defaults.items()},
+        # A list, not an object: jsonb does not keep the keys' order (the letter's order).
+        part_defaults=[[name, _plain(html)] for name, html in defaults.items()],
         rendered_at=timezone.now(),
     )
     logger.info("letter draft %s rendered (%s pages)", draft_id, final.page_count)

@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
                 ('status', models.CharField(choices=[('queued', 'Being rendered'), ('rendered', 'Rendered'), ('failed', 'Failed')], default='queued', max_length=10, verbose_name='status')),
                 ('error', models.TextField(blank=True, verbose_name='error')),
                 ('letter_date', models.DateField(blank=True, null=True, verbose_name='letter date')),
-                ('part_defaults', models.JSONField(blank=True, default=dict, verbose_name='default texts')),
+                ('part_defaults', models.JSONField(blank=True, default=list, verbose_name='default texts')),
                 ('file', models.FileField(blank=True, upload_to='letter-drafts/', verbose_name='final PDF')),
                 ('sha256', models.CharField(blank=True, max_length=64, verbose_name='SHA-256 of the final PDF')),
                 ('page_count', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='pages')),
