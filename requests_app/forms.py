@@ -241,6 +241,9 @@ class VerifyIdentityForm(TransitionForm):
         }
 
 
+WITHHELD_GROUND_PREFIX = "withheld_ground__"
+
+
 class DraftResponseForm(TransitionForm):
     outcome = forms.ChoiceField(label=_("outcome"), choices=Outcome.choices)
     refusal_ground = forms.ChoiceField(label=_("refusal ground"), required=False)
@@ -277,16 +280,26 @@ class DraftResponseForm(TransitionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         obj = self.request_obj
+        grounds = RefusalGround.for_type(obj.request_type)
         if obj.request_type == RequestType.DISCLOSURE:
-            self.fields["withheld_sections"].choices = list(
-                selectors.compilation_section_titles().items()
-            )
+            titles = selectors.compilation_section_titles()
+            self.fields["withheld_sections"].choices = list(titles.items())
             self.fields["withheld_sections"].initial = obj.withheld_sections or list(
                 selectors.DEFAULT_WITHHELD_SECTIONS
             )
+            # Each section withheld may have its own Art. 33(2) ground (else the one above).
+            for key, title in titles.items():
+                field = forms.ChoiceField(
+                    label=_("ground for withholding “%(section)s”") % {"section": title},
+                    required=False,
+                    choices=[("", _("the refusal ground above"))]
+                    + [(g, RefusalGround(g).label) for g in grounds],
+                    initial=(obj.withheld_grounds or {}).get(key, ""),
+                    help_text=_("Only if this section is ticked above."),
+                )
+                self.fields[f"{WITHHELD_GROUND_PREFIX}{key}"] = field
         else:
             del self.fields["withheld_sections"]
-        grounds = RefusalGround.for_type(obj.request_type)
         self.fields["refusal_ground"].choices = [("", "---------")] + [
             (g, RefusalGround(g).label) for g in grounds
         ]
@@ -313,6 +326,11 @@ class DraftResponseForm(TransitionForm):
             "method_used": data.get("disclosure_method_used", ""),
             "fallback_reason": data.get("method_fallback_reason", ""),
             "withheld_sections": data.get("withheld_sections", []),
+            "withheld_grounds": {
+                name.removeprefix(WITHHELD_GROUND_PREFIX): value
+                for name, value in data.items()
+                if name.startswith(WITHHELD_GROUND_PREFIX) and value
+            },
         }
 
 
@@ -336,8 +354,14 @@ class ApproveForm(TransitionForm):
         if withheld:
             # The approver sees what the disclosure leaves out before approving it.
             titles = selectors.compilation_section_titles()
+            grounds = self.request_obj.withheld_grounds or {}
             self.fields["confirm"].help_text = _("Not disclosed (partial refusal): %(parts)s") % {
-                "parts": "、".join(titles.get(key, key) for key in withheld)
+                "parts": "、".join(
+                    f"{titles.get(key, key)}（{RefusalGround(grounds[key]).label}）"
+                    if grounds.get(key) in RefusalGround.values
+                    else titles.get(key, key)
+                    for key in withheld
+                )
             }
 
     def service_kwargs(self) -> dict:

@@ -490,6 +490,7 @@ INVENTORY: dict[str, ModelEntry] = {
             "disclosure_method_used": C.REQUEST,
             "method_fallback_reason": C.REQUEST,
             "withheld_sections": C.REQUEST,
+            "withheld_grounds": C.REQUEST,
             "fee_amount": C.REQUEST,
             "fee_payment_method": C.REQUEST,
             "fee_received_on": C.REQUEST,

@@ -359,6 +359,10 @@ class DisclosureRequest(ConcurrentTransitionMixin, models.Model):
     # refusal (Art. 33(2)) stated in the letter with its ground and explanation, never a silent
     # omission. Internal notes are withheld unless staff choose to disclose them.
     withheld_sections = models.JSONField(_("sections withheld"), default=list, blank=True)
+    # Each withheld section's own Art. 33(2) ground: section key → ground (issue 12).
+    withheld_grounds = models.JSONField(
+        _("grounds for the sections withheld"), default=dict, blank=True
+    )
 
     # Fee (Art. 38), for fee-bearing types only.
     fee_amount = models.PositiveIntegerField(_("fee (yen)"), null=True, blank=True)

@@ -328,6 +328,17 @@ def withheld_titles(keys: list[str], language: str) -> list[str]:
     return [titles.get(key, key) for key in keys or []]
 
 
+def withheld_parts(
+    keys: list[str], grounds: dict[str, str], fallback: str, language: str
+) -> list[dict[str, str]]:
+    """Each withheld section with its own Art. 33(2) ground, in the letter's language."""
+    titles = withheld_titles(keys, language)
+    return [
+        {"title": title, "ground": _refusal((grounds or {}).get(key) or fallback, language)["text"]}
+        for key, title in zip(keys or [], titles, strict=True)
+    ]
+
+
 def request_context(request: DisclosureRequest, language: str, kind: str = "") -> dict[str, Any]:
     rtype = request.request_type
     return {
@@ -362,6 +373,12 @@ def request_context(request: DisclosureRequest, language: str, kind: str = "") -
         ),
         "method_fallback_reason": request.method_fallback_reason,
         "withheld_titles": withheld_titles(request.withheld_sections, language),
+        "withheld_parts": withheld_parts(
+            request.withheld_sections,
+            request.withheld_grounds,
+            request.refusal_ground,
+            language,
+        ),
         **fee_context(
             kind=kind,
             fee_bearing=rtype in RequestType.fee_bearing(),
@@ -654,6 +671,10 @@ def sample_context(
         "method_differs": rtype in (RequestType.DISCLOSURE, RequestType.RECORD_DISCLOSURE),
         "withheld_titles": withheld_titles(["comments"], language)
         if outcome == Outcome.PARTLY_FULFILLED
+        else [],
+        "withheld_parts": withheld_parts(["comments"], {}, "business_hindrance", language)
+        if outcome == Outcome.PARTLY_FULFILLED
+        and rtype in (RequestType.DISCLOSURE, RequestType.RECORD_DISCLOSURE)
         else [],
         "method_fallback_reason": (
             "Part of the records exists only on paper."

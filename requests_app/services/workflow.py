@@ -344,14 +344,19 @@ def request_draft_response(
     method_used: str = "",
     fallback_reason: str = "",
     withheld_sections: Iterable[str] = (),
+    withheld_grounds: dict[str, str] | None = None,
     comment: str = "",
 ) -> DisclosureRequest:
     """Record the outcome and the response (checked against the law for this type).
 
     `withheld_sections`: parts of a disclosure not disclosed — a partial refusal, so the outcome
     must be "partly fulfilled" with its Art. 33(2) ground and explanation, printed in the letter.
+    `withheld_grounds`: a section's own Art. 33(2) ground (section key → ground); a section
+    without one is withheld on the refusal ground. The letter states each section's ground.
     """
     withheld = list(dict.fromkeys(withheld_sections))
+    given = withheld_grounds or {}
+    grounds = {key: given.get(key) or refusal_ground for key in withheld}
 
     def prepare(r: DisclosureRequest) -> None:
         validate_outcome(
@@ -362,8 +367,10 @@ def request_draft_response(
             method_used=method_used,
             fallback_reason=fallback_reason,
             withheld_sections=withheld,
+            withheld_grounds=grounds,
         )
         r.withheld_sections = withheld
+        r.withheld_grounds = grounds
         r.outcome = outcome
         r.refusal_ground = refusal_ground
         r.outcome_explanation = explanation.strip()
