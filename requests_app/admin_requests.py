@@ -38,6 +38,7 @@ from consent_app.admin import ReadOnlyAdminMixin
 from consent_app.admin_keyset import RowLinkFiltersOnce
 
 from . import deadlines, forms, selectors, services, summary, views
+from .admin_drafts import LetterDraftAdminMixin
 from .admin_letters import DeadlineAlertInline, LetterInline
 from .letters import services as letter_services
 from .letters.services import LETTER_WILL_FOLLOW
@@ -58,6 +59,10 @@ from .services.workflow import REQUEST_CHANGED, TRANSITION_SERVICES, transition_
 logger = logging.getLogger(__name__)
 
 FORM_TEMPLATE = "admin/requests_app/disclosurerequest/form_page.html"
+# The approval's refusals about the draft letter: the page is shown again with the current draft.
+DRAFT_ERRORS = frozenset(
+    {"draft_changed", "draft_not_ready", "draft_failed", "draft_out_of_date", "four_eyes"}
+)
 # Short names for the list column (the full label, with its article, is the tooltip).
 SHORT_TYPE_LABELS = {
     RequestType.PURPOSE_NOTICE: _("Purpose notice"),
@@ -304,7 +309,7 @@ class RequestChangeList(RowLinkFiltersOnce, ChangeList):
 
 
 @admin.register(DisclosureRequest)
-class DisclosureRequestAdmin(admin.ModelAdmin):
+class DisclosureRequestAdmin(LetterDraftAdminMixin, admin.ModelAdmin):
     form = forms.RequestForm
     list_display = [
         "reference",
@@ -708,6 +713,7 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
             "can_compile": obj.customer_id is not None,
             "can_correct_receipt": user.has_perm("requests_app.work_request"),
             "comment_form": forms.CommentForm(),
+            **self.draft_context(request, obj),
         }
 
     # --- custom pages --------------------------------------------------------------------------
@@ -751,6 +757,7 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
                 wrap(views.electronic_copy_file),
                 name="requests_app_disclosurerequest_electronic_copy",
             ),
+            *self.draft_urls(),
             *super().get_urls(),
         ]
 
@@ -807,6 +814,11 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
                         for message in exc.messages:
                             self.message_user(request, message, messages.ERROR)
                         return HttpResponseRedirect(self._change_url(obj))
+                    if getattr(exc, "code", None) in DRAFT_ERRORS:
+                        # The page showed another letter: show it again with the current one.
+                        for message in exc.messages:
+                            self.message_user(request, message, messages.ERROR)
+                        return HttpResponseRedirect(request.get_full_path())
                     forms.add_service_errors(form, exc)
                 else:
                     self.message_user(
@@ -836,6 +848,7 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
             warn_erasure=name == "approve_and_send"
             and obj.request_type == RequestType.ERASURE
             and obj.use_measure == "erase",
+            **(self.approval_context(obj) if name == "approve_and_send" else {}),
         )
 
     def upload_view(self, request, object_id):

@@ -262,6 +262,9 @@ class VerifyIdentityForm(TransitionForm):
         }
 
 
+WITHHELD_GROUND_PREFIX = "withheld_ground__"
+
+
 class DraftResponseForm(TransitionForm):
     outcome = forms.ChoiceField(label=_("outcome"), choices=Outcome.choices)
     refusal_ground = forms.ChoiceField(label=_("refusal ground"), required=False)
@@ -298,16 +301,26 @@ class DraftResponseForm(TransitionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         obj = self.request_obj
+        grounds = RefusalGround.for_type(obj.request_type)
         if obj.request_type == RequestType.DISCLOSURE:
-            self.fields["withheld_sections"].choices = list(
-                selectors.compilation_section_titles().items()
-            )
+            titles = selectors.compilation_section_titles()
+            self.fields["withheld_sections"].choices = list(titles.items())
             self.fields["withheld_sections"].initial = obj.withheld_sections or list(
                 selectors.DEFAULT_WITHHELD_SECTIONS
             )
+            # Each section withheld may have its own Art. 33(2) ground (else the one above).
+            for key, title in titles.items():
+                field = forms.ChoiceField(
+                    label=_("ground for withholding “%(section)s”") % {"section": title},
+                    required=False,
+                    choices=[("", _("the refusal ground above"))]
+                    + [(g, RefusalGround(g).label) for g in grounds],
+                    initial=(obj.withheld_grounds or {}).get(key, ""),
+                    help_text=_("Only if this section is ticked above."),
+                )
+                self.fields[f"{WITHHELD_GROUND_PREFIX}{key}"] = field
         else:
             del self.fields["withheld_sections"]
-        grounds = RefusalGround.for_type(obj.request_type)
         self.fields["refusal_ground"].choices = [("", "---------")] + [
             (g, RefusalGround(g).label) for g in grounds
         ]
@@ -334,6 +347,11 @@ class DraftResponseForm(TransitionForm):
             "method_used": data.get("disclosure_method_used", ""),
             "fallback_reason": data.get("method_fallback_reason", ""),
             "withheld_sections": data.get("withheld_sections", []),
+            "withheld_grounds": {
+                name.removeprefix(WITHHELD_GROUND_PREFIX): value
+                for name, value in data.items()
+                if name.startswith(WITHHELD_GROUND_PREFIX) and value
+            },
         }
 
 
@@ -341,16 +359,41 @@ class ApproveForm(TransitionForm):
     confirm = forms.BooleanField(
         label=_("I have checked the response; send it and make the changes it calls for"),
     )
+    # The draft revision and the SHA-256 of its final PDF shown on the page (letters/drafts.py).
+    draft_id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    draft_sha256 = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        from .letters.drafts import draft_current
+
+        draft = draft_current(request=self.request_obj)
+        if draft is not None:
+            self.initial.setdefault("draft_id", draft.pk)
+            self.initial.setdefault("draft_sha256", draft.sha256)
         withheld = self.request_obj.withheld_sections
         if withheld:
             # The approver sees what the disclosure leaves out before approving it.
             titles = selectors.compilation_section_titles()
+            grounds = self.request_obj.withheld_grounds or {}
             self.fields["confirm"].help_text = _("Not disclosed (partial refusal): %(parts)s") % {
-                "parts": "、".join(titles.get(key, key) for key in withheld)
+                "parts": "、".join(
+                    f"{titles.get(key, key)}（{RefusalGround(grounds[key]).label}）"
+                    if grounds.get(key) in RefusalGround.values
+                    else titles.get(key, key)
+                    for key in withheld
+                )
             }
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        if data.get("draft_id") is None:
+            return super().service_kwargs()
+        return {
+            **super().service_kwargs(),
+            "draft_id": data["draft_id"],
+            "draft_sha256": data.get("draft_sha256") or "",
+        }
 
 
 TRANSITION_FORMS: dict[str, type[TransitionForm]] = {

@@ -359,6 +359,10 @@ class DisclosureRequest(ConcurrentTransitionMixin, models.Model):
     # refusal (Art. 33(2)) stated in the letter with its ground and explanation, never a silent
     # omission. Internal notes are withheld unless staff choose to disclose them.
     withheld_sections = models.JSONField(_("sections withheld"), default=list, blank=True)
+    # Each withheld section's own Art. 33(2) ground: section key → ground (issue 12).
+    withheld_grounds = models.JSONField(
+        _("grounds for the sections withheld"), default=dict, blank=True
+    )
 
     # Fee (Art. 38), for fee-bearing types only.
     fee_amount = models.PositiveIntegerField(_("fee (yen)"), null=True, blank=True)
@@ -984,6 +988,15 @@ class Letter(models.Model):
         on_delete=models.PROTECT,
         related_name="letters",
     )
+    # The approved draft this letter is (issue 12): its bytes are the draft's final PDF.
+    draft = models.ForeignKey(
+        "LetterDraft",
+        verbose_name=_("approved draft"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="letters",
+    )
     # What owed this letter (e.g. the transition log id): generating twice never yields two.
     occasion = models.CharField(_("occasion"), max_length=64)
     status = models.CharField(
@@ -1055,6 +1068,106 @@ class Letter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
+
+
+class LetterDraft(models.Model):
+    """One revision of a response letter's draft (issue 12): what staff wrote in the free-text
+    parts the template declares, who and when (append-only), and the two PDFs rendered from it:
+    the watermarked preview staff read and the final bytes an approver approves and the person
+    receives. A drafting round (one `draft_response` step) has revisions 1, 2, …; the newest of
+    the request's latest round is the current draft.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Being rendered")
+        RENDERED = "rendered", _("Rendered")
+        FAILED = "failed", _("Failed")
+
+    request = models.ForeignKey(
+        DisclosureRequest,
+        verbose_name=_("request"),
+        on_delete=models.PROTECT,
+        related_name="letter_drafts",
+    )
+    # The draft_response step (its transition log id) this revision belongs to.
+    round = models.PositiveIntegerField(_("drafting round"))
+    revision = models.PositiveIntegerField(_("revision"))
+    kind = models.CharField(_("kind"), max_length=20, choices=LetterKind.choices)
+    language = models.CharField(_("language"), max_length=2, choices=LETTER_LANGUAGES)
+    template = models.ForeignKey(
+        LetterTemplate,
+        verbose_name=_("template version"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Part name → the text staff wrote; a part not named here prints the template's default.
+    texts = models.JSONField(_("texts"), default=dict, blank=True)
+    # The part this revision changed ("" for the first revision of a round, or a re-dating).
+    part = models.CharField(_("part edited"), max_length=40, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("edited by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("edited at"), auto_now_add=True)
+    # The render (by a worker): the final PDF (no watermark) and the watermarked preview.
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    error = models.TextField(_("error"), blank=True)
+    letter_date = models.DateField(_("letter date"), null=True, blank=True)
+    # [[part, default text], …] in the letter's order, as this render printed them (the text
+    # the editor starts from).
+    part_defaults = models.JSONField(_("default texts"), default=list, blank=True)
+    file = models.FileField(_("final PDF"), upload_to="letter-drafts/", blank=True)
+    sha256 = models.CharField(_("SHA-256 of the final PDF"), max_length=64, blank=True)
+    page_count = models.PositiveSmallIntegerField(_("pages"), null=True, blank=True)
+    preview_file = models.FileField(_("draft PDF"), upload_to="letter-drafts/", blank=True)
+    rendered_at = models.DateTimeField(_("rendered at"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("letter draft")
+        verbose_name_plural = _("letter drafts")
+        ordering = ["request", "-round", "-revision"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "round", "revision"], name="letterdraft_unique_revision"
+            ),
+        ]
+        triggers = [
+            # The edit history is append-only: what was written, by whom and when never changes
+            # and no revision is deleted (the render and the approval fill in their own columns).
+            pgtrigger.ReadOnly(
+                name="letterdraft_edit_read_only",
+                fields=[
+                    "request",
+                    "round",
+                    "revision",
+                    "texts",
+                    "part",
+                    "created_by",
+                    "created_at",
+                ],
+            ),
+            pgtrigger.Protect(name="letterdraft_no_delete", operation=pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} draft {self.round}.{self.revision}"
 
 
 class DeadlineAlert(models.Model):

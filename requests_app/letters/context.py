@@ -328,6 +328,17 @@ def withheld_titles(keys: list[str], language: str) -> list[str]:
     return [titles.get(key, key) for key in keys or []]
 
 
+def withheld_parts(
+    keys: list[str], grounds: dict[str, str], fallback: str, language: str
+) -> list[dict[str, str]]:
+    """Each withheld section with its own Art. 33(2) ground, in the letter's language."""
+    titles = withheld_titles(keys, language)
+    return [
+        {"title": title, "ground": _refusal((grounds or {}).get(key) or fallback, language)["text"]}
+        for key, title in zip(keys or [], titles, strict=True)
+    ]
+
+
 def request_context(request: DisclosureRequest, language: str, kind: str = "") -> dict[str, Any]:
     rtype = request.request_type
     return {
@@ -362,6 +373,12 @@ def request_context(request: DisclosureRequest, language: str, kind: str = "") -
         ),
         "method_fallback_reason": request.method_fallback_reason,
         "withheld_titles": withheld_titles(request.withheld_sections, language),
+        "withheld_parts": withheld_parts(
+            request.withheld_sections,
+            request.withheld_grounds,
+            request.refusal_ground,
+            language,
+        ),
         **fee_context(
             kind=kind,
             fee_bearing=rtype in RequestType.fee_bearing(),
@@ -567,8 +584,11 @@ def customer_recipient_context(customer, language: str) -> dict[str, Any]:
     }
 
 
-def letter_context(*, letter: Letter, today: dt.date | None = None) -> dict[str, Any]:
-    """The full context of a real letter."""
+def letter_context(
+    *, letter: Letter, today: dt.date | None = None, number: str = ""
+) -> dict[str, Any]:
+    """The full context of a real letter (`number`: the letter's number when it is not the
+    row's, e.g. a draft rendered before its letter row exists)."""
     if letter.request_id is None:
         builder = _CUSTOMER_LETTER_CONTEXTS.get(letter.kind)
         if builder is None:
@@ -580,7 +600,7 @@ def letter_context(*, letter: Letter, today: dt.date | None = None) -> dict[str,
         "language": language,
         "kind": letter.kind,
         "today": today or timezone.localdate(),
-        "letter": {"number": f"{request.reference}-{letter.pk}", "kind": letter.kind},
+        "letter": {"number": number or f"{request.reference}-{letter.pk}", "kind": letter.kind},
         "note": letter_note(letter),
         "company": company_context(language),
         "staff": staff_context(request.assignee, language),
@@ -660,6 +680,10 @@ def sample_context(
         "method_differs": rtype in (RequestType.DISCLOSURE, RequestType.RECORD_DISCLOSURE),
         "withheld_titles": withheld_titles(["comments"], language)
         if outcome == Outcome.PARTLY_FULFILLED
+        else [],
+        "withheld_parts": withheld_parts(["comments"], {}, "business_hindrance", language)
+        if outcome == Outcome.PARTLY_FULFILLED
+        and rtype in (RequestType.DISCLOSURE, RequestType.RECORD_DISCLOSURE)
         else [],
         "method_fallback_reason": (
             "Part of the records exists only on paper."

@@ -215,11 +215,14 @@ def render_letter_html(
     context: dict[str, Any],
     wareki_dates: bool = False,
     seal: str = "",
+    watermark: str = "",
 ) -> str:
     """The whole letter as HTML: subject and body rendered, then placed in the layout.
 
     `wareki_dates`: the template's date style is 和暦 (Japanese letters write 令和8年…).
     `seal`: the company seal as a data: URI (`seal_data_uri`), printed over the sender's name.
+    `watermark`: printed across every page (a draft's 下書き / DRAFT); nothing else differs.
+    The context's `letter_parts` holds staff's texts for the template's free-text parts.
     """
     language = context.get("language") or "ja"
     with translation.override(language), date_style(wareki_dates and language == "ja"):
@@ -239,6 +242,7 @@ def render_letter_html(
                     "sans_family": SANS_FAMILY,
                     "fallback_family": FALLBACK_FAMILY,
                     "seal": seal,
+                    "watermark": watermark,
                 },
                 autoescape=True,
             )
@@ -313,7 +317,8 @@ def render_pdf(
 
 
 def render_letter_pdf(*, letter) -> RenderedPdf:
-    """Render a Letter row with the template version it records."""
+    """Render a Letter row with the template version it records (and, for a letter approved
+    from a draft, the draft's texts)."""
     from .context import letter_context
 
     template = letter.template
@@ -322,6 +327,8 @@ def render_letter_pdf(*, letter) -> RenderedPdf:
             str(NO_TEMPLATE % {"kind": letter.get_kind_display(), "language": letter.language})
         )
     context = letter_context(letter=letter)
+    if letter.draft_id:
+        context["letter_parts"] = dict(letter.draft.texts or {})
     return render_pdf(
         subject_source=template.subject,
         body_source=template.body,
@@ -329,6 +336,29 @@ def render_letter_pdf(*, letter) -> RenderedPdf:
         wareki_dates=template.date_style == template.DateStyle.WAREKI,
         seal=seal_data_uri(template),
     )
+
+
+def render_letter_pair(*, template, context: dict[str, Any]) -> tuple[RenderedPdf, RenderedPdf]:
+    """The final letter and its watermarked draft, from one context: the same HTML but for
+    the watermark (下書き in a Japanese letter, DRAFT in an English one)."""
+    from django.utils.translation import gettext
+
+    options = {
+        "subject_source": template.subject,
+        "body_source": template.body,
+        "context": context,
+        "wareki_dates": template.date_style == template.DateStyle.WAREKI,
+        "seal": seal_data_uri(template),
+    }
+    language = context.get("language") or "ja"
+    with translation.override(language):
+        mark = gettext("DRAFT")
+    reference = context.get("request", {}).get("reference", "")
+    title = f"{reference} {context.get('kind', '')}".strip()
+    images = (options["seal"],) if options["seal"] else ()
+    final = html_to_pdf(render_letter_html(**options), title=title, images=images)
+    draft = html_to_pdf(render_letter_html(**options, watermark=mark), title=title, images=images)
+    return final, draft
 
 
 def render_preview_pdf(

@@ -7,6 +7,7 @@ is a new version: changing a file here later does not change a database that is 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from django.conf import settings
@@ -208,3 +209,46 @@ def seed_letter_templates(LetterTemplate) -> int:
         )
         created += 1
     return created
+
+
+# The kinds whose seeded templates declare free-text parts (issue 12).
+_PART_TAG = re.compile(r"\{%\s*(?:part\s+[^%]*|endpart)\s*%\}")
+DRAFTED_KINDS = ("response", "refusal", "no_data_held")
+
+
+def _without_parts(body: str) -> str:
+    return "".join(_PART_TAG.sub("", body).split())
+
+
+def seed_letter_parts(LetterTemplate) -> int:
+    """Give an existing database the seeded bodies that declare the free-text parts.
+
+    Only a current seed version nobody edited (created_by empty) whose text is the seed's apart
+    from the part tags gets a new version; a manager's own version is left as they wrote it.
+    """
+    updated = 0
+    for kind, request_type, language, _subject, filename in SEED_TEMPLATES:
+        if kind not in DRAFTED_KINDS:
+            continue
+        body = seed_body(filename)
+        current = LetterTemplate.objects.filter(
+            kind=kind, request_type=request_type, language=language, is_current=True
+        ).first()
+        if current is None or current.created_by_id is not None or "{% part" in current.body:
+            continue
+        if _without_parts(current.body) != _without_parts(body):
+            continue
+        LetterTemplate.objects.filter(pk=current.pk).update(is_current=False)
+        LetterTemplate.objects.create(
+            kind=kind,
+            request_type=request_type,
+            language=language,
+            version=current.version + 1,
+            subject=current.subject,
+            body=body,
+            date_style=current.date_style,
+            seal_image=current.seal_image,
+            is_current=True,
+        )
+        updated += 1
+    return updated

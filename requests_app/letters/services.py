@@ -103,7 +103,9 @@ def letter_template_current(
     return candidates.order_by("-request_type").first()
 
 
-def letter_queue(*, request: DisclosureRequest, kind: str, occasion: str, by=None) -> Letter:
+def letter_queue(
+    *, request: DisclosureRequest, kind: str, occasion: str, by=None, draft=None
+) -> Letter:
     """Record the letter a transition owes and publish its render task after commit.
 
     Idempotent: the same request, kind and occasion (e.g. the transition log id) always give the
@@ -118,10 +120,14 @@ def letter_queue(*, request: DisclosureRequest, kind: str, occasion: str, by=Non
         raise ValueError(EMPTY_OCCASION)
     if kind == LetterKind.RESPONSE:
         kind = response_letter_kind(request=request)
-    language = letter_language(request=request)
-    template = letter_template_current(
-        kind=kind, request_type=request.request_type, language=language
-    )
+    if draft is not None:
+        # The approved draft is the letter: its kind, language and template version.
+        kind, language, template = draft.kind, draft.language, draft.template
+    else:
+        language = letter_language(request=request)
+        template = letter_template_current(
+            kind=kind, request_type=request.request_type, language=language
+        )
     try:
         # A savepoint: a concurrent transition that created the same letter first leaves the
         # caller's transaction usable, and we return the row that won.
@@ -133,6 +139,7 @@ def letter_queue(*, request: DisclosureRequest, kind: str, occasion: str, by=Non
                 defaults={
                     "language": language,
                     "template": template,
+                    "draft": draft,
                     "queued_at": timezone.now(),
                 },
             )
@@ -394,7 +401,7 @@ def _letter_render_claimed(*, letter_id: int) -> bool:
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
-    from .rendering import render_letter_pdf
+    from .rendering import RenderedPdf, render_letter_pdf
 
     token = uuid.uuid4().hex
     mine = Letter.objects.filter(pk=letter_id, status=Letter.Status.QUEUED)
@@ -403,7 +410,7 @@ def _letter_render_claimed(*, letter_id: int) -> bool:
         return False
     mine = mine.filter(claim=token)
     letter = Letter.objects.select_related(
-        "request", "request__customer", "request__assignee", "template"
+        "request", "request__customer", "request__assignee", "template", "draft"
     ).get(pk=letter_id)
     if letter.attempts > MAX_RENDER_ATTEMPTS:
         # A letter that kills its worker (hard time limit, out of memory) would otherwise be
@@ -420,7 +427,16 @@ def _letter_render_claimed(*, letter_id: int) -> bool:
                 request_type=letter.request.request_type if letter.request_id else "",
                 language=letter.language,
             )
-        rendered = render_letter_pdf(letter=letter)
+        if letter.draft_id and letter.draft.status == letter.draft.Status.RENDERED:
+            # Approved from a draft: the letter is the approved final PDF, byte for byte.
+            from .drafts import draft_final_bytes
+
+            data = draft_final_bytes(draft=letter.draft)
+            rendered = RenderedPdf(
+                pdf=data, page_count=letter.draft.page_count or 0, sha256=letter.draft.sha256
+            )
+        else:
+            rendered = render_letter_pdf(letter=letter)
         # Store only while the claim is ours: this read also proves the session (and so the
         # render lock) is still alive, so no other render can have taken the letter over.
         if not mine.exists():

@@ -61,6 +61,31 @@ def letter_render(letter_id: int) -> None:
     letter_generate(letter_id=letter_id)
 
 
+@shared_task(
+    name="requests_app.letter_draft_render",
+    ignore_result=True,
+    autoretry_for=RETRYABLE,
+    retry_backoff=5,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=120,
+    time_limit=180,
+)
+def letter_draft_render(draft_id: int) -> None:
+    """Render one revision of a response letter's draft (final PDF and watermarked preview)."""
+    from requests_app.models import LetterDraft
+
+    from .drafts import draft_render
+
+    if not LetterDraft.objects.filter(pk=draft_id).exists():
+        logger.info("letter draft %s no longer exists", draft_id)
+        return
+    draft_render(draft_id=draft_id)
+
+
 @shared_task(name="requests_app.letters_requeue_stale", ignore_result=True)
 def letters_requeue_stale_task() -> int:
     """Beat, every few minutes: publish again the letters left queued (e.g. broker was down)."""

@@ -136,3 +136,57 @@ def postal(value) -> str:
 def checkbox(value) -> str:
     """A ticked or empty box for forms (■ / □ are in every JIS font)."""
     return "■" if value else "□"
+
+
+# --- free-text parts staff may edit (issue 12) -----------------------------------------------
+# A template declares a part with `{% part "explanation" "indent" %}default{% endpart %}`: the
+# default is template HTML; staff replace it with plain text (never HTML) on the request page.
+# Their text prints as paragraphs (a blank line starts a new one) with the given CSS class; an
+# empty text leaves the part out. The context's `letter_parts` holds staff's texts by name.
+PART_NAME_MAX = 40
+
+
+class PartNode(template.Node):
+    def __init__(self, name: str, css_class: str, nodelist: template.NodeList):
+        self.name = name
+        self.css_class = css_class
+        self.nodelist = nodelist
+
+    def render(self, context) -> str:
+        default = self.nodelist.render(context)
+        collected = context.get("_part_defaults")
+        if isinstance(collected, dict):
+            collected.setdefault(self.name, default)
+        texts = context.get("letter_parts") or {}
+        if self.name not in texts:
+            return default
+        return paragraphs_html(str(texts[self.name]), self.css_class)
+
+
+def paragraphs_html(text: str, css_class: str = "") -> str:
+    """Plain text → escaped <p> paragraphs (a blank line between them), lines joined by <br>."""
+    from django.utils.html import escape
+
+    attribute = f' class="{escape(css_class)}"' if css_class else ""
+    blocks = [block.strip() for block in text.replace("\r\n", "\n").split("\n\n")]
+    return "".join(
+        f"<p{attribute}>" + "<br>".join(escape(line) for line in block.split("\n")) + "</p>"
+        for block in blocks
+        if block
+    )
+
+
+@register.tag(name="part")
+def do_part(parser, token) -> PartNode:
+    bits = token.split_contents()
+    if len(bits) not in (2, 3):
+        raise template.TemplateSyntaxError(
+            '"part" takes a name and an optional CSS class: {% part "explanation" "indent" %}'
+        )
+    names = [bit.strip("\"'") for bit in bits[1:]]
+    name = names[0]
+    if not name or len(name) > PART_NAME_MAX or not name.replace("_", "").isalnum():
+        raise template.TemplateSyntaxError(f'"part" name {name!r} is not a short word')
+    nodelist = parser.parse(("endpart",))
+    parser.delete_first_token()
+    return PartNode(name, names[1] if len(names) > 1 else "", nodelist)

@@ -81,6 +81,9 @@ WITHHOLDING_IS_PARTIAL = _(
 )
 WITHHOLDING_ONLY_FOR_DISCLOSURE = _("Only a disclosure can withhold parts of the data.")
 WITHHOLDING_UNKNOWN = _("Unknown sections: %(sections)s.")
+WITHHOLDING_GROUND_INVALID = _(
+    "“%(ground)s” is not a ground the law allows for withholding “%(section)s” (Art. 33(2))."
+)
 _WITHHELD_OUTCOMES = {Outcome.PARTLY_FULFILLED}
 
 _NEEDS_EXPLANATION = {Outcome.REFUSED, Outcome.PARTLY_FULFILLED, Outcome.ALTERNATIVE_MEASURE}
@@ -98,8 +101,12 @@ def validate_outcome(
     method_used: str = "",
     fallback_reason: str = "",
     withheld_sections: Iterable[str] = (),
+    withheld_grounds: dict[str, str] | None = None,
 ) -> None:
-    """Raise ValidationError (field → messages) unless the outcome is lawful for this request."""
+    """Raise ValidationError (field → messages) unless the outcome is lawful for this request.
+
+    `withheld_grounds`: each withheld section's ground; every one must be a ground the law
+    allows for this type (Art. 33(2))."""
     errors: dict[str, list] = {}
 
     def add(field: str, message, **params) -> None:
@@ -149,6 +156,20 @@ def validate_outcome(
             add("withheld_sections", WITHHOLDING_UNKNOWN, sections=", ".join(unknown))
         elif outcome not in _WITHHELD_OUTCOMES:
             add("withheld_sections", WITHHOLDING_IS_PARTIAL)
+        else:
+            titles = selectors.compilation_section_titles()
+            allowed = RefusalGround.for_type(request.request_type)
+            for key in withheld:
+                ground = (withheld_grounds or {}).get(key) or refusal_ground
+                if ground and ground not in allowed:
+                    add(
+                        "withheld_grounds",
+                        WITHHOLDING_GROUND_INVALID,
+                        ground=RefusalGround(ground).label
+                        if ground in RefusalGround.values
+                        else ground,
+                        section=titles.get(key, key),
+                    )
     if request.request_type == RequestType.CORRECTION and outcome in {
         Outcome.FULFILLED,
         Outcome.PARTLY_FULFILLED,

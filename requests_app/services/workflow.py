@@ -167,8 +167,11 @@ def _transition(
     prepare: Callable[[DisclosureRequest], None] | None = None,
     after: Callable[[DisclosureRequest, StateLog], None] | None = None,
     letter: str | None = None,
+    letter_draft: list | None = None,
 ) -> DisclosureRequest:
-    """Lock, check, transition, save, log and queue the letter: all or nothing."""
+    """Lock, check, transition, save, log and queue the letter: all or nothing.
+
+    `letter_draft`: filled by `prepare` with the approved draft the letter is (if any)."""
     with transaction.atomic():
         locked = DisclosureRequest.objects.select_for_update().get(pk=request.pk)
         # The user acted on the state they saw; if it moved meanwhile, their action is stale.
@@ -198,7 +201,13 @@ def _transition(
         if letter is not None:
             from ..letters.services import letter_queue
 
-            letter_queue(request=locked, kind=letter, occasion=f"statelog-{log.pk}", by=by)
+            letter_queue(
+                request=locked,
+                kind=letter,
+                occasion=f"statelog-{log.pk}",
+                by=by,
+                draft=letter_draft[0] if letter_draft else None,
+            )
     logger.info(
         "request %s: %s -> %s by user %s", locked.pk, name, locked.state, getattr(by, "pk", None)
     )
@@ -335,14 +344,19 @@ def request_draft_response(
     method_used: str = "",
     fallback_reason: str = "",
     withheld_sections: Iterable[str] = (),
+    withheld_grounds: dict[str, str] | None = None,
     comment: str = "",
 ) -> DisclosureRequest:
     """Record the outcome and the response (checked against the law for this type).
 
     `withheld_sections`: parts of a disclosure not disclosed — a partial refusal, so the outcome
     must be "partly fulfilled" with its Art. 33(2) ground and explanation, printed in the letter.
+    `withheld_grounds`: a section's own Art. 33(2) ground (section key → ground); a section
+    without one is withheld on the refusal ground. The letter states each section's ground.
     """
     withheld = list(dict.fromkeys(withheld_sections))
+    given = withheld_grounds or {}
+    grounds = {key: given.get(key) or refusal_ground for key in withheld}
 
     def prepare(r: DisclosureRequest) -> None:
         validate_outcome(
@@ -353,8 +367,10 @@ def request_draft_response(
             method_used=method_used,
             fallback_reason=fallback_reason,
             withheld_sections=withheld,
+            withheld_grounds=grounds,
         )
         r.withheld_sections = withheld
+        r.withheld_grounds = grounds
         r.outcome = outcome
         r.refusal_ground = refusal_ground
         r.outcome_explanation = explanation.strip()
@@ -363,8 +379,19 @@ def request_draft_response(
         r.method_fallback_reason = fallback_reason.strip()
         r.drafted_by = by
 
+    def after(r: DisclosureRequest, log: StateLog) -> None:
+        from ..letters.drafts import draft_start
+
+        # The response letter as a draft: rendered by a worker, read on the request page.
+        draft_start(request=r, round=log.pk, by=by)
+
     return _transition(
-        request=request, name="draft_response", by=by, description=comment, prepare=prepare
+        request=request,
+        name="draft_response",
+        by=by,
+        description=comment,
+        prepare=prepare,
+        after=after,
     )
 
 
@@ -377,18 +404,36 @@ def request_send_back(
 
 
 def request_approve_and_send(
-    *, request: DisclosureRequest, by: AbstractBaseUser, comment: str = ""
+    *,
+    request: DisclosureRequest,
+    by: AbstractBaseUser,
+    comment: str = "",
+    draft_id: int | None = None,
+    draft_sha256: str | None = None,
 ) -> DisclosureRequest:
     """A second manager approves: the data changes the outcome calls for happen now, and the
-    response letter (or refusal, or "no data held") is queued."""
+    response letter (or refusal, or "no data held") is queued.
+
+    `draft_id`, `draft_sha256`: the draft revision and the hash of its final PDF that the
+    approval page showed. If the draft changed since, nothing happens ("the draft changed");
+    else the letter sent is that PDF, byte for byte (letters/drafts.py).
+    """
+    from ..letters.drafts import draft_check_approvable, draft_mark_approved
+
     stored: list[DisclosureRequest] = []
+    approved: list = []
 
     def prepare(r: DisclosureRequest) -> None:
+        draft = draft_check_approvable(request=r, by=by, draft_id=draft_id, sha256=draft_sha256)
+        if draft is not None:
+            approved.append(draft)
         r.approved_by = by
         r.responded_at = timezone.now()
 
     def after(r: DisclosureRequest, _log: StateLog) -> None:
         stored.append(r)
+        if approved:
+            draft_mark_approved(draft=approved[0], by=by)
         request_fulfil(request=r, by=by)
         if r.electronic_copy:
             r.save(update_fields=["electronic_copy", "electronic_copy_sha256", "updated_at"])
@@ -402,6 +447,7 @@ def request_approve_and_send(
             prepare=prepare,
             after=after,
             letter=LetterKind.RESPONSE,
+            letter_draft=approved,
         )
     except Exception:
         # The transaction rolled back: remove an electronic copy written before the failure.

@@ -40,6 +40,7 @@ from requests_app.models import (
     DisclosureRequest,
     IdentityDocument,
     Letter,
+    LetterDraft,
     LetterKind,
     LetterTemplate,
     RequestState,
@@ -341,6 +342,11 @@ def test_a_manager_approves_and_sends_and_the_correction_is_made_with_history(
     _seed_letter_templates()
     customer = _customer(staff)
     request = _drafted_correction(staff, customer)
+    # The approval shows the draft letter the worker renders (issue 12): a manager reads it first.
+    wait_for(
+        lambda: LetterDraft.objects.filter(request=request, status="rendered").exists(),
+        timeout=LETTER_TIMEOUT_S,
+    )
     page = _user_page(open_page)
 
     log_in(page, "maria")
