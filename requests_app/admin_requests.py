@@ -53,40 +53,20 @@ from .models import (
     RequestState,
     RequestType,
 )
+from .request_types import REQUEST_TYPES
 from .services.workflow import REQUEST_CHANGED, TRANSITION_SERVICES, transition_label
 
 logger = logging.getLogger(__name__)
 
 FORM_TEMPLATE = "admin/requests_app/disclosurerequest/form_page.html"
-# Short names for the list column (the full label, with its article, is the tooltip).
-SHORT_TYPE_LABELS = {
-    RequestType.PURPOSE_NOTICE: _("Purpose notice"),
-    RequestType.DISCLOSURE: _("Disclosure"),
-    RequestType.RECORD_DISCLOSURE: _("Record disclosure"),
-    RequestType.CORRECTION: _("Correction"),
-    RequestType.ERASURE: _("Suspension of use / erasure"),
-    RequestType.PROVISION_STOP: _("Stop of provision"),
-}
-# The "what is asked" fields that apply to each type (the others are hidden on its page).
-TYPE_FIELDS = {
-    RequestType.PURPOSE_NOTICE: [],
-    RequestType.DISCLOSURE: ["disclosure_method_requested"],
-    RequestType.RECORD_DISCLOSURE: ["disclosure_method_requested"],
-    RequestType.CORRECTION: ["request_grounds"],
-    RequestType.ERASURE: [
-        "use_measure",
-        "suspension_purpose_codes",
-        "legal_ground",
-        "incident_reference",
-        "request_grounds",
-    ],
-    RequestType.PROVISION_STOP: [
-        "suspension_recipient",
-        "legal_ground",
-        "incident_reference",
-        "request_grounds",
-    ],
-}
+
+
+def _short_type_label(code: str) -> str:
+    """The list column's short name of a type (the registry's), or the code if unknown."""
+    spec = REQUEST_TYPES.get(code)
+    return str(spec.short_label) if spec else code
+
+
 _REFERENCE = re.compile(r"^PR-\d{4}-\d{1,6}$")
 # Django's own string, translated in its catalogue (a variable, so that makemessages does not copy
 # it into ours): the row checkbox's label, as ModelAdmin.action_checkbox writes it.
@@ -460,7 +440,7 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
         return format_html(
             '<span title="{}">{}</span>',
             _choice_label(RequestType, obj.request_type),
-            SHORT_TYPE_LABELS.get(obj.request_type, obj.request_type),
+            _short_type_label(obj.request_type),
         )
 
     @admin.display(description=_("state"), ordering="state")
@@ -577,17 +557,15 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
                 *self.fieldsets[1:5],
                 (_("Notes"), {"fields": ["notes"]}),
             ]
+        spec = REQUEST_TYPES.get(obj.request_type)
         fieldsets = []
         for title, options in self.fieldsets:
             fields = options["fields"]
             if title == _("What is asked"):
-                fields = TYPE_FIELDS.get(obj.request_type, fields)
-            elif title == _("Fee (Art. 38)") and obj.request_type not in RequestType.fee_bearing():
+                fields = list(spec.fields) if spec else fields
+            elif title == _("Fee (Art. 38)") and not (spec and spec.fee_bearing):
                 fields = []
-            elif title == _("Response") and obj.request_type not in (
-                RequestType.DISCLOSURE,
-                RequestType.RECORD_DISCLOSURE,
-            ):
+            elif title == _("Response") and not (spec and spec.discloses_data):
                 fields = [
                     f
                     for f in fields

@@ -26,8 +26,8 @@ from .models import (
     IdentityDocument,
     Outcome,
     RefusalGround,
-    RequestType,
 )
+from .request_types import spec_for
 from .selectors import staff_name
 from .services import validate_identity_document_file, validate_request_details
 from .services.intake import DETAIL_FIELDS
@@ -171,7 +171,7 @@ class ReceiveDocumentsForm(TransitionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.request_obj.request_type not in RequestType.fee_bearing():
+        if not spec_for(self.request_obj.request_type).fee_bearing:
             for name in self.FEE_FIELDS:
                 del self.fields[name]
         else:
@@ -277,7 +277,9 @@ class DraftResponseForm(TransitionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         obj = self.request_obj
-        if obj.request_type == RequestType.DISCLOSURE:
+        spec = spec_for(obj.request_type)
+        # Withholding is offered where the whole compilation is disclosed (Art. 33(1)).
+        if spec.discloses_data and spec.compilation_sections is None:
             self.fields["withheld_sections"].choices = list(
                 selectors.compilation_section_titles().items()
             )
@@ -290,7 +292,7 @@ class DraftResponseForm(TransitionForm):
         self.fields["refusal_ground"].choices = [("", "---------")] + [
             (g, RefusalGround(g).label) for g in grounds
         ]
-        if obj.request_type not in (RequestType.DISCLOSURE, RequestType.RECORD_DISCLOSURE):
+        if not spec.discloses_data:
             del self.fields["disclosure_method_used"]
             del self.fields["method_fallback_reason"]
         else:

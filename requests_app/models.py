@@ -39,8 +39,10 @@ class RequestType(models.TextChoices):
 
     @classmethod
     def fee_bearing(cls) -> set[str]:
-        # APPI Art. 38: fees only for purpose notice and the two disclosure types.
-        return {cls.PURPOSE_NOTICE, cls.DISCLOSURE, cls.RECORD_DISCLOSURE}
+        # APPI Art. 38: fees only for purpose notice and the two disclosure types (the registry).
+        from .request_types import fee_bearing_types
+
+        return fee_bearing_types()
 
 
 class FeePaymentMethod(models.TextChoices):
@@ -127,28 +129,10 @@ class RefusalGround(models.TextChoices):
 
     @classmethod
     def for_type(cls, request_type: str) -> list[str]:
-        return REFUSAL_GROUNDS_BY_TYPE.get(request_type, [])
+        from .request_types import REQUEST_TYPES
 
-
-REFUSAL_GROUNDS_BY_TYPE: dict[str, list[str]] = {
-    RequestType.PURPOSE_NOTICE: [
-        RefusalGround.PURPOSE_ALREADY_CLEAR,
-        RefusalGround.PURPOSE_ART21_EXCEPTION,
-    ],
-    RequestType.DISCLOSURE: [
-        RefusalGround.HARM_TO_PERSON,
-        RefusalGround.BUSINESS_HINDRANCE,
-        RefusalGround.OTHER_LAW,
-    ],
-    RequestType.RECORD_DISCLOSURE: [
-        RefusalGround.HARM_TO_PERSON,
-        RefusalGround.BUSINESS_HINDRANCE,
-        RefusalGround.OTHER_LAW,
-    ],
-    RequestType.CORRECTION: [RefusalGround.CONTENT_TRUE],
-    RequestType.ERASURE: [RefusalGround.ART35_GROUNDS_NOT_MET],
-    RequestType.PROVISION_STOP: [RefusalGround.ART35_GROUNDS_NOT_MET],
-}
+        spec = REQUEST_TYPES.get(request_type)
+        return list(spec.refusal_grounds) if spec else []
 
 
 class Art35Ground(models.TextChoices):
