@@ -284,7 +284,7 @@ def check_request_types(app_configs=None, **kwargs) -> list[checks.CheckMessage]
 
     errors: list[checks.CheckMessage] = []
     seeded = {(kind, rtype, lang): filename for kind, rtype, lang, _s, filename in SEED_TEMPLATES}
-    for code in RequestType.values:
+    for code in map(str, RequestType.values):
         spec = REQUEST_TYPES.get(code)
         if spec is None:
             errors.append(
@@ -323,7 +323,7 @@ def check_request_types(app_configs=None, **kwargs) -> list[checks.CheckMessage]
                     id="requests_app.E104",
                 )
             )
-    for code in set(REQUEST_TYPES) - set(RequestType.values):
+    for code in map(str, set(REQUEST_TYPES) - set(RequestType.values)):
         errors.append(
             checks.Error(
                 f"The registry names {code!r}, which is not a RequestType choice.",
@@ -355,6 +355,7 @@ def check_request_types_data(app_configs=None, **kwargs) -> list[checks.CheckMes
         return []
     errors: list[checks.CheckMessage] = []
     for code, spec in REQUEST_TYPES.items():
+        code = str(code)
         if code not in ruled:
             errors.append(
                 checks.Warning(
