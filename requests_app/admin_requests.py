@@ -29,7 +29,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm_log.models import StateLog
@@ -39,6 +39,7 @@ from consent_app.admin_keyset import RowLinkFiltersOnce
 
 from . import deadlines, forms, selectors, services, summary, views
 from .admin_letters import DeadlineAlertInline, LetterInline
+from .cases import case_rights
 from .letters import services as letter_services
 from .letters.services import LETTER_WILL_FOLLOW
 from .models import (
@@ -323,6 +324,7 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
     change_form_template = "admin/requests_app/disclosurerequest/change_form.html"
     readonly_fields = [
         "reference",
+        "case_summary",
         "state",
         "customer",
         "no_data_held",
@@ -348,6 +350,7 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "reference",
+                    "case_summary",
                     "request_type",
                     "state",
                     "channel",
@@ -431,6 +434,27 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
             helpers.ACTION_CHECKBOX_NAME,
             str(obj.pk),
             label,
+        )
+
+    @admin.display(description=_("case"))
+    def case_summary(self, obj):
+        """The case (受付案件) this right belongs to, and its other rights with their types."""
+        if obj is None or obj.pk is None or obj.case_id is None:
+            return "—"
+        rights = case_rights(obj.case).values_list("pk", "reference", "request_type")
+        parts = [
+            format_html("{} {}", _short_type_label(rtype), reference)
+            if pk == obj.pk
+            else format_html(
+                '<a href="{}">{} {}</a>',
+                reverse("admin:requests_app_disclosurerequest_change", args=[pk]),
+                _short_type_label(rtype),
+                reference,
+            )
+            for pk, reference, rtype in rights
+        ]
+        return format_html(
+            "{} ({})", obj.case.reference, format_html_join(" / ", "{}", ((p,) for p in parts))
         )
 
     # bench (issue 14): the label from the choices enum. get_FOO_display() rebuilds a dict of

@@ -238,8 +238,32 @@ RECEIVED_AT_EARLIEST = datetime(1899, 12, 31, 15, tzinfo=UTC)
 RECEIVED_AT_LATEST = datetime(2100, 12, 31, 15, tzinfo=UTC)
 
 
+class RequestCase(models.Model):
+    """A case (受付案件): every right one person (or their agent) asked for in one letter, call
+    or e-mail. The person sees one reference, the case's; each right is a DisclosureRequest under
+    it with its own type, rules, state and outcome (README: "Cases and rights")."""
+
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
 class DisclosureRequest(ConcurrentTransitionMixin, models.Model):
     reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    # The case this right belongs to; its first right carries the case's reference.
+    case = models.ForeignKey(
+        RequestCase,
+        verbose_name=_("case"),
+        on_delete=models.PROTECT,
+        related_name="rights",
+    )
     request_type = models.CharField(_("request type"), max_length=24, choices=RequestType.choices)
     channel = models.CharField(
         _("received via"),

@@ -422,16 +422,36 @@ def letter_note(letter: Letter) -> str:
     return (log.description or "").strip() if log else ""
 
 
-def request_types_context(selected: str, language: str) -> list[dict[str, Any]]:
-    """Every request type, for the form's tick boxes (the one asked about ticked)."""
+def request_types_context(selected: str | set[str], language: str) -> list[dict[str, Any]]:
+    """Every request type, for the form's tick boxes (the ones the case asks for ticked)."""
+    chosen = {selected} if isinstance(selected, str) else set(selected)
     return [
         {
             "code": code,
             "title": REQUEST_TYPES[code].text(language),
-            "checked": code == selected,
+            "checked": code in chosen,
         }
         for code in RequestType.values
     ]
+
+
+def case_context(request: DisclosureRequest, language: str, kind: str = "") -> dict[str, Any]:
+    """The case the request belongs to: its reference (the one the person quotes), its one due
+    date (the earliest of its open rights) and every right with its own outcome, ground and fee,
+    so that one letter can answer each right (issue 13)."""
+    from requests_app.cases import case_due_date, case_rights
+
+    case = request.case
+    rights = [
+        right if right.pk != request.pk else request
+        for right in case_rights(case).select_related("suspension_recipient")
+    ]
+    return {
+        "reference": case.reference,
+        "due_date": case_due_date(case) or request.due_date,
+        "rights": [request_context(right, language, kind=kind) for right in rights],
+        "types": sorted({right.request_type for right in rights}),
+    }
 
 
 def _cell(value: Any, language: str) -> str:
@@ -536,7 +556,8 @@ def letter_context(*, letter: Letter, today: dt.date | None = None) -> dict[str,
         if request.request_type == RequestType.PURPOSE_NOTICE
         else [],
         "compilation": normalise_compilation(compilation_context(request, language), language),
-        "request_types": request_types_context(request.request_type, language),
+        "case": (case := case_context(request, language, kind=letter.kind)),
+        "request_types": request_types_context(set(case["types"]), language),
     }
 
 
@@ -700,6 +721,12 @@ def sample_context(
         if rtype == RequestType.PURPOSE_NOTICE
         else [],
         "compilation": normalise_compilation(compilation, language),
+        "case": {
+            "reference": SAMPLE_REFERENCE,
+            "due_date": request["due_date"],
+            "rights": [request],
+            "types": [rtype],
+        },
         "request_types": request_types_context(rtype, language),
     }
 

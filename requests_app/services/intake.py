@@ -29,6 +29,7 @@ from ..models import (
     DisclosureMethod,
     DisclosureRequest,
     ReferenceCounter,
+    RequestCase,
     RequestChannel,
     RequestComment,
     RequestType,
@@ -226,8 +227,12 @@ def request_create(
             email=details.get("requester_email", ""),
             phone=details.get("requester_phone", ""),
         ).first()
+        reference = _next_reference(received_at)
+        # A new request opens its case: the case and its first right share the reference.
+        case = RequestCase.objects.create(reference=reference, created_at=received_at)
         request = DisclosureRequest(
-            reference=_next_reference(received_at),
+            reference=reference,
+            case=case,
             request_type=request_type,
             requester_name=requester_name,
             received_at=received_at,
