@@ -55,6 +55,7 @@ from .models import (
     RequestType,
 )
 from .request_types import REQUEST_TYPES
+from .services import cases as case_services
 from .services.workflow import REQUEST_CHANGED, TRANSITION_SERVICES, transition_label
 
 logger = logging.getLogger(__name__)
@@ -709,6 +710,12 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
             and obj.state in RequestState.clock_running_states(),
             "can_compile": obj.customer_id is not None,
             "can_correct_receipt": user.has_perm("requests_app.work_request"),
+            # Issue 13: the person wrote again (add a right), or one right needs its own case.
+            "can_add_right": user.has_perm("requests_app.work_request")
+            and obj.state in OPEN_STATES,
+            "can_split": user.has_perm("requests_app.work_request")
+            and obj.state in OPEN_STATES
+            and obj.reference != obj.case.reference,
             "comment_form": forms.CommentForm(),
         }
 
@@ -742,6 +749,16 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
                 "<path:object_id>/correct-receipt/",
                 wrap(self.correct_receipt_view),
                 name="requests_app_disclosurerequest_correct_receipt",
+            ),
+            path(
+                "<path:object_id>/case/add-right/",
+                wrap(self.case_add_right_view),
+                name="requests_app_disclosurerequest_case_add_right",
+            ),
+            path(
+                "<path:object_id>/case/split/",
+                wrap(self.case_split_view),
+                name="requests_app_disclosurerequest_case_split",
             ),
             path(
                 "<path:object_id>/compilation/",
@@ -949,6 +966,69 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
             form,
             title=gettext("%(reference)s: correct the receipt date") % {"reference": obj.reference},
             submit=gettext("Correct the date"),
+        )
+
+    def case_add_right_view(self, request, object_id):
+        """Add a right to this request's case (the person asked for another right)."""
+        obj = self._get_for_view(request, object_id)
+        if not request.user.has_perm("requests_app.work_request"):
+            raise PermissionDenied
+        form = forms.CaseAddRightForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            details = {k: data[k] for k in ("legal_ground", "use_measure") if data[k]}
+            try:
+                right = case_services.case_add_right(
+                    case=obj.case,
+                    by=request.user,
+                    request_type=data["request_type"],
+                    reason=data["reason"],
+                    **details,
+                )
+            except ValidationError as exc:
+                forms.add_service_errors(form, exc)
+            else:
+                self.message_user(
+                    request,
+                    gettext("Right %(reference)s added to the case.")
+                    % {"reference": right.reference},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(self._change_url(right))
+        return self._form_page(
+            request,
+            obj,
+            form,
+            title=gettext("%(reference)s: add a right to the case")
+            % {"reference": obj.case.reference},
+            submit=gettext("Add the right"),
+        )
+
+    def case_split_view(self, request, object_id):
+        """Split this right off into a case of its own (e.g. it alone needs an extension)."""
+        obj = self._get_for_view(request, object_id)
+        if not request.user.has_perm("requests_app.work_request"):
+            raise PermissionDenied
+        form = forms.CaseSplitRightForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                case_services.case_split_right(
+                    right=obj, by=request.user, reason=form.cleaned_data["reason"]
+                )
+            except ValidationError as exc:
+                forms.add_service_errors(form, exc)
+            else:
+                self.message_user(
+                    request, gettext("The right is now a case of its own."), messages.SUCCESS
+                )
+                return HttpResponseRedirect(self._change_url(obj))
+        return self._form_page(
+            request,
+            obj,
+            form,
+            title=gettext("%(reference)s: split off into its own case")
+            % {"reference": obj.reference},
+            submit=gettext("Split off"),
         )
 
     def compilation_view(self, request, object_id):

@@ -19,6 +19,7 @@ from privacyoffice.dates import validate_not_future, validate_plausible_date
 from . import selectors
 from .inventory import customer_correctable_fields
 from .models import (
+    Art35Ground,
     CorrectionItem,
     DisclosureMethod,
     DisclosureRequest,
@@ -26,6 +27,8 @@ from .models import (
     IdentityDocument,
     Outcome,
     RefusalGround,
+    RequestType,
+    UseMeasure,
 )
 from .request_types import spec_for
 from .selectors import staff_name
@@ -367,6 +370,34 @@ class ReceiptCorrectionForm(forms.Form):
     )
     reason = forms.CharField(
         label=_("reason for the correction"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class CaseAddRightForm(forms.Form):
+    """Add a right to the request's case (services.cases.case_add_right): the person wrote again."""
+
+    request_type = forms.ChoiceField(label=_("request type"), choices=RequestType.choices)
+    legal_ground = forms.ChoiceField(
+        label=_("legal ground (Art. 35)"),
+        choices=[("", "---------"), *Art35Ground.choices],
+        required=False,
+        help_text=_("For suspension of use, erasure or suspension of provision only."),
+    )
+    use_measure = forms.ChoiceField(
+        label=_("measure asked for"),
+        choices=[("", "---------"), *UseMeasure.choices],
+        required=False,
+    )
+    reason = forms.CharField(
+        label=_("reason (who asked, in which letter)"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class CaseSplitRightForm(forms.Form):
+    """Split this right off into its own case (services.cases.case_split_right)."""
+
+    reason = forms.CharField(
+        label=_("reason for the split"), widget=forms.Textarea(attrs={"rows": 3})
     )
 
 

@@ -195,3 +195,75 @@ def test_the_register_has_a_row_per_right_with_its_case_appended(staff, use_copy
     # Appended: the earlier columns keep their places.
     assert [c.name for c in report.columns][-2:] == ["case_reference", "case_rights"]
     assert next(iter(rows[0])) == "reference"
+
+
+# --- the request page: staff add and split rights through the admin (login form) -------------
+def _login(client, user):
+    from django.urls import reverse
+
+    response = client.post(
+        reverse("admin:login"),
+        {"username": user.username, "password": "correct-horse-battery-staple"},
+    )
+    assert response.status_code == 302, response.content[:300]
+    return client
+
+
+def test_staff_add_a_right_and_split_it_off_on_the_request_page(client, staff):
+    from django.urls import reverse
+
+    first = _open_case(staff)
+    _login(client, staff)
+    page = client.get(reverse("admin:requests_app_disclosurerequest_change", args=[first.pk]))
+    html = page.content.decode()
+    add_url = reverse("admin:requests_app_disclosurerequest_case_add_right", args=[first.pk])
+    assert add_url in html
+    # Bad input: the Art. 35 ground is missing. A clear message, nothing changes.
+    response = client.post(
+        add_url, {"request_type": "provision_stop", "reason": "同じ書面の二つ目のチェック"}
+    )
+    assert response.status_code == 200
+    assert DisclosureRequest.objects.count() == 1
+    assert "errorlist" in response.content.decode()
+    response = client.post(
+        add_url,
+        {
+            "request_type": "provision_stop",
+            "legal_ground": "rights_harm",
+            "reason": "同じ書面の二つ目のチェック",
+        },
+    )
+    added = DisclosureRequest.objects.get(reference=f"{first.reference}-2")
+    assert response.status_code == 302
+    assert response["Location"].endswith(
+        reverse("admin:requests_app_disclosurerequest_change", args=[added.pk])
+    )
+    html = client.get(response["Location"]).content.decode()
+    assert first.reference in html and f"{first.reference}-2" in html  # the case line
+    split_url = reverse("admin:requests_app_disclosurerequest_case_split", args=[added.pk])
+    assert split_url in html
+    response = client.post(split_url, {"reason": "提供停止のみ延長が必要"})
+    assert response.status_code == 302
+    added.refresh_from_db()
+    assert added.case.reference == added.reference
+    # The first right carries the case's reference: no split button on its page.
+    html = client.get(
+        reverse("admin:requests_app_disclosurerequest_change", args=[first.pk])
+    ).content.decode()
+    assert reverse("admin:requests_app_disclosurerequest_case_split", args=[first.pk]) not in html
+
+
+def test_an_auditor_gets_no_case_buttons_and_is_refused_the_pages(client, staff, auditor):
+    from django.urls import reverse
+
+    first = _open_case(staff)
+    _login(client, auditor)
+    add_url = reverse("admin:requests_app_disclosurerequest_case_add_right", args=[first.pk])
+    html = client.get(
+        reverse("admin:requests_app_disclosurerequest_change", args=[first.pk])
+    ).content.decode()
+    assert add_url not in html
+    assert client.get(add_url).status_code == 403
+    response = client.post(add_url, {"request_type": "correction", "reason": "x"})
+    assert response.status_code == 403
+    assert DisclosureRequest.objects.count() == 1
