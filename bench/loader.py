@@ -756,6 +756,7 @@ def _requests(ctx: LoadContext) -> None:
         values = {
             "id": i + 1,
             "reference": f"PR-{received.year}-{i + 1:06d}",
+            "case": i + 1,
             "request_type": request_type,
             "channel": ("post", "email", "web", "phone")[i % 4],
             "state": state,
@@ -792,6 +793,14 @@ def _requests(ctx: LoadContext) -> None:
         }
         return {k: v for k, v in values.items() if k in concrete}
 
+    # Each request is its case's one right (issue 13), under the same reference and id.
+    Case = apps.get_model("requests_app", "RequestCase")
+
+    def case_row(i: int) -> dict[str, Any]:
+        _state, received, _docs, _due = dates(i)
+        return {"id": i + 1, "reference": f"PR-{received.year}-{i + 1:06d}", "created_at": received}
+
+    copy_model(ctx, Case, n, case_row)
     copy_model(ctx, Request, n, row)
     ctx.counts["open requests"] = sum(request_state(i) in open_states for i in range(n))
 

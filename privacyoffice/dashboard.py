@@ -94,10 +94,14 @@ def due_soon_q(*, today: date) -> Q:
 
 
 def request_counts(*, today: date) -> dict[str, int]:
-    """Open requests per state, due soon and overdue: one query over the open requests."""
+    """Open requests per state, due soon and overdue, and the cases of the open and overdue ones:
+    one query over the open requests."""
     aggregates = {state: Count("pk", filter=Q(state=state)) for state in OPEN_STATES}
     aggregates["due_soon"] = Count("pk", filter=due_soon_q(today=today))
     aggregates["overdue"] = Count("pk", filter=overdue_q(today=today))
+    # Issue 13: the cases (受付案件) those rights belong to, in the same query.
+    aggregates["open_cases"] = Count("case", distinct=True)
+    aggregates["overdue_cases"] = Count("case", distinct=True, filter=overdue_q(today=today))
     counts = DisclosureRequest.objects.filter(state__in=OPEN_STATES).aggregate(**aggregates)
     counts["open"] = sum(counts[state] for state in OPEN_STATES)
     return counts

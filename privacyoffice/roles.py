@@ -43,6 +43,7 @@ VIEWABLE_MODELS: list[tuple[str, str]] = [
     ("consent_app", "datareceipt"),
     ("consent_app", "datareceiptperson"),
     ("consent_app", "retainedidentity"),
+    ("requests_app", "requestcase"),
     ("requests_app", "disclosurerequest"),
     ("requests_app", "correctionitem"),
     ("requests_app", "identitydocument"),

@@ -17,7 +17,7 @@ from django.contrib.auth.decorators import permission_required
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from consent_app.models import Channel, ConsentState
@@ -58,9 +58,17 @@ class Figure:
     count: int
     url: str | None
     tone: str = ""
+    note: str = ""
 
 
 # --- dashboard ----------------------------------------------------------------------------------
+def _cases_note(cases: int | None) -> str:
+    """Under a count of rights (requests): how many cases (受付案件) they belong to."""
+    if cases is None:
+        return ""
+    return ngettext("in %(cases)s case", "in %(cases)s cases", cases) % {"cases": cases}
+
+
 @permission_required("privacyoffice.view_dashboard", raise_exception=True)
 def dashboard(request):
     period = request.GET.get("period", str(selectors.DEFAULT_PERIOD))
@@ -87,6 +95,7 @@ def dashboard(request):
         _("Open requests"),
         data.requests["open"],
         changelist_url("requests_app.disclosurerequest", state__in=",".join(selectors.OPEN_STATES)),
+        note=_cases_note(data.requests.get("open_cases")),
     )
     due_figures = [
         Figure(
@@ -100,6 +109,7 @@ def dashboard(request):
             data.requests["overdue"],
             changelist_url("requests_app.disclosurerequest", due="overdue"),
             "danger" if data.requests["overdue"] else "ok",
+            note=_cases_note(data.requests.get("overdue_cases")),
         ),
     ]
     performance = data.performance

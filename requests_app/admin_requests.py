@@ -29,7 +29,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm_log.models import StateLog
@@ -40,6 +40,7 @@ from consent_app.admin_keyset import RowLinkFiltersOnce
 from . import deadlines, forms, selectors, services, summary, views
 from .admin_drafts import LetterDraftAdminMixin
 from .admin_letters import DeadlineAlertInline, LetterInline
+from .cases import case_rights
 from .letters import services as letter_services
 from .letters.services import LETTER_WILL_FOLLOW
 from .models import (
@@ -54,6 +55,8 @@ from .models import (
     RequestState,
     RequestType,
 )
+from .request_types import REQUEST_TYPES
+from .services import cases as case_services
 from .services.workflow import REQUEST_CHANGED, TRANSITION_SERVICES, transition_label
 
 logger = logging.getLogger(__name__)
@@ -63,35 +66,14 @@ FORM_TEMPLATE = "admin/requests_app/disclosurerequest/form_page.html"
 DRAFT_ERRORS = frozenset(
     {"draft_changed", "draft_not_ready", "draft_failed", "draft_out_of_date", "four_eyes"}
 )
-# Short names for the list column (the full label, with its article, is the tooltip).
-SHORT_TYPE_LABELS = {
-    RequestType.PURPOSE_NOTICE: _("Purpose notice"),
-    RequestType.DISCLOSURE: _("Disclosure"),
-    RequestType.RECORD_DISCLOSURE: _("Record disclosure"),
-    RequestType.CORRECTION: _("Correction"),
-    RequestType.ERASURE: _("Suspension of use / erasure"),
-    RequestType.PROVISION_STOP: _("Stop of provision"),
-}
-# The "what is asked" fields that apply to each type (the others are hidden on its page).
-TYPE_FIELDS = {
-    RequestType.PURPOSE_NOTICE: [],
-    RequestType.DISCLOSURE: ["disclosure_method_requested"],
-    RequestType.RECORD_DISCLOSURE: ["disclosure_method_requested"],
-    RequestType.CORRECTION: ["request_grounds"],
-    RequestType.ERASURE: [
-        "use_measure",
-        "suspension_purpose_codes",
-        "legal_ground",
-        "incident_reference",
-        "request_grounds",
-    ],
-    RequestType.PROVISION_STOP: [
-        "suspension_recipient",
-        "legal_ground",
-        "incident_reference",
-        "request_grounds",
-    ],
-}
+
+
+def _short_type_label(code: str) -> str:
+    """The list column's short name of a type (the registry's), or the code if unknown."""
+    spec = REQUEST_TYPES.get(code)
+    return str(spec.short_label) if spec else code
+
+
 _REFERENCE = re.compile(r"^PR-\d{4}-\d{1,6}$")
 # Django's own string, translated in its catalogue (a variable, so that makemessages does not copy
 # it into ours): the row checkbox's label, as ModelAdmin.action_checkbox writes it.
@@ -348,6 +330,7 @@ class DisclosureRequestAdmin(LetterDraftAdminMixin, admin.ModelAdmin):
     change_form_template = "admin/requests_app/disclosurerequest/change_form.html"
     readonly_fields = [
         "reference",
+        "case_summary",
         "state",
         "customer",
         "no_data_held",
@@ -373,6 +356,7 @@ class DisclosureRequestAdmin(LetterDraftAdminMixin, admin.ModelAdmin):
             {
                 "fields": [
                     "reference",
+                    "case_summary",
                     "request_type",
                     "state",
                     "channel",
@@ -458,6 +442,27 @@ class DisclosureRequestAdmin(LetterDraftAdminMixin, admin.ModelAdmin):
             label,
         )
 
+    @admin.display(description=_("case"))
+    def case_summary(self, obj):
+        """The case (受付案件) this right belongs to, and its other rights with their types."""
+        if obj is None or obj.pk is None or obj.case_id is None:
+            return "—"
+        rights = case_rights(obj.case).values_list("pk", "reference", "request_type")
+        parts = [
+            format_html("{} {}", _short_type_label(rtype), reference)
+            if pk == obj.pk
+            else format_html(
+                '<a href="{}">{} {}</a>',
+                reverse("admin:requests_app_disclosurerequest_change", args=[pk]),
+                _short_type_label(rtype),
+                reference,
+            )
+            for pk, reference, rtype in rights
+        ]
+        return format_html(
+            "{} ({})", obj.case.reference, format_html_join(" / ", "{}", ((p,) for p in parts))
+        )
+
     # bench (issue 14): the label from the choices enum. get_FOO_display() rebuilds a dict of
     # every choice on each call: 2 of them per row were ~6x the cost of the enum lookup.
     @admin.display(description=_("type"), ordering="request_type")
@@ -465,7 +470,7 @@ class DisclosureRequestAdmin(LetterDraftAdminMixin, admin.ModelAdmin):
         return format_html(
             '<span title="{}">{}</span>',
             _choice_label(RequestType, obj.request_type),
-            SHORT_TYPE_LABELS.get(obj.request_type, obj.request_type),
+            _short_type_label(obj.request_type),
         )
 
     @admin.display(description=_("state"), ordering="state")
@@ -582,17 +587,15 @@ class DisclosureRequestAdmin(LetterDraftAdminMixin, admin.ModelAdmin):
                 *self.fieldsets[1:5],
                 (_("Notes"), {"fields": ["notes"]}),
             ]
+        spec = REQUEST_TYPES.get(obj.request_type)
         fieldsets = []
         for title, options in self.fieldsets:
             fields = options["fields"]
             if title == _("What is asked"):
-                fields = TYPE_FIELDS.get(obj.request_type, fields)
-            elif title == _("Fee (Art. 38)") and obj.request_type not in RequestType.fee_bearing():
+                fields = list(spec.fields) if spec else fields
+            elif title == _("Fee (Art. 38)") and not (spec and spec.fee_bearing):
                 fields = []
-            elif title == _("Response") and obj.request_type not in (
-                RequestType.DISCLOSURE,
-                RequestType.RECORD_DISCLOSURE,
-            ):
+            elif title == _("Response") and not (spec and spec.discloses_data):
                 fields = [
                     f
                     for f in fields
@@ -712,6 +715,12 @@ class DisclosureRequestAdmin(LetterDraftAdminMixin, admin.ModelAdmin):
             and obj.state in RequestState.clock_running_states(),
             "can_compile": obj.customer_id is not None,
             "can_correct_receipt": user.has_perm("requests_app.work_request"),
+            # Issue 13: the person wrote again (add a right), or one right needs its own case.
+            "can_add_right": user.has_perm("requests_app.work_request")
+            and obj.state in OPEN_STATES,
+            "can_split": user.has_perm("requests_app.work_request")
+            and obj.state in OPEN_STATES
+            and obj.reference != obj.case.reference,
             "comment_form": forms.CommentForm(),
             **self.draft_context(request, obj),
         }
@@ -746,6 +755,16 @@ class DisclosureRequestAdmin(LetterDraftAdminMixin, admin.ModelAdmin):
                 "<path:object_id>/correct-receipt/",
                 wrap(self.correct_receipt_view),
                 name="requests_app_disclosurerequest_correct_receipt",
+            ),
+            path(
+                "<path:object_id>/case/add-right/",
+                wrap(self.case_add_right_view),
+                name="requests_app_disclosurerequest_case_add_right",
+            ),
+            path(
+                "<path:object_id>/case/split/",
+                wrap(self.case_split_view),
+                name="requests_app_disclosurerequest_case_split",
             ),
             path(
                 "<path:object_id>/compilation/",
@@ -960,6 +979,69 @@ class DisclosureRequestAdmin(LetterDraftAdminMixin, admin.ModelAdmin):
             form,
             title=gettext("%(reference)s: correct the receipt date") % {"reference": obj.reference},
             submit=gettext("Correct the date"),
+        )
+
+    def case_add_right_view(self, request, object_id):
+        """Add a right to this request's case (the person asked for another right)."""
+        obj = self._get_for_view(request, object_id)
+        if not request.user.has_perm("requests_app.work_request"):
+            raise PermissionDenied
+        form = forms.CaseAddRightForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            details = {k: data[k] for k in ("legal_ground", "use_measure") if data[k]}
+            try:
+                right = case_services.case_add_right(
+                    case=obj.case,
+                    by=request.user,
+                    request_type=data["request_type"],
+                    reason=data["reason"],
+                    **details,
+                )
+            except ValidationError as exc:
+                forms.add_service_errors(form, exc)
+            else:
+                self.message_user(
+                    request,
+                    gettext("Right %(reference)s added to the case.")
+                    % {"reference": right.reference},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(self._change_url(right))
+        return self._form_page(
+            request,
+            obj,
+            form,
+            title=gettext("%(reference)s: add a right to the case")
+            % {"reference": obj.case.reference},
+            submit=gettext("Add the right"),
+        )
+
+    def case_split_view(self, request, object_id):
+        """Split this right off into a case of its own (e.g. it alone needs an extension)."""
+        obj = self._get_for_view(request, object_id)
+        if not request.user.has_perm("requests_app.work_request"):
+            raise PermissionDenied
+        form = forms.CaseSplitRightForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                case_services.case_split_right(
+                    right=obj, by=request.user, reason=form.cleaned_data["reason"]
+                )
+            except ValidationError as exc:
+                forms.add_service_errors(form, exc)
+            else:
+                self.message_user(
+                    request, gettext("The right is now a case of its own."), messages.SUCCESS
+                )
+                return HttpResponseRedirect(self._change_url(obj))
+        return self._form_page(
+            request,
+            obj,
+            form,
+            title=gettext("%(reference)s: split off into its own case")
+            % {"reference": obj.reference},
+            submit=gettext("Split off"),
         )
 
     def compilation_view(self, request, object_id):

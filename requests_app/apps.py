@@ -9,4 +9,8 @@ class RequestsAppConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the personal-data inventory check (every field of every model classified).
-        from . import inventory  # noqa: F401
+        # Registers the request-type check (every type: templates, handler, deadline rule).
+        from . import (
+            inventory,  # noqa: F401
+            request_types,  # noqa: F401
+        )

@@ -86,8 +86,12 @@ def next_working_day(day: date, rule: DeadlineRule) -> date:
 
 
 def default_rule(request_type: str) -> DeadlineRule:
-    """The rule used when managers have deleted a type's row: 14 calendar days."""
-    return DeadlineRule(request_type=request_type)
+    """The rule used when managers have deleted a type's row: the registry's (14 calendar days)."""
+    from .request_types import REQUEST_TYPES, DeadlineDefault
+
+    spec = REQUEST_TYPES.get(request_type)
+    default = spec.default_deadline if spec else DeadlineDefault()
+    return DeadlineRule(request_type=request_type, days=default.days, day_kind=default.day_kind)
 
 
 def rule_for(request_type: str) -> DeadlineRule:

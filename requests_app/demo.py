@@ -32,6 +32,7 @@ from .models import (
     RequestState,
     RequestType,
 )
+from .request_types import spec_for
 
 DEMO_MARKER = "[demo]"
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -142,9 +143,10 @@ def _details(plan: Plan, person, rng: random.Random) -> dict:
         "channel": rng.choice(["post", "post", "phone", "email", "web"]),
         "notes": f"{DEMO_MARKER} デモ用の請求です。",
     }
-    if plan.request_type in (RequestType.DISCLOSURE, RequestType.RECORD_DISCLOSURE):
+    spec = spec_for(plan.request_type)
+    if spec.asks("disclosure_method_requested"):
         details["disclosure_method_requested"] = rng.choice(["paper", "paper", "electronic"])
-    if plan.request_type in RequestType.fee_bearing() and rng.random() < 0.6:
+    if spec.fee_bearing and rng.random() < 0.6:
         details["fee_amount"] = 1000
         details["fee_payment_method"] = FeePaymentMethod.POSTAL_MONEY_ORDER
     if plan.request_type == RequestType.ERASURE:
@@ -152,7 +154,7 @@ def _details(plan: Plan, person, rng: random.Random) -> dict:
         details["legal_ground"] = "no_longer_needed"
     if plan.request_type == RequestType.PROVISION_STOP:
         details["legal_ground"] = "rights_harm"
-    if plan.request_type in (RequestType.ERASURE, RequestType.PROVISION_STOP):
+    if spec.art35:
         details["request_grounds"] = rng.choice(GROUNDS)
     if plan.agent:
         details.update(
@@ -189,7 +191,7 @@ def _outcome_for(request: DisclosureRequest, rng: random.Random) -> dict:
     kind = request.request_type
     if kind == RequestType.CORRECTION:
         return {"outcome": "fulfilled", "summary": "ご住所を訂正しました。"}
-    if kind in (RequestType.DISCLOSURE, RequestType.RECORD_DISCLOSURE):
+    if spec_for(kind).discloses_data:
         if rng.random() < 0.15:
             return {
                 "outcome": "refused",

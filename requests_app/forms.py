@@ -19,6 +19,7 @@ from privacyoffice.dates import validate_not_future, validate_plausible_date
 from . import selectors
 from .inventory import customer_correctable_fields
 from .models import (
+    Art35Ground,
     CorrectionItem,
     DisclosureMethod,
     DisclosureRequest,
@@ -27,7 +28,9 @@ from .models import (
     Outcome,
     RefusalGround,
     RequestType,
+    UseMeasure,
 )
+from .request_types import spec_for
 from .selectors import staff_name
 from .services import validate_identity_document_file, validate_request_details
 from .services.intake import DETAIL_FIELDS
@@ -192,7 +195,7 @@ class ReceiveDocumentsForm(TransitionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.request_obj.request_type not in RequestType.fee_bearing():
+        if not spec_for(self.request_obj.request_type).fee_bearing:
             for name in self.FEE_FIELDS:
                 del self.fields[name]
         else:
@@ -302,7 +305,9 @@ class DraftResponseForm(TransitionForm):
         super().__init__(*args, **kwargs)
         obj = self.request_obj
         grounds = RefusalGround.for_type(obj.request_type)
-        if obj.request_type == RequestType.DISCLOSURE:
+        spec = spec_for(obj.request_type)
+        # Withholding is offered where the whole compilation is disclosed (Art. 33(1)).
+        if spec.discloses_data and spec.compilation_sections is None:
             titles = selectors.compilation_section_titles()
             self.fields["withheld_sections"].choices = list(titles.items())
             self.fields["withheld_sections"].initial = obj.withheld_sections or list(
@@ -324,7 +329,7 @@ class DraftResponseForm(TransitionForm):
         self.fields["refusal_ground"].choices = [("", "---------")] + [
             (g, RefusalGround(g).label) for g in grounds
         ]
-        if obj.request_type not in (RequestType.DISCLOSURE, RequestType.RECORD_DISCLOSURE):
+        if not spec.discloses_data:
             del self.fields["disclosure_method_used"]
             del self.fields["method_fallback_reason"]
         else:
@@ -429,6 +434,34 @@ class ReceiptCorrectionForm(forms.Form):
     )
     reason = forms.CharField(
         label=_("reason for the correction"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class CaseAddRightForm(forms.Form):
+    """Add a right to the request's case (services.cases.case_add_right): the person wrote again."""
+
+    request_type = forms.ChoiceField(label=_("request type"), choices=RequestType.choices)
+    legal_ground = forms.ChoiceField(
+        label=_("legal ground (Art. 35)"),
+        choices=[("", "---------"), *Art35Ground.choices],
+        required=False,
+        help_text=_("For suspension of use, erasure or suspension of provision only."),
+    )
+    use_measure = forms.ChoiceField(
+        label=_("measure asked for"),
+        choices=[("", "---------"), *UseMeasure.choices],
+        required=False,
+    )
+    reason = forms.CharField(
+        label=_("reason (who asked, in which letter)"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class CaseSplitRightForm(forms.Form):
+    """Split this right off into its own case (services.cases.case_split_right)."""
+
+    reason = forms.CharField(
+        label=_("reason for the split"), widget=forms.Textarea(attrs={"rows": 3})
     )
 
 

@@ -460,6 +460,8 @@ INVENTORY: dict[str, ModelEntry] = {
         fields={
             "id": C.NONE,
             "reference": C.REQUEST,
+            # The case's reference (the one the person quotes), shown with each right.
+            "case": C.REQUEST,
             "request_type": C.REQUEST,
             "channel": C.REQUEST,
             "state": C.REQUEST,
@@ -587,6 +589,13 @@ INVENTORY: dict[str, ModelEntry] = {
             "extended_by": C.STAFF,
             "extended_at": C.REQUEST,
         },
+    ),
+    "requests_app.RequestCase": ModelEntry(
+        fields={"id": C.NONE, "reference": C.REQUEST, "created_at": C.REQUEST},
+        unlinked_reason=(
+            "A case holds nothing of the person but its reference and date: both are disclosed "
+            "with each of its rights (DisclosureRequest.case and its receipt)."
+        ),
     ),
     "requests_app.DeadlineRule": ModelEntry(
         fields=_all(

@@ -39,8 +39,10 @@ class RequestType(models.TextChoices):
 
     @classmethod
     def fee_bearing(cls) -> set[str]:
-        # APPI Art. 38: fees only for purpose notice and the two disclosure types.
-        return {cls.PURPOSE_NOTICE, cls.DISCLOSURE, cls.RECORD_DISCLOSURE}
+        # APPI Art. 38: fees only for purpose notice and the two disclosure types (the registry).
+        from .request_types import fee_bearing_types
+
+        return fee_bearing_types()
 
 
 class FeePaymentMethod(models.TextChoices):
@@ -127,28 +129,10 @@ class RefusalGround(models.TextChoices):
 
     @classmethod
     def for_type(cls, request_type: str) -> list[str]:
-        return REFUSAL_GROUNDS_BY_TYPE.get(request_type, [])
+        from .request_types import REQUEST_TYPES
 
-
-REFUSAL_GROUNDS_BY_TYPE: dict[str, list[str]] = {
-    RequestType.PURPOSE_NOTICE: [
-        RefusalGround.PURPOSE_ALREADY_CLEAR,
-        RefusalGround.PURPOSE_ART21_EXCEPTION,
-    ],
-    RequestType.DISCLOSURE: [
-        RefusalGround.HARM_TO_PERSON,
-        RefusalGround.BUSINESS_HINDRANCE,
-        RefusalGround.OTHER_LAW,
-    ],
-    RequestType.RECORD_DISCLOSURE: [
-        RefusalGround.HARM_TO_PERSON,
-        RefusalGround.BUSINESS_HINDRANCE,
-        RefusalGround.OTHER_LAW,
-    ],
-    RequestType.CORRECTION: [RefusalGround.CONTENT_TRUE],
-    RequestType.ERASURE: [RefusalGround.ART35_GROUNDS_NOT_MET],
-    RequestType.PROVISION_STOP: [RefusalGround.ART35_GROUNDS_NOT_MET],
-}
+        spec = REQUEST_TYPES.get(request_type)
+        return list(spec.refusal_grounds) if spec else []
 
 
 class Art35Ground(models.TextChoices):
@@ -254,8 +238,32 @@ RECEIVED_AT_EARLIEST = datetime(1899, 12, 31, 15, tzinfo=UTC)
 RECEIVED_AT_LATEST = datetime(2100, 12, 31, 15, tzinfo=UTC)
 
 
+class RequestCase(models.Model):
+    """A case (受付案件): every right one person (or their agent) asked for in one letter, call
+    or e-mail. The person sees one reference, the case's; each right is a DisclosureRequest under
+    it with its own type, rules, state and outcome (README: "Cases and rights")."""
+
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
 class DisclosureRequest(ConcurrentTransitionMixin, models.Model):
     reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    # The case this right belongs to; its first right carries the case's reference.
+    case = models.ForeignKey(
+        RequestCase,
+        verbose_name=_("case"),
+        on_delete=models.PROTECT,
+        related_name="rights",
+    )
     request_type = models.CharField(_("request type"), max_length=24, choices=RequestType.choices)
     channel = models.CharField(
         _("received via"),

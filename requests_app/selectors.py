@@ -33,15 +33,10 @@ from .models import (
     IdentityDocument,
     ReferenceCounter,
     RequestState,
-    RequestType,
 )
+from .request_types import spec_for
 
 # --- disclosure compilation --------------------------------------------------------------------
-# Record disclosure (Art. 33(5)) covers the Art. 29 provision records and the Art. 30 receipt
-# records, with the identity kept with them after an erasure (Rule 20).
-SECTIONS_BY_TYPE: dict[str, tuple[str, ...]] = {
-    RequestType.RECORD_DISCLOSURE: ("provision_records", "receipt_records", "retained_identity"),
-}
 ELECTRONIC_FORMATS = ("csv", "json")
 UNKNOWN_FORMAT = _("Unknown electronic copy format: %(fmt)s (use csv or json).")
 # A spreadsheet program would run a cell starting with one of these as a formula.
@@ -259,7 +254,8 @@ def disclosure_compilation(
     sections: list[dict[str, Any]] = []
     with translation.override(language):
         if customer is not None:
-            wanted = SECTIONS_BY_TYPE.get(request.request_type)
+            # The type's sections (the registry; record disclosure: the Art. 29/30 records).
+            wanted = spec_for(request.request_type).compilation_sections
             today = timezone.localdate(generated_at)
             for model, entry in inventory.subject_entries():
                 if wanted is not None and entry.section not in wanted:

@@ -85,11 +85,21 @@ class RequestsUserFactory(DjangoModelFactory):
     username = factory.Sequence(lambda n: f"requests-user-{n}")
 
 
+class RequestCaseFactory(DjangoModelFactory):
+    class Meta:
+        model = "requests_app.RequestCase"
+        django_get_or_create = ("reference",)
+
+    reference = factory.Sequence(lambda n: f"PR-2026-{800000 + n:06d}")
+
+
 class DisclosureRequestFactory(DjangoModelFactory):
     class Meta:
         model = "requests_app.DisclosureRequest"
 
     reference = factory.Sequence(lambda n: f"PR-2026-{900000 + n:06d}")
+    # A request made alone is its case's one right, under the same reference.
+    case = factory.SubFactory(RequestCaseFactory, reference=factory.SelfAttribute("..reference"))
     request_type = "disclosure"
     channel = "post"
     requester_name = factory.Sequence(lambda n: f"山田 太郎{n}")

@@ -14,6 +14,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     BooleanField,
     Case,
+    Count,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -70,6 +71,17 @@ def _on_time():
     )
 
 
+def _rights_in_case():
+    return Subquery(
+        DisclosureRequest.objects.filter(case_id=OuterRef("case_id"))
+        .order_by()
+        .values("case_id")
+        .annotate(n=Count("pk"))
+        .values("n")[:1],
+        output_field=IntegerField(),
+    )
+
+
 def _request_reference_of_log():
     return Subquery(
         DisclosureRequest.objects.filter(pk=OuterRef("object_id")).values("reference")[:1]
@@ -122,6 +134,10 @@ REQUEST_REGISTER = Report(
         Column("assignee", "担当者", "assignee__username", Kind.TEXT),
         Column("drafted_by", "起案者", "drafted_by__username", Kind.TEXT),
         Column("approved_by", "承認者", "approved_by__username", Kind.TEXT),
+        # Issue 13: each row is one right; its case (the reference the person quotes) and how
+        # many rights that case holds. Appended: earlier columns keep their names and places.
+        Column("case_reference", "受付案件番号", "case__reference", Kind.CODE),
+        Column("case_rights", "案件の請求数", _rights_in_case(), Kind.INT),
     ),
 )
 

@@ -340,6 +340,12 @@ def deadline_overdue_digest(*, today: dt.date | None = None, connection=None) ->
         lines = [
             gettext("Privacy requests past their due date, as of %(today)s:")
             % {"today": date_format(today)},
+            # Issue 13: a person's letter is one case however many rights it asks for.
+            gettext("Overdue requests: %(rights)s; cases they belong to: %(cases)s.")
+            % {
+                "rights": len(alerts),
+                "cases": len({alert.request.case_id for alert in alerts}),
+            },
             "",
         ]
         for alert in alerts:

@@ -27,6 +27,7 @@ from requests_app.models import (
     RefusalGround,
     RequestType,
 )
+from requests_app.request_types import REQUEST_TYPES
 
 SAMPLE_REFERENCE = "PR-2026-000123"
 
@@ -50,68 +51,6 @@ def published_fee(on: dt.date) -> int:
     notice = privacy_notice_in_force(on)
     return notice.fee_yen if notice is not None else DEFAULT_FEE_YEN
 
-
-# --- request types (APPI Arts. 32–35) ----------------------------------------------------------
-REQUEST_TYPE_TEXT: dict[str, dict[str, str]] = {
-    RequestType.PURPOSE_NOTICE: {
-        "ja": "保有個人データの利用目的の通知",
-        "en": "notification of the purposes of use of your retained personal data",
-        "article_ja": "個人情報保護法第32条第2項",
-        "article_en": "Article 32(2) of the Act on the Protection of Personal Information (APPI)",
-    },
-    RequestType.DISCLOSURE: {
-        "ja": "保有個人データの開示",
-        "en": "disclosure of your retained personal data",
-        "article_ja": "個人情報保護法第33条第1項",
-        "article_en": "Article 33(1) of the Act on the Protection of Personal Information (APPI)",
-    },
-    RequestType.RECORD_DISCLOSURE: {
-        "ja": "第三者提供記録の開示",
-        "en": "disclosure of the records of provision of your personal data to third parties",
-        "article_ja": "個人情報保護法第33条第5項",
-        "article_en": "Article 33(5) of the Act on the Protection of Personal Information (APPI)",
-    },
-    RequestType.CORRECTION: {
-        "ja": "保有個人データの内容の訂正、追加又は削除",
-        "en": "correction, addition or deletion of the content of your retained personal data",
-        "article_ja": "個人情報保護法第34条第1項",
-        "article_en": "Article 34(1) of the Act on the Protection of Personal Information (APPI)",
-    },
-    RequestType.ERASURE: {
-        "ja": "保有個人データの利用停止又は消去",
-        "en": "suspension of use or erasure of your retained personal data",
-        "article_ja": "個人情報保護法第35条第1項及び第5項",
-        "article_en": "Article 35(1) and (5) of the Act on the Protection of Personal Information "
-        "(APPI)",
-    },
-    RequestType.PROVISION_STOP: {
-        "ja": "保有個人データの第三者への提供の停止",
-        "en": "suspension of the provision of your retained personal data to third parties",
-        "article_ja": "個人情報保護法第35条第3項及び第5項",
-        "article_en": "Article 35(3) and (5) of the Act on the Protection of Personal Information "
-        "(APPI)",
-    },
-}
-
-# The article under which a decision not to act (in whole or part) is notified; Art. 36 then asks
-# the company to endeavour to explain its reasons.
-NOTICE_ARTICLE: dict[str, dict[str, str]] = {
-    RequestType.PURPOSE_NOTICE: {
-        "ja": "個人情報保護法第32条第3項",
-        "en": "Article 32(3) of the APPI",
-    },
-    RequestType.DISCLOSURE: {"ja": "個人情報保護法第33条第3項", "en": "Article 33(3) of the APPI"},
-    RequestType.RECORD_DISCLOSURE: {
-        "ja": "個人情報保護法第33条第5項において準用する同条第3項",
-        "en": "Article 33(3) of the APPI as applied by Article 33(5)",
-    },
-    RequestType.CORRECTION: {"ja": "個人情報保護法第34条第3項", "en": "Article 34(3) of the APPI"},
-    RequestType.ERASURE: {"ja": "個人情報保護法第35条第7項", "en": "Article 35(7) of the APPI"},
-    RequestType.PROVISION_STOP: {
-        "ja": "個人情報保護法第35条第7項",
-        "en": "Article 35(7) of the APPI",
-    },
-}
 
 # --- refusal grounds, each with the provision it rests on ----------------------------------------
 REFUSAL_GROUNDS: dict[str, dict[str, str]] = {
@@ -339,15 +278,27 @@ def withheld_parts(
     ]
 
 
+def _type_texts(rtype: str, language: str) -> dict[str, Any]:
+    """The type's wording in the letter (the registry of request types)."""
+    spec = REQUEST_TYPES.get(rtype)
+    if spec is None:
+        return {"type_title": rtype, "type_article": "", "notice_article": rtype}
+    return {
+        "type_title": spec.text(language),
+        "type_article": spec.article_text(language),
+        "notice_article": spec.notice_article_text(language),
+    }
+
+
 def request_context(request: DisclosureRequest, language: str, kind: str = "") -> dict[str, Any]:
     rtype = request.request_type
+    spec = REQUEST_TYPES.get(rtype)
+    fee_bearing = bool(spec and spec.fee_bearing)
     return {
         "reference": request.reference,
         "type": rtype,
-        "type_title": _text(REQUEST_TYPE_TEXT, rtype, language),
-        "type_article": REQUEST_TYPE_TEXT.get(rtype, {}).get(f"article_{language}", ""),
-        "notice_article": _text(NOTICE_ARTICLE, rtype, language),
-        "is_fee_bearing": rtype in RequestType.fee_bearing(),
+        **_type_texts(rtype, language),
+        "is_fee_bearing": fee_bearing,
         "received_at": request.received_at,
         "form_sent_at": request.form_sent_at,
         "documents_received_on": request.documents_received_on,
@@ -381,7 +332,7 @@ def request_context(request: DisclosureRequest, language: str, kind: str = "") -
         ),
         **fee_context(
             kind=kind,
-            fee_bearing=rtype in RequestType.fee_bearing(),
+            fee_bearing=fee_bearing,
             published=published_fee(timezone.localdate(request.received_at)),
             amount=request.fee_amount,
             method=request.fee_payment_method,
@@ -453,7 +404,8 @@ def purposes_context(language: str) -> list[dict[str, Any]]:
 
 def compilation_context(request: DisclosureRequest, language: str) -> dict[str, Any] | None:
     """Everything held on the person, compiled by the workflow's selector (disclosures only)."""
-    if request.request_type not in (RequestType.DISCLOSURE, RequestType.RECORD_DISCLOSURE):
+    spec = REQUEST_TYPES.get(request.request_type)
+    if not (spec and spec.discloses_data):
         return None
     if request.outcome not in (Outcome.FULFILLED, Outcome.PARTLY_FULFILLED):
         return None
@@ -487,16 +439,36 @@ def letter_note(letter: Letter) -> str:
     return (log.description or "").strip() if log else ""
 
 
-def request_types_context(selected: str, language: str) -> list[dict[str, Any]]:
-    """Every request type, for the form's tick boxes (the one asked about ticked)."""
+def request_types_context(selected: str | set[str], language: str) -> list[dict[str, Any]]:
+    """Every request type, for the form's tick boxes (the ones the case asks for ticked)."""
+    chosen = {selected} if isinstance(selected, str) else set(selected)
     return [
         {
             "code": code,
-            "title": _text(REQUEST_TYPE_TEXT, code, language),
-            "checked": code == selected,
+            "title": REQUEST_TYPES[code].text(language),
+            "checked": code in chosen,
         }
         for code in RequestType.values
     ]
+
+
+def case_context(request: DisclosureRequest, language: str, kind: str = "") -> dict[str, Any]:
+    """The case the request belongs to: its reference (the one the person quotes), its one due
+    date (the earliest of its open rights) and every right with its own outcome, ground and fee,
+    so that one letter can answer each right (issue 13)."""
+    from requests_app.cases import case_due_date, case_rights
+
+    case = request.case
+    rights = [
+        right if right.pk != request.pk else request
+        for right in case_rights(case).select_related("suspension_recipient")
+    ]
+    return {
+        "reference": case.reference,
+        "due_date": case_due_date(case) or request.due_date,
+        "rights": [request_context(right, language, kind=kind) for right in rights],
+        "types": sorted({right.request_type for right in rights}),
+    }
 
 
 def _cell(value: Any, language: str) -> str:
@@ -613,7 +585,8 @@ def letter_context(
         if request.request_type == RequestType.PURPOSE_NOTICE
         else [],
         "compilation": normalise_compilation(compilation_context(request, language), language),
-        "request_types": request_types_context(request.request_type, language),
+        "case": (case := case_context(request, language, kind=letter.kind)),
+        "request_types": request_types_context(set(case["types"]), language),
     }
 
 
@@ -635,22 +608,16 @@ def sample_context(
             LetterKind.NO_DATA_HELD: Outcome.NO_DATA_HELD,
             LetterKind.RESPONSE: Outcome.FULFILLED,
         }.get(kind, "")
-    refusal_code = {
-        RequestType.PURPOSE_NOTICE: RefusalGround.PURPOSE_ALREADY_CLEAR,
-        RequestType.CORRECTION: RefusalGround.CONTENT_TRUE,
-        RequestType.ERASURE: RefusalGround.ART35_GROUNDS_NOT_MET,
-        RequestType.PROVISION_STOP: RefusalGround.ART35_GROUNDS_NOT_MET,
-    }.get(rtype, RefusalGround.BUSINESS_HINDRANCE)
+    spec = REQUEST_TYPES[rtype]
+    refusal_code = spec.sample_refusal_ground
     en = language == "en"
     received = timezone.now() - dt.timedelta(days=20)
     docs_on = today - dt.timedelta(days=10)
-    fee_bearing = rtype in RequestType.fee_bearing()
+    fee_bearing = spec.fee_bearing
     request = {
         "reference": SAMPLE_REFERENCE,
         "type": rtype,
-        "type_title": _text(REQUEST_TYPE_TEXT, rtype, language),
-        "type_article": REQUEST_TYPE_TEXT.get(rtype, {}).get(f"article_{language}", ""),
-        "notice_article": _text(NOTICE_ARTICLE, rtype, language),
+        **_type_texts(rtype, language),
         "is_fee_bearing": fee_bearing,
         "received_at": received,
         "form_sent_at": received + dt.timedelta(days=1),
@@ -677,7 +644,7 @@ def sample_context(
         "method_requested_text": _text(METHOD_TEXT, DisclosureMethod.ELECTRONIC, language),
         "method_used": DisclosureMethod.PAPER,
         "method_used_text": _text(METHOD_TEXT, DisclosureMethod.PAPER, language),
-        "method_differs": rtype in (RequestType.DISCLOSURE, RequestType.RECORD_DISCLOSURE),
+        "method_differs": spec.discloses_data,
         "withheld_titles": withheld_titles(["comments"], language)
         if outcome == Outcome.PARTLY_FULFILLED
         else [],
@@ -707,7 +674,7 @@ def sample_context(
         "suspension_recipient": "",
     }
     compilation = None
-    if rtype in (RequestType.DISCLOSURE, RequestType.RECORD_DISCLOSURE) and outcome in (
+    if spec.discloses_data and outcome in (
         Outcome.FULFILLED,
         Outcome.PARTLY_FULFILLED,
     ):
@@ -787,6 +754,12 @@ def sample_context(
         if rtype == RequestType.PURPOSE_NOTICE
         else [],
         "compilation": normalise_compilation(compilation, language),
+        "case": {
+            "reference": SAMPLE_REFERENCE,
+            "due_date": request["due_date"],
+            "rights": [request],
+            "types": [rtype],
+        },
         "request_types": request_types_context(rtype, language),
     }
     kind_sample = _SAMPLE_LETTER_CONTEXTS.get(kind)
@@ -865,6 +838,6 @@ def sample_compilation(*, language: str, request_type: str) -> dict[str, Any]:
             "rows": provision_rows,
         },
     ]
-    if request_type == RequestType.RECORD_DISCLOSURE:
-        sections = sections[2:]
+    if REQUEST_TYPES[request_type].compilation_sections is not None:
+        sections = sections[2:]  # a type that discloses some sections: the sample's records
     return {"sections": sections, "generated_at": timezone.now()}

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from requests_app.request_types import REQUEST_TYPES
+
 SEED_DIR = Path(settings.BASE_DIR) / "templates" / "letters" / "seed"
 
 # (kind, request_type, language, subject, body file). request_type "" = any request type.
@@ -51,90 +53,6 @@ SEED_TEMPLATES: list[tuple[str, str, str, str, str]] = [
         "en",
         "Your request {{ request.reference }}: new reply date",
         "extension_notice.en.html",
-    ),
-    (
-        "response",
-        "purpose_notice",
-        "ja",
-        "保有個人データの利用目的のご通知",
-        "response.purpose_notice.ja.html",
-    ),
-    (
-        "response",
-        "purpose_notice",
-        "en",
-        "Notification of the purposes of use of your personal data",
-        "response.purpose_notice.en.html",
-    ),
-    (
-        "response",
-        "disclosure",
-        "ja",
-        "保有個人データの開示について（ご回答）",
-        "response.disclosure.ja.html",
-    ),
-    (
-        "response",
-        "disclosure",
-        "en",
-        "Disclosure of your retained personal data",
-        "response.disclosure.en.html",
-    ),
-    (
-        "response",
-        "record_disclosure",
-        "ja",
-        "第三者提供記録の開示について（ご回答）",
-        "response.record_disclosure.ja.html",
-    ),
-    (
-        "response",
-        "record_disclosure",
-        "en",
-        "Disclosure of the records of provision to third parties",
-        "response.record_disclosure.en.html",
-    ),
-    (
-        "response",
-        "correction",
-        "ja",
-        "保有個人データの内容の訂正等について（ご通知）",
-        "response.correction.ja.html",
-    ),
-    (
-        "response",
-        "correction",
-        "en",
-        "Your request for correction of your personal data",
-        "response.correction.en.html",
-    ),
-    (
-        "response",
-        "erasure",
-        "ja",
-        "保有個人データの利用停止等について（ご通知）",
-        "response.erasure.ja.html",
-    ),
-    (
-        "response",
-        "erasure",
-        "en",
-        "Your request for suspension of use or erasure of your personal data",
-        "response.erasure.en.html",
-    ),
-    (
-        "response",
-        "provision_stop",
-        "ja",
-        "保有個人データの第三者提供の停止について（ご通知）",
-        "response.provision_stop.ja.html",
-    ),
-    (
-        "response",
-        "provision_stop",
-        "en",
-        "Your request to stop the provision of your personal data to third parties",
-        "response.provision_stop.en.html",
     ),
     (
         "refusal",
@@ -179,6 +97,20 @@ SEED_TEMPLATES: list[tuple[str, str, str, str, str]] = [
         "Notice of an incident involving your personal data",
         "incident_notice.en.html",
     ),
+]
+
+
+# The responses: one per request type and language, subject from the registry of request types.
+SEED_TEMPLATES += [
+    (
+        "response",
+        code,
+        language,
+        spec.response_subject[language],
+        f"response.{code}.{language}.html",
+    )
+    for code, spec in REQUEST_TYPES.items()
+    for language in ("ja", "en")
 ]
 
 

@@ -29,6 +29,7 @@ from ..models import (
     RequestType,
     UseMeasure,
 )
+from ..request_types import spec_for
 from .documents import identity_documents_purge_for_request
 
 logger = logging.getLogger(__name__)
@@ -88,8 +89,6 @@ _WITHHELD_OUTCOMES = {Outcome.PARTLY_FULFILLED}
 
 _NEEDS_EXPLANATION = {Outcome.REFUSED, Outcome.PARTLY_FULFILLED, Outcome.ALTERNATIVE_MEASURE}
 _REFUSING = {Outcome.REFUSED, Outcome.PARTLY_FULFILLED}
-_ART35_TYPES = {RequestType.ERASURE, RequestType.PROVISION_STOP}
-_DISCLOSURE_TYPES = {RequestType.DISCLOSURE, RequestType.RECORD_DISCLOSURE}
 
 
 def validate_outcome(
@@ -124,7 +123,8 @@ def validate_outcome(
         add("outcome", NO_DATA_MISMATCH)
     if outcome != Outcome.NO_DATA_HELD and request.customer_id is None:
         add("outcome", CUSTOMER_REQUIRED)
-    if outcome == Outcome.ALTERNATIVE_MEASURE and request.request_type not in _ART35_TYPES:
+    spec = spec_for(request.request_type)
+    if outcome == Outcome.ALTERNATIVE_MEASURE and not spec.art35:
         add("outcome", ALTERNATIVE_ONLY_ART35)
     if (
         outcome == Outcome.PARTLY_FULFILLED
@@ -150,7 +150,7 @@ def validate_outcome(
     withheld = list(withheld_sections)
     if withheld:
         unknown = sorted(set(withheld) - set(selectors.compilation_section_titles()))
-        if request.request_type not in (RequestType.DISCLOSURE, RequestType.RECORD_DISCLOSURE):
+        if not spec.discloses_data:
             add("withheld_sections", WITHHOLDING_ONLY_FOR_DISCLOSURE)
         elif unknown:
             add("withheld_sections", WITHHOLDING_UNKNOWN, sections=", ".join(unknown))
@@ -183,7 +183,7 @@ def validate_outcome(
         }[outcome]
         if not expected:
             add("outcome", CORRECTION_OUTCOME_MISMATCH)
-    if request.request_type in _DISCLOSURE_TYPES and outcome in {
+    if spec.discloses_data and outcome in {
         Outcome.FULFILLED,
         Outcome.PARTLY_FULFILLED,
     }:
@@ -252,38 +252,57 @@ def request_fulfil(*, request: DisclosureRequest, by: AbstractBaseUser) -> None:
     - disclosure (Art. 33): the electronic copy, when the method used is electronic.
     Refusals, "no data held" and alternative measures change no data (the outcome is the record).
     """
-    from consent_app.models import ConsentEvent
-    from consent_app.services import consent_withdraw_all, customer_erase, suppression_create
-
     if request.outcome not in {Outcome.FULFILLED, Outcome.PARTLY_FULFILLED}:
         return
+    spec_for(request.request_type).fulfil(request, by)
+    logger.info("request %s fulfilled (%s, %s)", request.pk, request.request_type, request.outcome)
+
+
+# --- the fulfilment handlers, one per type (named by requests_app.request_types) -----------------
+def fulfil_nothing(request: DisclosureRequest, by: AbstractBaseUser) -> None:
+    """Purpose notice (Art. 32(2)): the letter is the fulfilment; no data changes."""
+
+
+def fulfil_correction(request: DisclosureRequest, by: AbstractBaseUser) -> None:
+    """Correction (Art. 34): the accepted corrections amend the customer, with history."""
+    _apply_corrections(request, by)
+
+
+def fulfil_erasure(request: DisclosureRequest, by: AbstractBaseUser) -> None:
+    """Erasure: anonymise and purge the ID documents; suspension of use: withdraw consent."""
+    from consent_app.models import ConsentEvent
+    from consent_app.services import consent_withdraw_all, customer_erase
+
     customer = request.customer
-    kind = request.request_type
-    if kind == RequestType.CORRECTION:
-        _apply_corrections(request, by)
-    elif kind == RequestType.ERASURE and request.use_measure == UseMeasure.ERASE:
+    if request.use_measure == UseMeasure.ERASE:
         if customer.erased_at is None:
             customer_erase(customer=customer, by=by, request_reference=request.reference)
         identity_documents_purge_for_request(request=request)
-    elif kind == RequestType.ERASURE:
-        consent_withdraw_all(
-            customer=customer,
-            by=by,
-            source=ConsentEvent.Source.REQUEST,
-            request_reference=request.reference,
-            purpose_codes=list(request.suspension_purpose_codes) or None,
-            note=str(_("Suspension of use (Art. 35)")),
-        )
-    elif kind == RequestType.PROVISION_STOP:
-        suppression_create(
-            customer=customer,
-            recipient=request.suspension_recipient,
-            by=by,
-            request_reference=request.reference,
-            note=str(_("Suspension of provision (Art. 35(3))")),
-        )
-    elif (
-        kind in _DISCLOSURE_TYPES and request.disclosure_method_used == DisclosureMethod.ELECTRONIC
-    ):
+        return
+    consent_withdraw_all(
+        customer=customer,
+        by=by,
+        source=ConsentEvent.Source.REQUEST,
+        request_reference=request.reference,
+        purpose_codes=list(request.suspension_purpose_codes) or None,
+        note=str(_("Suspension of use (Art. 35)")),
+    )
+
+
+def fulfil_provision_stop(request: DisclosureRequest, by: AbstractBaseUser) -> None:
+    """Suspension of provision (Art. 35(3)): a suppression, for one recipient or all."""
+    from consent_app.services import suppression_create
+
+    suppression_create(
+        customer=request.customer,
+        recipient=request.suspension_recipient,
+        by=by,
+        request_reference=request.reference,
+        note=str(_("Suspension of provision (Art. 35(3))")),
+    )
+
+
+def fulfil_disclosure(request: DisclosureRequest, by: AbstractBaseUser) -> None:
+    """Disclosure (Art. 33): the electronic copy, when the method used is electronic."""
+    if request.disclosure_method_used == DisclosureMethod.ELECTRONIC:
         _store_electronic_copy(request)
-    logger.info("request %s fulfilled (%s, %s)", request.pk, kind, request.outcome)

@@ -29,11 +29,13 @@ from ..models import (
     DisclosureMethod,
     DisclosureRequest,
     ReferenceCounter,
+    RequestCase,
     RequestChannel,
     RequestComment,
     RequestType,
     UseMeasure,
 )
+from ..request_types import REQUEST_TYPES, types_asking
 
 logger = logging.getLogger(__name__)
 
@@ -99,8 +101,6 @@ DETAIL_FIELDS: tuple[str, ...] = (
     "notes",
 )
 _ALWAYS_EDITABLE = {"notes"}
-_ART35_TYPES = {RequestType.ERASURE, RequestType.PROVISION_STOP}
-_DISCLOSURE_TYPES = {RequestType.DISCLOSURE, RequestType.RECORD_DISCLOSURE}
 
 
 RECEIPT_CORRECTION_FORBIDDEN = _("You are not allowed to correct the receipt date.")
@@ -123,12 +123,13 @@ def validate_request_details(*, request_type: str, fields: dict[str, Any]) -> No
     def add(field: str, message, **params) -> None:
         errors.setdefault(field, []).append(_error(message, field, **params))
 
-    if request_type not in RequestType.values:
+    spec = REQUEST_TYPES.get(request_type)
+    if request_type not in RequestType.values or spec is None:
         add("request_type", UNKNOWN_REQUEST_TYPE, type=request_type)
         raise ValidationError(errors)
     if "requester_name" in fields and not (fields["requester_name"] or "").strip():
         add("requester_name", REQUESTER_NAME_REQUIRED)
-    if fields.get("fee_amount") and request_type not in RequestType.fee_bearing():
+    if fields.get("fee_amount") and not spec.fee_bearing:
         add("fee_amount", FEE_NOT_ALLOWED)
     if fields.get("fee_received_on") and not fields.get("fee_amount"):
         add("fee_received_on", FEE_RECEIPT_WITHOUT_FEE)
@@ -137,14 +138,14 @@ def validate_request_details(*, request_type: str, fields: dict[str, Any]) -> No
         add("fee_payment_method", FEE_RECEIPT_WITHOUT_METHOD)
     if fields.get("fee_received_on") and fields["fee_received_on"] > timezone.localdate():
         add("fee_received_on", FEE_RECEIVED_IN_FUTURE)
-    if fields.get("disclosure_method_requested") and request_type not in _DISCLOSURE_TYPES:
+    if fields.get("disclosure_method_requested") and not spec.asks("disclosure_method_requested"):
         add("disclosure_method_requested", METHOD_ONLY_FOR_DISCLOSURE)
-    if fields.get("use_measure") and request_type != RequestType.ERASURE:
+    if fields.get("use_measure") and not spec.asks("use_measure"):
         add("use_measure", MEASURE_ONLY_FOR_ERASURE)
-    if fields.get("legal_ground") and request_type not in _ART35_TYPES:
+    if fields.get("legal_ground") and not spec.asks("legal_ground"):
         add("legal_ground", ART35_GROUND_ONLY_FOR_ART35)
     # Art. 35(1), (3), (5): the ground decides whether the company must act; stored with it.
-    if request_type in _ART35_TYPES and not fields.get("legal_ground"):
+    if spec.art35 and not fields.get("legal_ground"):
         add("legal_ground", ART35_GROUND_REQUIRED)
     if (fields.get("incident_reference") or "").strip() and fields.get("legal_ground") != (
         Art35Ground.LEAK
@@ -152,7 +153,9 @@ def validate_request_details(*, request_type: str, fields: dict[str, Any]) -> No
         add("incident_reference", INCIDENT_ONLY_FOR_LEAK)
     codes = fields.get("suspension_purpose_codes") or []
     if codes:
-        if request_type != RequestType.ERASURE or fields.get("use_measure") == UseMeasure.ERASE:
+        if not spec.asks("suspension_purpose_codes") or (
+            fields.get("use_measure") == UseMeasure.ERASE
+        ):
             add("suspension_purpose_codes", PURPOSES_ONLY_FOR_SUSPENSION)
         else:
             from consent_app.models import PurposeOfUse
@@ -160,7 +163,7 @@ def validate_request_details(*, request_type: str, fields: dict[str, Any]) -> No
             known = set(PurposeOfUse.objects.filter(code__in=codes).values_list("code", flat=True))
             if unknown := sorted(set(codes) - known):
                 add("suspension_purpose_codes", UNKNOWN_PURPOSES, codes=", ".join(unknown))
-    if fields.get("suspension_recipient") and request_type != RequestType.PROVISION_STOP:
+    if fields.get("suspension_recipient") and not spec.asks("suspension_recipient"):
         add("suspension_recipient", RECIPIENT_ONLY_FOR_PROVISION_STOP)
     if fields.get("agent_type"):
         if not (fields.get("agent_name") or "").strip():
@@ -206,7 +209,7 @@ def request_create(
     requester_name = _clean_text(requester_name or "")
     details.setdefault("agent_type", AgentType.NONE)
     details.setdefault("channel", RequestChannel.POST)
-    if request_type in _DISCLOSURE_TYPES:
+    if request_type in types_asking("disclosure_method_requested"):
         details.setdefault("disclosure_method_requested", DisclosureMethod.PAPER)
     validate_request_details(
         request_type=request_type, fields={**details, "requester_name": requester_name}
@@ -224,8 +227,12 @@ def request_create(
             email=details.get("requester_email", ""),
             phone=details.get("requester_phone", ""),
         ).first()
+        reference = _next_reference(received_at)
+        # A new request opens its case: the case and its first right share the reference.
+        case = RequestCase.objects.create(reference=reference, created_at=received_at)
         request = DisclosureRequest(
-            reference=_next_reference(received_at),
+            reference=reference,
+            case=case,
             request_type=request_type,
             requester_name=requester_name,
             received_at=received_at,

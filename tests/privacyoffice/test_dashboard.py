@@ -428,14 +428,18 @@ def test_a_summary_from_before_the_month_turned_is_not_charted(client, manager):
 
 # --- scale --------------------------------------------------------------------------------------
 def _bulk_requests(count: int, start: int) -> None:
-    from requests_app.models import DisclosureRequest
+    from requests_app.models import DisclosureRequest, RequestCase
 
     states = ["inquiry", "verified", "documents_received", "closed", "responded"]
     types = ["disclosure", "erasure", "correction", "purpose_notice"]
+    cases = RequestCase.objects.bulk_create(
+        [RequestCase(reference=f"PR-BULK-{start + i:07d}") for i in range(count)]
+    )
     DisclosureRequest.objects.bulk_create(
         [
             DisclosureRequest(
                 reference=f"PR-BULK-{start + i:07d}",
+                case=cases[i],
                 request_type=types[i % len(types)],
                 state=states[i % len(states)],
                 requester_name="山田 太郎",

@@ -253,6 +253,24 @@ def test_managers_get_one_overdue_digest_a_day_while_requests_are_overdue(at, st
     assert len([m for m in mail.outbox if m.to == [manager.email]]) == 2
 
 
+def test_the_digest_counts_the_overdue_rights_and_the_cases_they_belong_to(at, staff, manager):
+    # Issue 13: a letter asking for disclosure and suspension of provision is one case.
+    late = open_request(TODAY - dt.timedelta(days=2), assignee=staff)
+    open_request(
+        TODAY - dt.timedelta(days=2),
+        assignee=staff,
+        case=late.case,
+        reference=f"{late.reference}-2",
+        request_type="provision_stop",
+    )
+    open_request(TODAY - dt.timedelta(days=1), assignee=staff)
+    alerts.deadline_alerts_scan()
+    [digest] = [m for m in mail.outbox if m.to == [manager.email]]
+    assert "Overdue requests: 3; cases they belong to: 2." in digest.body or (
+        "期限超過の請求：3 件（受付案件 2 件）" in digest.body
+    )
+
+
 def test_the_digest_stops_once_the_request_is_answered(at, staff, manager):
     request = open_request(TODAY - dt.timedelta(days=1), assignee=staff)
     alerts.deadline_alerts_scan()
