@@ -20,7 +20,9 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from common.dates import start_of_day
 from consent_app.models import Channel, ConsentState
+from requests_app.due import DUE_SOON_DAYS
 from requests_app.models import RequestState, RequestType
 
 from . import dashboard as selectors
@@ -46,10 +48,6 @@ def changelist_url(app_model: str, **params) -> str | None:
 
 def _iso(moment: datetime) -> str:
     return timezone.localtime(moment).isoformat()
-
-
-def _start_of(day) -> datetime:
-    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
 
 
 @dataclass
@@ -90,7 +88,7 @@ def dashboard(request):
     )
     due_figures = [
         Figure(
-            _("Due within %(days)s days") % {"days": selectors.DUE_SOON_DAYS},
+            _("Due within %(days)s days") % {"days": DUE_SOON_DAYS},
             data.requests["due_soon"],
             changelist_url("requests_app.disclosurerequest", due="soon"),
             "warning" if data.requests["due_soon"] else "",
@@ -105,7 +103,7 @@ def dashboard(request):
     performance = data.performance
     answered_url = changelist_url(
         "requests_app.disclosurerequest",
-        responded_at__gte=_iso(_start_of(performance.start)),
+        responded_at__gte=_iso(start_of_day(performance.start)),
     )
     context = {
         **admin.site.each_context(request),
@@ -312,8 +310,8 @@ def _monthly_chart(months: list[selectors.MonthRow]) -> dict:
         x = left + i * slot + (slot - bar_w) / 2
         y = top + plot_h
         month_params = {
-            "received_at__gte": _iso(_start_of(month.start)),
-            "received_at__lt": _iso(_start_of(month.end)),
+            "received_at__gte": _iso(start_of_day(month.start)),
+            "received_at__lt": _iso(start_of_day(month.end)),
         }
         segments, cells = [], []
         for request_type in types:

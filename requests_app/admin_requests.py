@@ -39,6 +39,7 @@ from consent_app.admin_keyset import RowLinkFiltersOnce
 
 from . import deadlines, forms, selectors, services, summary, views
 from .admin_letters import DeadlineAlertInline, LetterInline
+from .due import DUE_SOON, DUE_SOON_DAYS, OVERDUE, due_status
 from .letters import services as letter_services
 from .letters.services import LETTER_WILL_FOLLOW
 from .models import (
@@ -154,8 +155,8 @@ class DueFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         return [
-            ("overdue", _("Overdue")),
-            ("soon", _("Due within 3 days")),
+            (OVERDUE, _("Overdue")),
+            (DUE_SOON, _("Due within %(days)s days") % {"days": DUE_SOON_DAYS}),
             ("lapsable", _("No documents back in time (may lapse)")),
         ]
 
@@ -164,9 +165,9 @@ class DueFilter(admin.SimpleListFilter):
         # `&` merges the selector's conditions into this query's WHERE (bench, issue 8): the
         # planner then reads the partial index request_open_due_idx (the few overdue requests)
         # instead of walking the whole received_at order probing `pk IN (subquery)`.
-        if value == "overdue":
+        if value == OVERDUE:
             return queryset & selectors.requests_overdue()
-        if value == "soon":
+        if value == DUE_SOON:
             return queryset & selectors.requests_due_soon()
         if value == "lapsable":
             return queryset & selectors.requests_lapsable()
@@ -486,12 +487,10 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
         if obj.due_date is None:
             return "—"
         due = date_format(obj.due_date)
-        if obj.state not in RequestState.clock_running_states():
-            return due
-        today = timezone.localdate()
-        if obj.due_date < today:
+        status = due_status(state=obj.state, due_date=obj.due_date, today=timezone.localdate())
+        if status == OVERDUE:
             css, label = "overdue", gettext("overdue")
-        elif (obj.due_date - today).days <= selectors.DUE_SOON_DAYS:
+        elif status == DUE_SOON:
             css, label = "soon", gettext("due soon")
         else:
             return due

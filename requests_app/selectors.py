@@ -27,6 +27,7 @@ from consent_app.models import ConsentFlag
 from consent_app.selectors import provision_stopped_for_flag
 
 from . import inventory
+from .due import due_soon_q, overdue_q
 from .models import (
     OPEN_STATES,
     DisclosureRequest,
@@ -343,25 +344,15 @@ def identity_documents_due_for_purge(*, now: datetime | None = None) -> QuerySet
 
 
 # --- queues and due status ---------------------------------------------------------------------
-DUE_SOON_DAYS = 3
-
-
+# The conditions are defined once, in requests_app.due (the dashboard counts with them).
 def requests_overdue(*, today: date | None = None) -> QuerySet[DisclosureRequest]:
     """Open requests whose clock runs and whose due date has passed."""
-    today = today or timezone.localdate()
-    return DisclosureRequest.objects.filter(
-        state__in=RequestState.clock_running_states(), due_date__lt=today
-    )
+    return DisclosureRequest.objects.filter(overdue_q(today=today or timezone.localdate()))
 
 
 def requests_due_soon(*, today: date | None = None) -> QuerySet[DisclosureRequest]:
-    """Open requests due today or within the next three days."""
-    today = today or timezone.localdate()
-    return DisclosureRequest.objects.filter(
-        state__in=RequestState.clock_running_states(),
-        due_date__gte=today,
-        due_date__lte=today + timedelta(days=DUE_SOON_DAYS),
-    )
+    """Open requests due today or within the next DUE_SOON_DAYS days."""
+    return DisclosureRequest.objects.filter(due_soon_q(today=today or timezone.localdate()))
 
 
 def requests_lapsable(*, now: datetime | None = None) -> QuerySet[DisclosureRequest]:

@@ -24,7 +24,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm_log.models import StateLog
@@ -37,8 +36,8 @@ from consent_app.models import (
 )
 from incidents_app.models import AffectedPerson
 from privacyoffice.ledgers import RowHash
+from requests_app.due import on_time_q, overdue_q, responded_day
 from requests_app.models import (
-    OPEN_STATES,
     DisclosureRequest,
     DocumentViewing,
     Letter,
@@ -49,22 +48,15 @@ from .marketing import MARKETING_LIST
 from .report import Report
 
 
-def _responded_day():
-    return TruncDate("responded_at", tzinfo=timezone.get_default_timezone())
-
-
 def _on_time():
-    # 1: answered by the due date. 0: answered late, or still open past the due date.
+    # 1: answered by the due date. 0: answered late, or still open past the due date (overdue).
     # Empty: no due date yet, open and not yet due, or ended without an answer.
+    # On time and overdue are defined once, in requests_app.due (the dashboard uses them too).
     today = timezone.localdate()
     return Case(
-        When(
-            Q(responded_at__isnull=False, due_date__isnull=False)
-            & Q(due_date__gte=_responded_day()),
-            then=Value(1),
-        ),
+        When(on_time_q(), then=Value(1)),
         When(Q(responded_at__isnull=False, due_date__isnull=False), then=Value(0)),
-        When(Q(state__in=OPEN_STATES, due_date__lt=today), then=Value(0)),
+        When(overdue_q(today=today), then=Value(0)),
         default=Value(None),
         output_field=IntegerField(),
     )
@@ -105,7 +97,7 @@ REQUEST_REGISTER = Report(
         Column(
             "days_to_respond",
             "回答所要日数",
-            DaysBetween(F("documents_received_on"), _responded_day()),
+            DaysBetween(F("documents_received_on"), responded_day()),
             Kind.INT,
         ),
         Column("outcome", "結果", "outcome", Kind.CODE),
