@@ -24,6 +24,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
+from common.admin import ReadOnlyAdminMixin, form_page
+from common.forms import add_service_errors
+from common.paginators import EstimatedCountPaginator
+
 from . import import_jobs, provision, selectors, services
 from .admin_forms import (
     ConsentChangeForm,
@@ -50,7 +54,6 @@ from .models import (
     PurposeOfUse,
     Recipient,
 )
-from .paginators import EstimatedCountPaginator
 
 logger = logging.getLogger(__name__)
 
@@ -61,37 +64,9 @@ IMPORT_JOB_NOT_YOURS = _("Only the person who uploaded a file may follow its imp
 
 
 def _form_page(request, model_admin, form, title: str, submit: str, **extra) -> TemplateResponse:
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "opts": model_admin.model._meta,
-        "title": title,
-        "form": form,
-        "submit_label": submit,
-        "media": model_admin.media + form.media,
-        **extra,
-    }
-    return TemplateResponse(request, FORM_TEMPLATE, context)
-
-
-def _add_service_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
-class ReadOnlyAdminMixin:
-    """Nobody adds, changes or deletes here through the generic admin forms."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    return form_page(
+        request, model_admin, form, template=FORM_TEMPLATE, title=title, submit=submit, **extra
+    )
 
 
 class DataItemsLabelsMixin:
@@ -646,7 +621,7 @@ class ProvisionSuppressionAdmin(ExactCustomerSearchMixin, admin.ModelAdmin):
             try:
                 suppression = services.suppression_create(by=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _add_service_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 self.message_user(request, _("Provision suppressed."), messages.SUCCESS)
                 return redirect("admin:consent_app_customer_change", suppression.customer_id)
@@ -747,7 +722,7 @@ class ConsentEventAdmin(ExactCustomerSearchMixin, admin.ModelAdmin):
                     foreign_transfer_info=data["foreign_transfer_info"],
                 )
             except ValidationError as exc:
-                _add_service_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 self.message_user(request, _("Consent change recorded."), messages.SUCCESS)
                 return redirect("admin:consent_app_customer_change", event.customer_id)
@@ -829,7 +804,7 @@ class ProvisionBatchAdmin(DataItemsLabelsMixin, admin.ModelAdmin):
                     basis=data["basis"] or None,
                 )
             except ValidationError as exc:
-                _add_service_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 self.message_user(
                     request,

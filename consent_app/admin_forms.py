@@ -7,7 +7,7 @@ from django.contrib.admin.sites import site as default_site
 from django.contrib.admin.widgets import AdminSplitDateTime, ForeignKeyRawIdWidget
 from django.utils.translation import gettext_lazy as _
 
-from privacyoffice.dates import validate_not_future
+from common.dates import validate_not_future
 
 from .importing import IMPORT_MAX_BYTES
 from .models import (

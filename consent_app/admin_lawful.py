@@ -15,7 +15,10 @@ from django.utils.translation import gettext_lazy as _
 
 # A real cycle, broken on purpose: consent_app.admin imports this module at its end (to register
 # these admins), after it has defined the read-only mixin used here.
-from .admin import DataItemsLabelsMixin, ReadOnlyAdminMixin
+from common.admin import ReadOnlyAdminMixin
+from common.paginators import EstimatedCountPaginator
+
+from .admin import DataItemsLabelsMixin
 from .admin_lawful_forms import DataItemsField
 from .models import (
     AdequateCountry,
@@ -27,7 +30,6 @@ from .models import (
     OptOutFiling,
     RetainedIdentity,
 )
-from .paginators import EstimatedCountPaginator
 
 
 class _PublishedOnceMixin:

@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from privacyoffice.dates import validate_birth_date, validate_not_future, validate_plausible_date
+from common.dates import validate_birth_date, validate_not_future, validate_plausible_date
 
 
 class Language(models.TextChoices):

@@ -15,7 +15,9 @@ from django.urls import URLPattern, URLResolver, reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 
-from . import dates, security, sso
+from common import dates
+
+from . import security, sso
 
 SELECTION_INVALID = _("The selected rows are not valid. Reload the list and select them again.")
 SEARCH_TOO_LONG = _(

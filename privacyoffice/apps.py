@@ -15,6 +15,8 @@ class PrivacyOfficeConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from common.inventory import checks as inventory_checks  # noqa: F401  (registers it)
+
         from . import checks  # noqa: F401  (registers system checks)
         from .roles import sync_roles_after_migrate
 

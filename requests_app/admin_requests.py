@@ -34,7 +34,8 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm_log.models import StateLog
 
-from consent_app.admin import ReadOnlyAdminMixin
+from common.admin import ReadOnlyAdminMixin, form_page
+from common.forms import add_service_errors
 from consent_app.admin_keyset import RowLinkFiltersOnce
 
 from . import deadlines, forms, selectors, services, summary, views
@@ -763,17 +764,16 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
         return reverse("admin:requests_app_disclosurerequest_change", args=[obj.pk])
 
     def _form_page(self, request, obj, form, title: str, submit: str, **extra):
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": obj,
-            "title": title,
-            "form": form,
-            "submit_label": submit,
-            "media": self.media + form.media,
+        return form_page(
+            request,
+            self,
+            form,
+            template=FORM_TEMPLATE,
+            title=title,
+            submit=submit,
+            original=obj,
             **extra,
-        }
-        return TemplateResponse(request, FORM_TEMPLATE, context)
+        )
 
     def transition_view(self, request, object_id, name):
         """GET: the transition's small form. POST: take the transition through its service."""
@@ -806,7 +806,7 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
                         for message in exc.messages:
                             self.message_user(request, message, messages.ERROR)
                         return HttpResponseRedirect(self._change_url(obj))
-                    forms.add_service_errors(form, exc)
+                    add_service_errors(form, exc)
                 else:
                     self.message_user(
                         request,
@@ -852,7 +852,7 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
                     by=request.user,
                 )
             except ValidationError as exc:
-                forms.add_service_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 self.message_user(request, gettext("Document stored."), messages.SUCCESS)
                 return HttpResponseRedirect(self._change_url(obj))
@@ -936,7 +936,7 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
                     reason=form.cleaned_data["reason"],
                 )
             except ValidationError as exc:
-                forms.add_service_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 self.message_user(request, gettext("Receipt date corrected."), messages.SUCCESS)
                 return HttpResponseRedirect(self._change_url(obj))

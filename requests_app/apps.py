@@ -6,7 +6,3 @@ class RequestsAppConfig(AppConfig):
     name = "requests_app"
     verbose_name = _("Privacy request handling")
     default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self) -> None:
-        # Registers the personal-data inventory check (every field of every model classified).
-        from . import inventory  # noqa: F401

@@ -14,10 +14,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from privacyoffice.dates import validate_not_future, validate_plausible_date
+from common.dates import validate_not_future, validate_plausible_date
+from common.forms import add_service_errors
+from common.inventory import customer_correctable_fields
 
 from . import selectors
-from .inventory import customer_correctable_fields
 from .models import (
     CorrectionItem,
     DisclosureMethod,
@@ -34,15 +35,6 @@ from .services.intake import DETAIL_FIELDS
 
 CUSTOMER_NUMBER_UNKNOWN = _("No customer has the number %(number)s.")
 CHOOSE_ONE_CUSTOMER = _("Choose a candidate or type a customer number, not both.")
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form: per field where the form has the field."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _purpose_choices() -> list[tuple[str, str]]:

@@ -23,7 +23,7 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
-from privacyoffice.dates import validate_birth_date, validate_not_future, validate_plausible_date
+from common.dates import validate_birth_date, validate_not_future, validate_plausible_date
 
 
 class RequestType(models.TextChoices):
@@ -473,7 +473,7 @@ class DisclosureRequest(ConcurrentTransitionMixin, models.Model):
         constraints = [
             # A receipt before 1900 or after 2100 is a typing error that used to break every
             # page showing the request (a BC timestamp cannot be read back; issue 20). Forms
-            # refuse it with a message (privacyoffice.dates); this holds for any other client.
+            # refuse it with a message (common.dates); this holds for any other client.
             models.CheckConstraint(
                 condition=models.Q(received_at__gte=RECEIVED_AT_EARLIEST)
                 & models.Q(received_at__lt=RECEIVED_AT_LATEST),

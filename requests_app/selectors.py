@@ -22,11 +22,11 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from common import inventory
 from common.csv_safety import csv_safe
 from consent_app.models import ConsentFlag
 from consent_app.selectors import provision_stopped_for_flag
 
-from . import inventory
 from .due import due_soon_q, overdue_q
 from .models import (
     OPEN_STATES,

@@ -18,8 +18,9 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.inventory import customer_correctable_fields
+
 from .. import selectors
-from ..inventory import customer_correctable_fields
 from ..models import (
     CorrectionItem,
     DisclosureMethod,

@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from privacyoffice.dates import validate_not_future
+from common.dates import validate_not_future
 
 from .. import selectors
 from ..models import (
