@@ -13,13 +13,11 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-# A real cycle, broken on purpose: consent_app.admin imports this module at its end (to register
-# these admins), after it has defined the read-only mixin used here.
 from common.admin import ReadOnlyAdminMixin
 from common.paginators import EstimatedCountPaginator
 
-from .admin import DataItemsLabelsMixin
 from .admin_lawful_forms import DataItemsField
+from .admin_mixins import DataItemsLabelsMixin
 from .models import (
     AdequateCountry,
     DataReceipt,

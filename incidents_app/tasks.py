@@ -7,6 +7,7 @@ here only the report PDF, the publishing of the notices' render tasks and the al
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 
 from celery import shared_task
 
@@ -63,7 +64,6 @@ def incident_notices_publish(incident_id: int) -> int:
 )
 def incident_alerts_scan_task() -> dict:
     """Beat, hourly: raise and e-mail the leak-report and supervision alerts."""
-    from dataclasses import asdict
 
     from .alerts import incident_alerts_scan
 

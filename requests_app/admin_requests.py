@@ -37,6 +37,8 @@ from django_fsm_log.models import StateLog
 from common.admin import ReadOnlyAdminMixin, form_page
 from common.forms import add_service_errors
 from consent_app.admin_keyset import RowLinkFiltersOnce
+from consent_app.normalize import normalize_customer_number, normalize_name
+from consent_app.selectors import customer_candidates
 
 from . import deadlines, forms, selectors, services, summary, views
 from .admin_letters import DeadlineAlertInline, LetterInline
@@ -55,6 +57,7 @@ from .models import (
     RequestState,
     RequestType,
 )
+from .selectors_workflow import request_workflow_actions
 from .services.workflow import REQUEST_CHANGED, TRANSITION_SERVICES, transition_label
 
 logger = logging.getLogger(__name__)
@@ -526,7 +529,6 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
         if _REFERENCE.match(term.upper()):
             # A reference number is exact (and uses the unique index).
             return queryset.filter(reference=term.upper()), False
-        from consent_app.normalize import normalize_customer_number, normalize_name
 
         references = selectors.request_references_matching(term=term)
         if references is not None:
@@ -672,28 +674,19 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
 
     def _workflow_context(self, request, obj) -> dict[str, Any]:
         user = request.user
-        buttons, blocked = [], []
-        may_work = user.has_perm("requests_app.work_request") or user.has_perm(
-            "requests_app.approve_response"
-        )
-        if may_work:
-            for name in TRANSITION_SERVICES:
-                reasons = services.transition_blockers(obj, name, user)
-                label = services.transition_label(name)
-                if not reasons:
-                    buttons.append(
-                        {
-                            "name": name,
-                            "label": label,
-                            "one_click": name in forms.ONE_CLICK_TRANSITIONS,
-                            "url": reverse(
-                                "admin:requests_app_disclosurerequest_transition",
-                                args=[obj.pk, name],
-                            ),
-                        }
-                    )
-                elif reasons[0].code not in {"not_allowed", "forbidden"}:
-                    blocked.append({"label": label, "reason": reasons[0].messages[0]})
+        actions = request_workflow_actions(request=obj, user=user)
+        buttons = [
+            {
+                "name": step.name,
+                "label": step.label,
+                "one_click": step.name in forms.ONE_CLICK_TRANSITIONS,
+                "url": reverse(
+                    "admin:requests_app_disclosurerequest_transition", args=[obj.pk, step.name]
+                ),
+            }
+            for step in actions.available
+        ]
+        blocked = [{"label": step.label, "reason": step.reason} for step in actions.blocked]
         return {
             "workflow_buttons": buttons,
             "workflow_blocked": blocked,
@@ -784,8 +777,6 @@ class DisclosureRequestAdmin(admin.ModelAdmin):
         label = services.transition_label(name)
         kwargs = {"request_obj": obj, "user": request.user}
         if name == "verify_identity":
-            from consent_app.selectors import customer_candidates
-
             kwargs["candidates"] = customer_candidates(
                 name=obj.requester_name,
                 kana=obj.requester_name_kana,

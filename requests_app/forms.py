@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from common.dates import validate_not_future, validate_plausible_date
 from common.forms import add_service_errors
 from common.inventory import customer_correctable_fields
+from consent_app.models import Customer, PurposeOfUse, Recipient
+from consent_app.normalize import normalize_customer_number
 
 from . import selectors
 from .models import (
@@ -30,7 +32,7 @@ from .models import (
     RequestType,
 )
 from .selectors import staff_name
-from .services import validate_identity_document_file, validate_request_details
+from .services import correction_value, validate_identity_document_file, validate_request_details
 from .services.intake import DETAIL_FIELDS
 
 CUSTOMER_NUMBER_UNKNOWN = _("No customer has the number %(number)s.")
@@ -38,7 +40,6 @@ CHOOSE_ONE_CUSTOMER = _("Choose a candidate or type a customer number, not both.
 
 
 def _purpose_choices() -> list[tuple[str, str]]:
-    from consent_app.models import PurposeOfUse
 
     return [(p.code, str(p)) for p in PurposeOfUse.objects.filter(active=True)]
 
@@ -85,8 +86,6 @@ class RequestForm(forms.ModelForm):
         if "received_at" in self.fields:
             self.fields["received_at"].initial = timezone.now
         if "suspension_recipient" in self.fields:
-            from consent_app.models import Recipient
-
             self.fields["suspension_recipient"].queryset = Recipient.objects.filter(active=True)
 
     def clean(self):
@@ -204,8 +203,6 @@ class VerifyIdentityForm(TransitionForm):
         ]
 
     def clean(self):
-        from consent_app.models import Customer
-        from consent_app.normalize import normalize_customer_number
 
         cleaned = super().clean()
         number = normalize_customer_number(cleaned.get("customer_number") or "")
@@ -408,7 +405,6 @@ class CorrectionItemForm(forms.ModelForm):
         }
 
     def __init__(self, *args, **kwargs):
-        from consent_app.models import Customer
 
         super().__init__(*args, **kwargs)
         self.fields["field_name"].choices = [
@@ -417,7 +413,6 @@ class CorrectionItemForm(forms.ModelForm):
         ]
 
     def clean(self):
-        from .services import correction_value
 
         cleaned = super().clean()
         if cleaned.get("field_name") and cleaned.get("kind"):

@@ -16,6 +16,8 @@ from datetime import timedelta
 
 from celery import current_app
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.db.models.functions import Coalesce, Now
@@ -31,6 +33,9 @@ from requests_app.models import (
     LetterTemplate,
     Outcome,
 )
+
+from . import rendering
+from .tasks import letter_render
 
 logger = logging.getLogger(__name__)
 
@@ -155,7 +160,6 @@ def letter_queue(*, request: DisclosureRequest, kind: str, occasion: str, by=Non
 
 def _publish_render(letter_id: int) -> None:
     """Runs in a publisher thread: publishes only, touches no database."""
-    from .tasks import letter_render
 
     letter_render.delay(letter_id)
 
@@ -384,10 +388,6 @@ def letter_generate(*, letter_id: int) -> bool:
     and the redelivered (or swept) task claims the letter afresh; the file name is fixed per
     letter, so the half-done attempt leaves nothing behind but a file the next one replaces.
     """
-    from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
-
-    from .rendering import render_letter_pdf
 
     attempts = letter_attempt_count(letter_id=letter_id)
     if attempts is not None and attempts > MAX_RENDER_ATTEMPTS:
@@ -410,7 +410,7 @@ def letter_generate(*, letter_id: int) -> bool:
                 request_type=letter.request.request_type if letter.request_id else "",
                 language=letter.language,
             )
-        rendered = render_letter_pdf(letter=letter)
+        rendered = rendering.render_letter_pdf(letter=letter)
         name = letter_storage_name(letter=letter)
         if default_storage.exists(name):
             default_storage.delete(name)

@@ -9,10 +9,12 @@ database what the broker may have lost.
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 
 from celery import shared_task
 
 from common.tasks import RETRYABLE, ROW_TASK_RETRY, RowTask
+from requests_app.models import Letter
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +39,6 @@ class LetterRenderTask(RowTask):
 )
 def letter_render(letter_id: int) -> None:
     """Render one queued letter; quietly does nothing if it is gone or already generated."""
-    from requests_app.models import Letter
 
     from .services import letter_generate
 
@@ -66,7 +67,6 @@ def letters_requeue_stale_task() -> int:
 )
 def deadline_alerts_scan_task() -> dict:
     """Beat, hourly (and on demand from the admin): raise, e-mail and digest deadline alerts."""
-    from dataclasses import asdict
 
     from .alerts import deadline_alerts_scan
 

@@ -19,6 +19,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.inventory import customer_correctable_fields
+from consent_app.models import ConsentEvent
+from consent_app.services import (
+    consent_withdraw_all,
+    customer_erase,
+    customer_update,
+    suppression_create,
+)
 
 from .. import selectors
 from ..models import (
@@ -197,7 +204,6 @@ def correction_value(*, field_name: str, kind: str, requested_value: str):
 
 
 def _apply_corrections(request: DisclosureRequest, by: AbstractBaseUser) -> None:
-    from consent_app.services import customer_update
 
     items = list(request.corrections.filter(accepted=True, applied_at__isnull=True))
     if not items:
@@ -232,8 +238,6 @@ def request_fulfil(*, request: DisclosureRequest, by: AbstractBaseUser) -> None:
     - disclosure (Art. 33): the electronic copy, when the method used is electronic.
     Refusals, "no data held" and alternative measures change no data (the outcome is the record).
     """
-    from consent_app.models import ConsentEvent
-    from consent_app.services import consent_withdraw_all, customer_erase, suppression_create
 
     if request.outcome not in {Outcome.FULFILLED, Outcome.PARTLY_FULFILLED}:
         return
