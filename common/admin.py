@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.utils.functional import Promise
 
 
 class ReadOnlyAdminMixin:
@@ -29,8 +30,8 @@ def form_page(
     form: forms.BaseForm,
     *,
     template: str,
-    title: str,
-    submit: str,
+    title: str | Promise,
+    submit: str | Promise,
     **extra: Any,
 ) -> TemplateResponse:
     """One form that feeds a service, on an admin page (`template` extends the app's form page):

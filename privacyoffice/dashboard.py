@@ -112,7 +112,7 @@ def response_performance(*, today: date, period_days: int) -> Performance:
     answered = DisclosureRequest.objects.filter(responded_at__gte=start_of_day(start))
     days = DaysBetween("documents_received_on", responded_day())
     has_clock = Q(documents_received_on__isnull=False)
-    aggregates = {
+    aggregates: dict[str, Aggregate] = {
         "responded": Count("pk"),
         "with_due_date": Count("pk", filter=Q(due_date__isnull=False)),
         "on_time": Count("pk", filter=on_time_q()),

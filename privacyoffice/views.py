@@ -17,6 +17,7 @@ from django.contrib.auth.decorators import permission_required
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -52,7 +53,7 @@ def _iso(moment: datetime) -> str:
 
 @dataclass
 class Figure:
-    label: str
+    label: str | Promise
     count: int
     url: str | None
     tone: str = ""

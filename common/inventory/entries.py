@@ -8,6 +8,7 @@ from datetime import date
 
 from django.db import models
 from django.db.models import QuerySet
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -61,7 +62,7 @@ class ModelEntry:
     subject: str | SubjectQuery | None = None
     # Disclosure section: key, title, order of rows; "vertical" lists item/value pairs.
     section: str = ""
-    title: str = ""
+    title: str | Promise = ""
     order_by: tuple[str, ...] = ()
     vertical: bool = False
     # Narrows the rows disclosed (e.g. records within retention); receives (queryset, today).
