@@ -183,7 +183,9 @@ PROVISION_RECORDS = Report(
         Column("recipient_country", "提供先国", "recipient__country", Kind.TEXT),
         Column("customer_number", "本人(顧客番号)", "customer__number", Kind.TEXT),
         Column("purpose_code", "利用目的コード", "batch__purpose__code", Kind.TEXT),
-        Column("data_items", "提供項目", JsonListJoined(F("data_items")), Kind.TEXT),
+        Column(
+            "data_items", "提供項目", JsonListJoined(F("data_items")), Kind.TEXT, "`;`-separated"
+        ),
         Column("basis", "提供の根拠", "basis", Kind.CODE),
         Column("retain_until", "保存期限", "retain_until", Kind.DATE),
         Column("record_method", "記録の方法", "record_method", Kind.CODE),
@@ -215,7 +217,13 @@ RECEIPT_RECORDS = Report(
         Column("acquisition", "提供者の取得経緯", "receipt__acquisition", Kind.CODE),
         Column("acquisition_detail", "取得経緯の詳細", "receipt__acquisition_detail", Kind.TEXT),
         Column("customer_number", "本人(顧客番号)", "customer__number", Kind.TEXT),
-        Column("data_items", "受領項目", JsonListJoined(F("receipt__data_items")), Kind.TEXT),
+        Column(
+            "data_items",
+            "受領項目",
+            JsonListJoined(F("receipt__data_items")),
+            Kind.TEXT,
+            "`;`-separated",
+        ),
         Column("special_care", "要配慮個人情報を含む", "receipt__includes_special_care", Kind.FLAG),
         Column("retain_until", "保存期限", "retain_until", Kind.DATE),
     ),
@@ -288,6 +296,7 @@ SUPPRESSIONS = Report(
             "全提供先",
             ExpressionWrapper(Q(recipient__isnull=True), output_field=BooleanField()),
             Kind.FLAG,
+            "`1`: every recipient",
         ),
         Column("recipient_id", "提供先ID", "recipient_id", Kind.INT),
         Column("recipient_name", "提供先名称", "recipient__name", Kind.TEXT),
