@@ -8,7 +8,7 @@ from django.contrib.admin.widgets import AdminSplitDateTime, ForeignKeyRawIdWidg
 from django.utils.translation import gettext_lazy as _
 
 from common.countries import country_choices
-from privacyoffice.dates import validate_not_future
+from common.dates import validate_not_future
 
 from .importing import IMPORT_MAX_BYTES
 from .models import (

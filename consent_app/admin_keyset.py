@@ -25,8 +25,9 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from common.paginators import ESTIMATE_FROM_ROWS, estimated_row_count
+
 from . import selectors
-from .paginators import ESTIMATE_FROM_ROWS, estimated_row_count
 
 AFTER_VAR = "after"
 BEFORE_VAR = "before"

@@ -13,12 +13,12 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.admin import ReadOnlyAdminMixin
 from common.countries import country_name
+from common.paginators import EstimatedCountPaginator
 
-# A real cycle, broken on purpose: consent_app.admin imports this module at its end (to register
-# these admins), after it has defined the read-only mixin used here.
-from .admin import DataItemsLabelsMixin, ReadOnlyAdminMixin
 from .admin_lawful_forms import DataItemsField
+from .admin_mixins import DataItemsLabelsMixin
 from .models import (
     AdequateCountry,
     DataReceipt,
@@ -29,7 +29,6 @@ from .models import (
     OptOutFiling,
     RetainedIdentity,
 )
-from .paginators import EstimatedCountPaginator
 
 
 class _PublishedOnceMixin:

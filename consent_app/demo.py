@@ -28,6 +28,7 @@ from .models import (
     Recipient,
     RecipientCategory,
 )
+from .provision import provision_batch_create, provision_batch_execute
 
 # (kanji, katakana reading)
 FAMILY_NAMES: list[tuple[str, str]] = [
@@ -423,7 +424,6 @@ BATCH_RECIPIENTS = ("AGR-RESEARCH", "AGR-GLOBAL", "AGR-TELEMATICS", "AFF-INS")
 
 def _batches(recipients, purposes, staff) -> None:
     """Completed batches run in-process: consent, foreign consent, opt-out, joint use."""
-    from .provision import provision_batch_create, provision_batch_execute
 
     purpose = purposes.get("third_party_provision")
     if purpose is None:

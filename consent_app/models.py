@@ -7,10 +7,11 @@ the request's reference number (e.g. "PR-2026-000123"), not a foreign key.
 import pgtrigger
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from privacyoffice.dates import validate_birth_date, validate_not_future, validate_plausible_date
+from common.dates import validate_birth_date, validate_not_future, validate_plausible_date
 
 
 class Language(models.TextChoices):
@@ -113,7 +114,6 @@ class PurposeOfUse(models.Model):
         ]
 
     def __str__(self) -> str:
-        from django.utils.translation import get_language
 
         return self.title_en if (get_language() or "ja").startswith("en") else self.title_ja
 
@@ -566,6 +566,7 @@ class ProvisionRecord(models.Model):
 # The lawful-basis models live in their own module (split by sub-domain); imported here, after
 # the models they point at, so that Django registers them with the app. A real cycle: they
 # import Customer and Recipient from this module.
+
 from .lawful_models import (  # noqa: E402, F401
     AcquisitionMethod,
     AdequateCountry,

@@ -26,6 +26,7 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext, pgettext_lazy
 from kombu.exceptions import OperationalError as BrokerError
@@ -44,6 +45,7 @@ from .models import (
     RecipientCategory,
     RecordMethod,
 )
+from .tasks import run_provision_batch
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +64,7 @@ BATCH_NOT_FAILED = _("Only a failed batch can be run again.")
 BATCH_BASIS_NO_RECORD = _("Provision required by law is not made as a provision batch.")
 
 # The data items a batch may export: item code → (label, customer columns in the CSV).
-DATA_ITEMS: dict[str, tuple[str, tuple[str, ...]]] = {
+DATA_ITEMS: dict[str, tuple[str | Promise, tuple[str, ...]]] = {
     "name": (pgettext_lazy("person", "Name"), ("family_name", "given_name")),
     "name_kana": (_("Name (kana)"), ("family_name_kana", "given_name_kana")),
     "address": (_("Postal address"), ("postal_code", "prefecture", "address")),
@@ -148,7 +150,6 @@ def provision_batch_create(
     naming what is missing, and the proof (filing, notice, Art. 28 basis) is stored on it.
     `enqueue=False` leaves the run to the caller (the demo loader runs it in-process).
     """
-    from .tasks import run_provision_batch
 
     if not purpose.is_third_party_provision:
         raise _error(BATCH_PURPOSE_NOT_PROVISION, "purpose_not_provision")
@@ -370,7 +371,6 @@ def provision_batch_requeue(
     *, batch: ProvisionBatch, by: AbstractBaseUser | None
 ) -> ProvisionBatch:
     """Queue a failed batch again (e.g. after the agreement was renewed)."""
-    from .tasks import run_provision_batch
 
     with transaction.atomic():
         changed = ProvisionBatch.objects.filter(

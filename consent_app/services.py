@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from privacyoffice.dates import BIRTH_IN_FUTURE
+from common.dates import BIRTH_IN_FUTURE
 
 from .models import (
     ConsentEvent,
@@ -253,7 +253,7 @@ def _validate_customer(customer: Customer, *, exclude_unique: bool = False) -> N
         for name, messages in exc.message_dict.items():
             errors.setdefault(name, []).extend(messages)
     # A date of birth in the future or before 1900 is refused by the field's validator
-    # (privacyoffice.dates.validate_birth_date), in full_clean above.
+    # (common.dates.validate_birth_date), in full_clean above.
     if errors:
         raise ValidationError(errors)
 

@@ -12,38 +12,29 @@ from __future__ import annotations
 
 import logging
 
-from celery import Task, shared_task
-from django.db import InterfaceError
-from django.db import OperationalError as DatabaseOperationalError
+from celery import shared_task
+
+from common.tasks import RETRYABLE, ROW_TASK_RETRY, RowTask
 
 logger = logging.getLogger(__name__)
 
-# Transient faults worth retrying: the database or the storage backend briefly unreachable.
-RETRYABLE = (DatabaseOperationalError, InterfaceError, ConnectionError, TimeoutError)
 
-
-class ProvisionBatchTask(Task):
+class ProvisionBatchTask(RowTask):
     """Marks the batch failed once the retries are spent (or at once on a permanent error)."""
 
-    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+    row_id_argument = "batch_id"
+
+    def mark_failed(self, row_id: int, exc: BaseException) -> None:
         from .provision import provision_batch_mark_failed
 
-        batch_id = args[0] if args else kwargs.get("batch_id")
-        if batch_id is not None:
-            # The class name only: an exception's text could quote personal data from a row.
-            provision_batch_mark_failed(batch_id=batch_id, error=type(exc).__name__)
+        # The class name only: an exception's text could quote personal data from a row.
+        provision_batch_mark_failed(batch_id=row_id, error=type(exc).__name__)
 
 
 @shared_task(
     base=ProvisionBatchTask,
     name="consent_app.run_provision_batch",
-    autoretry_for=RETRYABLE,
-    retry_backoff=5,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=5,
-    acks_late=True,
-    reject_on_worker_lost=True,
+    **ROW_TASK_RETRY,
     # A million-customer batch takes a minute or two; both limits stay under the broker's
     # visibility timeout (an hour), so a running batch is never handed to a second worker.
     soft_time_limit=1500,
@@ -84,16 +75,16 @@ def purge_expired_provision_records() -> int:
     return provision_records_purge() + receipts_purge()
 
 
-class CustomerImportTask(Task):
+class CustomerImportTask(RowTask):
     """Records a crashed import on its job (nothing was written: one transaction)."""
 
-    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+    row_id_argument = "job_id"
+
+    def mark_failed(self, row_id: int, exc: BaseException) -> None:
         from .import_jobs import customer_import_job_fail
 
-        job_id = args[0] if args else kwargs.get("job_id")
-        if job_id is not None:
-            # The class name only: an exception's text could quote personal data from a row.
-            customer_import_job_fail(job_id=job_id, error=type(exc).__name__)
+        # The class name only: an exception's text could quote personal data from a row.
+        customer_import_job_fail(job_id=row_id, error=type(exc).__name__)
 
 
 @shared_task(

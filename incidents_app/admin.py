@@ -25,9 +25,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from consent_app.admin import ReadOnlyAdminMixin
-from consent_app.paginators import EstimatedCountPaginator
-from requests_app.forms import add_service_errors
+from common.admin import ReadOnlyAdminMixin
+from common.forms import add_service_errors
+from common.paginators import EstimatedCountPaginator
 
 from . import forms, selectors
 from .admin_entrustees import FORM_TEMPLATE, private_file_response

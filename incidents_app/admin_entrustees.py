@@ -10,14 +10,13 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from consent_app.admin import ReadOnlyAdminMixin
-from requests_app.forms import add_service_errors
+from common.admin import ReadOnlyAdminMixin, form_page
+from common.forms import add_service_errors
 from requests_app.views import _private_attachment
 
 from . import forms
@@ -44,17 +43,16 @@ def private_file_response(file, *, filename: str, content_type: str, missing) ->
 
 
 def _form_page(model_admin, request, original, form, title, submit, multipart=False):
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "opts": model_admin.opts,
-        "original": original,
-        "title": title,
-        "form": form,
-        "submit_label": submit,
-        "multipart": multipart,
-        "media": model_admin.media + form.media,
-    }
-    return TemplateResponse(request, FORM_TEMPLATE, context)
+    return form_page(
+        request,
+        model_admin,
+        form,
+        template=FORM_TEMPLATE,
+        title=title,
+        submit=submit,
+        original=original,
+        multipart=multipart,
+    )
 
 
 class EntrusteeForm(django_forms.ModelForm):

@@ -23,8 +23,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from requests_app.due import due_soon_horizon
 from requests_app.letters.alerts import (
-    DUE_SOON_DAYS,
     ManagerEmails,
     alert_level,
     close_quietly,
@@ -52,7 +52,7 @@ class IncidentScanResult:
 
 def _due_now(today: dt.date) -> list[tuple[int | None, int | None, str, dt.date]]:
     """(incident id, check id, clock, due date) of every clock due within the alert window."""
-    horizon = today + dt.timedelta(days=DUE_SOON_DAYS)
+    horizon = due_soon_horizon(today=today)
     found: list[tuple[int | None, int | None, str, dt.date]] = []
     # Served by the partial index incident_clock_idx.
     for pk, due in Incident.objects.filter(

@@ -7,35 +7,30 @@ here only the report PDF, the publishing of the notices' render tasks and the al
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 
-from celery import Task, shared_task
+from celery import shared_task
 
-from requests_app.letters.tasks import RETRYABLE
+from common.tasks import RETRYABLE, ROW_TASK_RETRY, RowTask
 
 logger = logging.getLogger(__name__)
 
 
-class ReportRenderTask(Task):
+class ReportRenderTask(RowTask):
     """Marks the report version failed once the retries are spent (or on a permanent error)."""
 
-    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+    row_id_argument = "report_id"
+
+    def mark_failed(self, row_id: int, exc: BaseException) -> None:
         from .services.reports import incident_report_mark_failed
 
-        report_id = args[0] if args else kwargs.get("report_id")
-        if report_id is not None:
-            incident_report_mark_failed(report_id=report_id, error=f"{type(exc).__name__}: {exc}")
+        incident_report_mark_failed(report_id=row_id, error=f"{type(exc).__name__}: {exc}")
 
 
 @shared_task(
     base=ReportRenderTask,
     name="incidents_app.incident_report_render",
-    autoretry_for=RETRYABLE,
-    retry_backoff=5,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=5,
-    acks_late=True,
-    reject_on_worker_lost=True,
+    **ROW_TASK_RETRY,
     soft_time_limit=120,
     time_limit=180,
 )
@@ -48,13 +43,7 @@ def incident_report_render(report_id: int) -> None:
 
 @shared_task(
     name="incidents_app.incident_notices_publish",
-    autoretry_for=RETRYABLE,
-    retry_backoff=5,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=5,
-    acks_late=True,
-    reject_on_worker_lost=True,
+    **ROW_TASK_RETRY,
     ignore_result=True,
 )
 def incident_notices_publish(incident_id: int) -> int:
@@ -75,7 +64,6 @@ def incident_notices_publish(incident_id: int) -> int:
 )
 def incident_alerts_scan_task() -> dict:
     """Beat, hourly: raise and e-mail the leak-report and supervision alerts."""
-    from dataclasses import asdict
 
     from .alerts import incident_alerts_scan
 

@@ -8,7 +8,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from consent_app.admin import ReadOnlyAdminMixin
+from common.admin import ReadOnlyAdminMixin
 
 # Imported for their registrations: third-party admin pages made safe, and in Japanese.
 from . import admin_hardening, admin_third_party  # noqa: F401

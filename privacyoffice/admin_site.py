@@ -15,7 +15,10 @@ from django.urls import URLPattern, URLResolver, reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 
-from . import dates, security, sso
+from common import dates
+
+from . import security, sso
+from .urls_admin import extra_admin_urls
 
 SELECTION_INVALID = _("The selected rows are not valid. Reload the list and select them again.")
 SEARCH_TOO_LONG = _(
@@ -100,6 +103,5 @@ class PrivacyOfficeAdminSite(admin.AdminSite):
         return super().login(request, extra_context=context)
 
     def get_urls(self) -> list[URLPattern | URLResolver]:
-        from .urls_admin import extra_admin_urls
 
         return security.second_factor_urls(self) + extra_admin_urls(self) + super().get_urls()

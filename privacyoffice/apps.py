@@ -1,5 +1,7 @@
 from django.apps import AppConfig
+from django.contrib.auth import get_user_model
 from django.db import connections
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -13,7 +15,8 @@ class PrivacyOfficeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_migrate
+
+        from common.inventory import checks as inventory_checks  # noqa: F401  (registers it)
 
         from . import (
             checks,  # noqa: F401  (registers system checks)
@@ -48,7 +51,6 @@ def _users_shown_by_name() -> None:
     first; the user name only for a user with no name. Django's User prints its user name, and
     a custom user model this late would mean migrating every foreign key to it; reports and
     logs name users by user name or id explicitly, never through str()."""
-    from django.contrib.auth import get_user_model
 
     from requests_app.selectors import staff_name
 

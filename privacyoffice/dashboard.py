@@ -16,13 +16,13 @@ import statistics
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from datetime import time as dtime
 
 from django.db import connection
 from django.db.models import Aggregate, Count, FloatField, Q
-from django.db.models.functions import TruncDate, TruncMonth
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from common.dates import start_of_day
 from consent_app.models import (
     ConsentFlag,
     ConsentState,
@@ -32,6 +32,7 @@ from consent_app.models import (
 )
 from incidents_app.selectors import IncidentFigures, incident_dashboard_figures
 from requests_app import selectors as request_selectors
+from requests_app.due import due_soon_q, on_time_q, overdue_q, responded_day
 from requests_app.models import (
     DisclosureRequest,
     RequestState,
@@ -46,7 +47,6 @@ logger = logging.getLogger(__name__)
 
 PERIODS = (30, 90, 365)
 DEFAULT_PERIOD = 30
-DUE_SOON_DAYS = 3
 AGREEMENT_WARNING_DAYS = 60
 MONTHS = 12
 # The stored summary's key (named when it held the consent figures only; kept so that a summary
@@ -58,7 +58,6 @@ SUMMARY_FRESH_FOR = timedelta(minutes=5)
 SUMMARY_RECOMPUTE_AFTER = timedelta(minutes=30)
 
 OPEN_STATES: list[str] = list(RequestState.open_states())
-CLOCK_RUNNING_STATES: list[str] = list(RequestState.clock_running_states())
 
 
 class Median(Aggregate):
@@ -70,29 +69,9 @@ class Median(Aggregate):
     allow_distinct = False
 
 
-def _start_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, dtime.min))
-
-
-def _responded_day():
-    return TruncDate("responded_at", tzinfo=timezone.get_default_timezone())
-
-
 # --- requests: live ---------------------------------------------------------------------------
-def overdue_q(*, today: date) -> Q:
-    """Overdue: the clock runs (documents received, no answer sent) and the due date has passed."""
-    return Q(state__in=CLOCK_RUNNING_STATES, due_date__lt=today)
-
-
-def due_soon_q(*, today: date) -> Q:
-    """Due soon: the clock runs and the due date is today or within DUE_SOON_DAYS days."""
-    return Q(
-        state__in=CLOCK_RUNNING_STATES,
-        due_date__gte=today,
-        due_date__lte=today + timedelta(days=DUE_SOON_DAYS),
-    )
-
-
+# Overdue, due soon and on time are defined once, in requests_app.due: the request list's
+# `?due=` filter, which each figure links to, uses the same conditions.
 def request_counts(*, today: date) -> dict[str, int]:
     """Open requests per state, due soon and overdue, and the cases of the open and overdue ones:
     one query over the open requests."""
@@ -134,13 +113,13 @@ def response_performance(*, today: date, period_days: int) -> Performance:
     the local day the response was sent; on time means sent on or before the due date.
     """
     start = today - timedelta(days=period_days - 1)
-    answered = DisclosureRequest.objects.filter(responded_at__gte=_start_of(start))
-    days = DaysBetween("documents_received_on", _responded_day())
+    answered = DisclosureRequest.objects.filter(responded_at__gte=start_of_day(start))
+    days = DaysBetween("documents_received_on", responded_day())
     has_clock = Q(documents_received_on__isnull=False)
-    aggregates = {
+    aggregates: dict[str, Aggregate] = {
         "responded": Count("pk"),
         "with_due_date": Count("pk", filter=Q(due_date__isnull=False)),
-        "on_time": Count("pk", filter=Q(due_date__gte=_responded_day())),
+        "on_time": Count("pk", filter=on_time_q()),
     }
     if connection.vendor == "postgresql":
         aggregates["median_days"] = Median(days, filter=has_clock)
@@ -192,7 +171,7 @@ def requests_per_month(*, today: date, months: int = MONTHS) -> list[MonthRow]:
         for start in starts
     }
     grouped = (
-        DisclosureRequest.objects.filter(received_at__gte=_start_of(starts[0]))
+        DisclosureRequest.objects.filter(received_at__gte=start_of_day(starts[0]))
         .annotate(month=TruncMonth("received_at", tzinfo=timezone.get_default_timezone()))
         .values("month", "request_type")
         .annotate(n=Count("pk"))

@@ -50,7 +50,8 @@ def lawful_summary_compute(*, today: date) -> dict:
             "reference": f.reference,
             "title": f.title,
             "recipients": len(f.recipients.all()),
-            "published": f.ppc_published_on.isoformat(),
+            # In force means published (lawful.opt_out_filings_in_force); None never shows.
+            "published": f.ppc_published_on.isoformat() if f.ppc_published_on else None,
         }
         for f in lawful.opt_out_filings_in_force(on=today)
     ]

@@ -5,6 +5,9 @@ adds its permissions here; `sync_roles` runs after every `migrate`, so the group
 this file (a data migration creates the groups; this keeps their permissions current).
 """
 
+from django.apps import apps
+from django.apps import apps as global_apps
+from django.contrib.auth.management import create_permissions
 from django.utils.translation import gettext_lazy as _
 
 PRIVACY_STAFF = "privacy_staff"
@@ -133,7 +136,6 @@ def role_permissions() -> dict[str, set[str]]:
 
 def sync_roles(apps=None) -> None:
     """Create the role groups and set each one's permissions to exactly what this file says."""
-    from django.apps import apps as global_apps
 
     apps = apps or global_apps
     Group = apps.get_model("auth", "Group")
@@ -154,8 +156,6 @@ def sync_roles(apps=None) -> None:
 
 def sync_roles_after_migrate(sender, **kwargs) -> None:
     # post_migrate of the last app: every app's permissions exist by now.
-    from django.apps import apps
-    from django.contrib.auth.management import create_permissions
 
     for app_config in apps.get_app_configs():
         create_permissions(app_config, verbosity=0, using=kwargs.get("using", "default"))

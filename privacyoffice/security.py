@@ -23,14 +23,16 @@ from urllib.parse import urlencode
 import qrcode
 import qrcode.image.svg
 from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_cool_off, get_failure_limit
 from django import forms
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
@@ -86,8 +88,6 @@ def lockout_response(
     credentials: dict | None = None,
 ) -> HttpResponse:
     """django-axes' lockout page (AXES_LOCKOUT_CALLABLE): the admin's look, status 429."""
-    from axes.helpers import get_cool_off, get_failure_limit
-    from django.contrib import admin
 
     cool_off = get_cool_off(request)
     context = {
@@ -141,7 +141,6 @@ def totp_verify(*, request: HttpRequest, token: str) -> TOTPDevice | None:
 
 def totp_throttle_seconds(*, user: AbstractBaseUser) -> int:
     """Seconds until django-otp's throttling lets the user's devices verify again (0: now)."""
-    from django.utils import timezone
 
     waits = []
     for device in TOTPDevice.objects.devices_for_user(user, confirmed=None):

@@ -326,7 +326,7 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     # A task unacknowledged for this long is handed to another worker; every time limit and
     # countdown below stays well under it, so a running task is never delivered twice.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         "visibility_timeout": 3600,
         # Without a socket timeout a publish to a Redis that hangs (or a network path that drops
         # packets) waits for ever, and the web request with it (tests/fault/test_broker_down.py).

@@ -1,6 +1,6 @@
 """Dates stored before the plausible range existed (issue 20): read safely, listed for staff.
 
-Rows written before the date bounds (privacyoffice.dates) may hold a timestamp Python cannot
+Rows written before the date bounds (common.dates) may hold a timestamp Python cannot
 represent (a BC one: "0001-01-01" in Tokyo is 0000-12-31 in UTC; PostgreSQL's infinity) or one
 it cannot turn into Japan time (9999-12-31 23:00 UTC is year 10000 in Tokyo). Reading such a
 row raised inside every page that shows it: a 500 for every role. So:
@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.apps import apps
 from django.db import models
 
-from .dates import EARLIEST, LATEST
+from common.dates import EARLIEST, LATEST
 
 # Python's ends, one day in: shown in any time zone without overflowing.
 SAFE_MIN = datetime(1, 1, 2, tzinfo=UTC)

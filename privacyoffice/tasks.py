@@ -2,10 +2,12 @@
 
 import logging
 
-from celery import Task, shared_task
+from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import OperationalError
 from django.utils import timezone
+
+from common.tasks import RowTask
 
 from .models import WorkerHeartbeat
 
@@ -31,15 +33,16 @@ def refresh_dashboard_summary() -> None:
     dashboard_summary_refresh()
 
 
-class ExportTask(Task):
+class ExportTask(RowTask):
     """Records the final failure on the export log, whatever ended the job."""
 
-    def on_failure(self, exc, task_id, args, kwargs, einfo):
+    row_id_argument = "export_id"
+
+    def mark_failed(self, row_id: int, exc: BaseException) -> None:
         from .reports.services import EXPORT_INTERRUPTED, EXPORT_TIMED_OUT, export_fail
 
-        export_id = args[0] if args else kwargs.get("export_id")
         error = EXPORT_TIMED_OUT if isinstance(exc, SoftTimeLimitExceeded) else EXPORT_INTERRUPTED
-        export_fail(export_id=export_id, error=f"{error} ({type(exc).__name__})")
+        export_fail(export_id=row_id, error=f"{error} ({type(exc).__name__})")
 
 
 @shared_task(

@@ -17,10 +17,13 @@ from django.contrib.auth.decorators import permission_required
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from common.dates import start_of_day
 from consent_app.models import Channel, ConsentState
+from requests_app.due import DUE_SOON_DAYS
 from requests_app.models import RequestState, RequestType
 
 from . import dashboard as selectors
@@ -48,13 +51,9 @@ def _iso(moment: datetime) -> str:
     return timezone.localtime(moment).isoformat()
 
 
-def _start_of(day) -> datetime:
-    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
-
-
 @dataclass
 class Figure:
-    label: str
+    label: str | Promise
     count: int
     url: str | None
     tone: str = ""
@@ -99,7 +98,7 @@ def dashboard(request):
     )
     due_figures = [
         Figure(
-            _("Due within %(days)s days") % {"days": selectors.DUE_SOON_DAYS},
+            _("Due within %(days)s days") % {"days": DUE_SOON_DAYS},
             data.requests["due_soon"],
             changelist_url("requests_app.disclosurerequest", due="soon"),
             "warning" if data.requests["due_soon"] else "",
@@ -115,7 +114,7 @@ def dashboard(request):
     performance = data.performance
     answered_url = changelist_url(
         "requests_app.disclosurerequest",
-        responded_at__gte=_iso(_start_of(performance.start)),
+        responded_at__gte=_iso(start_of_day(performance.start)),
     )
     context = {
         **admin.site.each_context(request),
@@ -322,8 +321,8 @@ def _monthly_chart(months: list[selectors.MonthRow]) -> dict:
         x = left + i * slot + (slot - bar_w) / 2
         y = top + plot_h
         month_params = {
-            "received_at__gte": _iso(_start_of(month.start)),
-            "received_at__lt": _iso(_start_of(month.end)),
+            "received_at__gte": _iso(start_of_day(month.start)),
+            "received_at__lt": _iso(start_of_day(month.end)),
         }
         segments, cells = [], []
         for request_type in types:

@@ -40,6 +40,7 @@ from .letters.rendering import (
     seal_data_uri,
 )
 from .letters.selectors import letter_file_stem
+from .letters.tasks import deadline_alerts_scan_task
 from .models import DeadlineAlert, DeadlineExtension, Letter, LetterKind, LetterTemplate, Outcome
 from .services.workflow import transition_label
 from .views import _private_attachment
@@ -756,7 +757,6 @@ class DeadlineAlertAdmin(admin.ModelAdmin):
         """Run the deadline scan now: queued for a worker, or here if the broker is down."""
         if not self.has_change_permission(request):
             raise PermissionDenied
-        from .letters.tasks import deadline_alerts_scan_task
 
         try:
             deadline_alerts_scan_task.delay()

@@ -34,13 +34,17 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm_log.models import StateLog
 
-from consent_app.admin import ReadOnlyAdminMixin
+from common.admin import ReadOnlyAdminMixin, form_page
+from common.forms import add_service_errors
 from consent_app.admin_keyset import RowLinkFiltersOnce
+from consent_app.normalize import normalize_customer_number, normalize_name
+from consent_app.selectors import customer_candidates
 
 from . import deadlines, forms, selectors, services, summary, views
 from .admin_drafts import LetterDraftAdminMixin
 from .admin_letters import DeadlineAlertInline, LetterInline
 from .cases import case_rights
+from .due import DUE_SOON, DUE_SOON_DAYS, OVERDUE, due_status
 from .letters import services as letter_services
 from .letters.services import LETTER_WILL_FOLLOW
 from .models import (
@@ -56,6 +60,7 @@ from .models import (
     RequestType,
 )
 from .request_types import REQUEST_TYPES
+from .selectors_workflow import request_workflow_actions
 from .services import cases as case_services
 from .services.workflow import REQUEST_CHANGED, TRANSITION_SERVICES, transition_label
 
@@ -141,8 +146,8 @@ class DueFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         return [
-            ("overdue", _("Overdue")),
-            ("soon", _("Due within 3 days")),
+            (OVERDUE, _("Overdue")),
+            (DUE_SOON, _("Due within %(days)s days") % {"days": DUE_SOON_DAYS}),
             ("lapsable", _("No documents back in time (may lapse)")),
         ]
 
@@ -151,9 +156,9 @@ class DueFilter(admin.SimpleListFilter):
         # `&` merges the selector's conditions into this query's WHERE (bench, issue 8): the
         # planner then reads the partial index request_open_due_idx (the few overdue requests)
         # instead of walking the whole received_at order probing `pk IN (subquery)`.
-        if value == "overdue":
+        if value == OVERDUE:
             return queryset & selectors.requests_overdue()
-        if value == "soon":
+        if value == DUE_SOON:
             return queryset & selectors.requests_due_soon()
         if value == "lapsable":
             return queryset & selectors.requests_lapsable()
@@ -496,12 +501,10 @@ class DisclosureRequestAdmin(LetterDraftAdminMixin, admin.ModelAdmin):
         if obj.due_date is None:
             return "—"
         due = date_format(obj.due_date)
-        if obj.state not in RequestState.clock_running_states():
-            return due
-        today = timezone.localdate()
-        if obj.due_date < today:
+        status = due_status(state=obj.state, due_date=obj.due_date, today=timezone.localdate())
+        if status == OVERDUE:
             css, label = "overdue", gettext("overdue")
-        elif (obj.due_date - today).days <= selectors.DUE_SOON_DAYS:
+        elif status == DUE_SOON:
             css, label = "soon", gettext("due soon")
         else:
             return due
@@ -536,7 +539,6 @@ class DisclosureRequestAdmin(LetterDraftAdminMixin, admin.ModelAdmin):
         if _REFERENCE.match(term.upper()):
             # A reference number is exact (and uses the unique index).
             return queryset.filter(reference=term.upper()), False
-        from consent_app.normalize import normalize_customer_number, normalize_name
 
         references = selectors.request_references_matching(term=term)
         if references is not None:
@@ -680,28 +682,19 @@ class DisclosureRequestAdmin(LetterDraftAdminMixin, admin.ModelAdmin):
 
     def _workflow_context(self, request, obj) -> dict[str, Any]:
         user = request.user
-        buttons, blocked = [], []
-        may_work = user.has_perm("requests_app.work_request") or user.has_perm(
-            "requests_app.approve_response"
-        )
-        if may_work:
-            for name in TRANSITION_SERVICES:
-                reasons = services.transition_blockers(obj, name, user)
-                label = services.transition_label(name)
-                if not reasons:
-                    buttons.append(
-                        {
-                            "name": name,
-                            "label": label,
-                            "one_click": name in forms.ONE_CLICK_TRANSITIONS,
-                            "url": reverse(
-                                "admin:requests_app_disclosurerequest_transition",
-                                args=[obj.pk, name],
-                            ),
-                        }
-                    )
-                elif reasons[0].code not in {"not_allowed", "forbidden"}:
-                    blocked.append({"label": label, "reason": reasons[0].messages[0]})
+        actions = request_workflow_actions(request=obj, user=user)
+        buttons = [
+            {
+                "name": step.name,
+                "label": step.label,
+                "one_click": step.name in forms.ONE_CLICK_TRANSITIONS,
+                "url": reverse(
+                    "admin:requests_app_disclosurerequest_transition", args=[obj.pk, step.name]
+                ),
+            }
+            for step in actions.available
+        ]
+        blocked = [{"label": step.label, "reason": step.reason} for step in actions.blocked]
         return {
             "workflow_buttons": buttons,
             "workflow_blocked": blocked,
@@ -790,17 +783,16 @@ class DisclosureRequestAdmin(LetterDraftAdminMixin, admin.ModelAdmin):
         return reverse("admin:requests_app_disclosurerequest_change", args=[obj.pk])
 
     def _form_page(self, request, obj, form, title: str, submit: str, **extra):
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": obj,
-            "title": title,
-            "form": form,
-            "submit_label": submit,
-            "media": self.media + form.media,
+        return form_page(
+            request,
+            self,
+            form,
+            template=FORM_TEMPLATE,
+            title=title,
+            submit=submit,
+            original=obj,
             **extra,
-        }
-        return TemplateResponse(request, FORM_TEMPLATE, context)
+        )
 
     def transition_view(self, request, object_id, name):
         """GET: the transition's small form. POST: take the transition through its service."""
@@ -811,8 +803,6 @@ class DisclosureRequestAdmin(LetterDraftAdminMixin, admin.ModelAdmin):
         label = services.transition_label(name)
         kwargs = {"request_obj": obj, "user": request.user}
         if name == "verify_identity":
-            from consent_app.selectors import customer_candidates
-
             kwargs["candidates"] = customer_candidates(
                 name=obj.requester_name,
                 kana=obj.requester_name_kana,
@@ -838,7 +828,7 @@ class DisclosureRequestAdmin(LetterDraftAdminMixin, admin.ModelAdmin):
                         for message in exc.messages:
                             self.message_user(request, message, messages.ERROR)
                         return HttpResponseRedirect(request.get_full_path())
-                    forms.add_service_errors(form, exc)
+                    add_service_errors(form, exc)
                 else:
                     self.message_user(
                         request,
@@ -885,7 +875,7 @@ class DisclosureRequestAdmin(LetterDraftAdminMixin, admin.ModelAdmin):
                     by=request.user,
                 )
             except ValidationError as exc:
-                forms.add_service_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 self.message_user(request, gettext("Document stored."), messages.SUCCESS)
                 return HttpResponseRedirect(self._change_url(obj))
@@ -969,7 +959,7 @@ class DisclosureRequestAdmin(LetterDraftAdminMixin, admin.ModelAdmin):
                     reason=form.cleaned_data["reason"],
                 )
             except ValidationError as exc:
-                forms.add_service_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 self.message_user(request, gettext("Receipt date corrected."), messages.SUCCESS)
                 return HttpResponseRedirect(self._change_url(obj))

@@ -8,9 +8,5 @@ class RequestsAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Registers the personal-data inventory check (every field of every model classified).
         # Registers the request-type check (every type: templates, handler, deadline rule).
-        from . import (
-            inventory,  # noqa: F401
-            request_types,  # noqa: F401
-        )
+        from . import request_types  # noqa: F401

@@ -21,6 +21,10 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django_fsm_log.models import StateLog
+from PIL import Image, ImageDraw
+from pypdf import PdfWriter
+
+from consent_app.models import Customer
 
 from . import services
 from .models import (
@@ -95,7 +99,6 @@ def _plans() -> list[Plan]:
 
 
 def _png(rng: random.Random) -> bytes:
-    from PIL import Image, ImageDraw
 
     image = Image.new("RGB", (320, 200), (240, 240, 232))
     draw = ImageDraw.Draw(image)
@@ -111,7 +114,6 @@ def _png(rng: random.Random) -> bytes:
 
 
 def _pdf() -> bytes:
-    from pypdf import PdfWriter
 
     writer = PdfWriter()
     writer.add_blank_page(width=595, height=842)
@@ -389,7 +391,6 @@ def seed(*, seed: int, users: dict) -> dict:
     existing = DisclosureRequest.objects.filter(notes__startswith=DEMO_MARKER)
     if existing.exists():
         return {"requests": existing.count(), "created": 0}
-    from consent_app.models import Customer
 
     rng = random.Random(seed)  # noqa: S311 (demo data, reproducible on purpose)
     customers = list(Customer.objects.filter(erased_at__isnull=True).order_by("number")[:400])

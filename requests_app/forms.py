@@ -14,10 +14,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from privacyoffice.dates import validate_not_future, validate_plausible_date
+from common.dates import validate_not_future, validate_plausible_date
+from common.forms import add_service_errors
+from common.inventory import customer_correctable_fields
+from consent_app.models import Customer, PurposeOfUse, Recipient
+from consent_app.normalize import normalize_customer_number
 
 from . import selectors
-from .inventory import customer_correctable_fields
 from .models import (
     Art35Ground,
     CorrectionItem,
@@ -32,24 +35,14 @@ from .models import (
 )
 from .request_types import spec_for
 from .selectors import staff_name
-from .services import validate_identity_document_file, validate_request_details
+from .services import correction_value, validate_identity_document_file, validate_request_details
 from .services.intake import DETAIL_FIELDS
 
 CUSTOMER_NUMBER_UNKNOWN = _("No customer has the number %(number)s.")
 CHOOSE_ONE_CUSTOMER = _("Choose a candidate or type a customer number, not both.")
 
 
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form: per field where the form has the field."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 def _purpose_choices() -> list[tuple[str, str]]:
-    from consent_app.models import PurposeOfUse
 
     return [(p.code, str(p)) for p in PurposeOfUse.objects.filter(active=True)]
 
@@ -110,8 +103,6 @@ class RequestForm(forms.ModelForm):
             self.fields["fee_amount"].initial = fee
             self.fields["fee_amount"].help_text = FEE_PREFILLED_HELP % {"fee": f"{fee:,}"}
         if "suspension_recipient" in self.fields:
-            from consent_app.models import Recipient
-
             self.fields["suspension_recipient"].queryset = Recipient.objects.filter(active=True)
 
     def clean(self):
@@ -236,8 +227,6 @@ class VerifyIdentityForm(TransitionForm):
         ]
 
     def clean(self):
-        from consent_app.models import Customer
-        from consent_app.normalize import normalize_customer_number
 
         cleaned = super().clean()
         number = normalize_customer_number(cleaned.get("customer_number") or "")
@@ -513,7 +502,6 @@ class CorrectionItemForm(forms.ModelForm):
         }
 
     def __init__(self, *args, **kwargs):
-        from consent_app.models import Customer
 
         super().__init__(*args, **kwargs)
         self.fields["field_name"].choices = [
@@ -522,7 +510,6 @@ class CorrectionItemForm(forms.ModelForm):
         ]
 
     def clean(self):
-        from .services import correction_value
 
         cleaned = super().clean()
         if cleaned.get("field_name") and cleaned.get("kind"):

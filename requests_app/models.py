@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import pgtrigger
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -23,7 +24,11 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
-from privacyoffice.dates import validate_birth_date, validate_not_future, validate_plausible_date
+from common.dates import validate_birth_date, validate_not_future, validate_plausible_date
+from consent_app.models import Customer
+
+from . import conditions
+from .conditions import condition
 
 
 class RequestType(models.TextChoices):
@@ -485,7 +490,7 @@ class DisclosureRequest(ConcurrentTransitionMixin, models.Model):
         constraints = [
             # A receipt before 1900 or after 2100 is a typing error that used to break every
             # page showing the request (a BC timestamp cannot be read back; issue 20). Forms
-            # refuse it with a message (privacyoffice.dates); this holds for any other client.
+            # refuse it with a message (common.dates); this holds for any other client.
             models.CheckConstraint(
                 condition=models.Q(received_at__gte=RECEIVED_AT_EARLIEST)
                 & models.Q(received_at__lt=RECEIVED_AT_LATEST),
@@ -531,6 +536,7 @@ class DisclosureRequest(ConcurrentTransitionMixin, models.Model):
             missing.append(str(IdentityDocument.DocumentType(needed).label))
         return missing
 
+    @condition(conditions.documents_missing)
     def has_identity_document(self) -> bool:
         return not self.missing_documents()
 
@@ -542,15 +548,18 @@ class DisclosureRequest(ConcurrentTransitionMixin, models.Model):
             return None
         return started + timedelta(days=settings.REQUEST_LAPSE_DAYS)
 
+    @condition(conditions.lapse_too_early)
     def lapse_period_passed(self) -> bool:
         # A request lapses only when no documents came back within REQUEST_LAPSE_DAYS of the
         # form being sent (or of the inquiry, if no form went out).
         lapsable_from = self.lapsable_from()
         return lapsable_from is not None and timezone.now() >= lapsable_from
 
+    @condition(conditions.corrections_missing)
     def has_corrections(self) -> bool:
         return self.request_type != RequestType.CORRECTION or self.corrections.exists()
 
+    @condition(conditions.fee_unpaid)
     def fee_settled(self) -> bool:
         # No response while a due fee is unpaid (Art. 38).
         return not self.fee_due or self.fee_received_on is not None
@@ -716,9 +725,6 @@ class CorrectionItem(models.Model):
     @property
     def field_label(self) -> str:
         """The customer field as staff read it (住所 / address), not its code."""
-        from django.core.exceptions import FieldDoesNotExist
-
-        from consent_app.models import Customer
 
         try:
             return str(Customer._meta.get_field(self.field_name).verbose_name)

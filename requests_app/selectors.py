@@ -15,23 +15,31 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_fsm_log.models import StateLog
 
+from common import inventory
 from common.csv_safety import csv_safe
-from consent_app.models import ConsentFlag
+from consent_app.models import ConsentFlag, Customer
+from consent_app.provision import DATA_ITEMS
 from consent_app.selectors import provision_stopped_for_flag
 
-from . import inventory
+from .due import due_soon_q, overdue_q
 from .models import (
     OPEN_STATES,
+    DeadlineExtension,
     DisclosureRequest,
+    DocumentViewing,
     IdentityDocument,
+    Letter,
     ReferenceCounter,
+    RequestComment,
     RequestState,
 )
 from .request_types import spec_for
@@ -71,7 +79,6 @@ def _transition_label(value: str) -> str:
 
 
 def _customer_field_label(value: str) -> str:
-    from consent_app.models import Customer
 
     try:
         return str(Customer._meta.get_field(value).verbose_name)
@@ -82,7 +89,6 @@ def _customer_field_label(value: str) -> str:
 def _data_items_label(value: Any) -> str:
     # Provision records store the data items as codes (["name_kana", "address"]): the person
     # reads 氏名（フリガナ）、住所.
-    from consent_app.provision import DATA_ITEMS
 
     codes = value if isinstance(value, list | tuple) else []
     labels = [str(DATA_ITEMS[code][0]) if code in DATA_ITEMS else str(code) for code in codes]
@@ -339,25 +345,15 @@ def identity_documents_due_for_purge(*, now: datetime | None = None) -> QuerySet
 
 
 # --- queues and due status ---------------------------------------------------------------------
-DUE_SOON_DAYS = 3
-
-
+# The conditions are defined once, in requests_app.due (the dashboard counts with them).
 def requests_overdue(*, today: date | None = None) -> QuerySet[DisclosureRequest]:
     """Open requests whose clock runs and whose due date has passed."""
-    today = today or timezone.localdate()
-    return DisclosureRequest.objects.filter(
-        state__in=RequestState.clock_running_states(), due_date__lt=today
-    )
+    return DisclosureRequest.objects.filter(overdue_q(today=today or timezone.localdate()))
 
 
 def requests_due_soon(*, today: date | None = None) -> QuerySet[DisclosureRequest]:
-    """Open requests due today or within the next three days."""
-    today = today or timezone.localdate()
-    return DisclosureRequest.objects.filter(
-        state__in=RequestState.clock_running_states(),
-        due_date__gte=today,
-        due_date__lte=today + timedelta(days=DUE_SOON_DAYS),
-    )
+    """Open requests due today or within the next DUE_SOON_DAYS days."""
+    return DisclosureRequest.objects.filter(due_soon_q(today=today or timezone.localdate()))
 
 
 def requests_lapsable(*, now: datetime | None = None) -> QuerySet[DisclosureRequest]:
@@ -431,10 +427,6 @@ def request_timeline(*, request: DisclosureRequest) -> list[TimelineEntry]:
 
     A fixed number of queries (one per kind), whatever the length of the history.
     """
-    from django.contrib.contenttypes.models import ContentType
-    from django_fsm_log.models import StateLog
-
-    from .models import DeadlineExtension, DocumentViewing, Letter, RequestComment
 
     entries: list[TimelineEntry] = []
     logs = StateLog.objects.filter(

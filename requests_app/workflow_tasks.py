@@ -10,17 +10,18 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django.db import InterfaceError
-from django.db import OperationalError as DatabaseOperationalError
+
+from common.tasks import RETRYABLE
 
 logger = logging.getLogger(__name__)
 
-RETRYABLE = (DatabaseOperationalError, InterfaceError, ConnectionError, TimeoutError, OSError)
+# The purge also retries a storage error (OSError: the file system or S3 briefly unreachable).
+PURGE_RETRYABLE = (*RETRYABLE, OSError)
 
 
 @shared_task(
     name="requests_app.purge_identity_documents",
-    autoretry_for=RETRYABLE,
+    autoretry_for=PURGE_RETRYABLE,
     retry_backoff=30,
     retry_backoff_max=600,
     retry_jitter=True,

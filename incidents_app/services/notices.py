@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consent_app.models import Customer
 from requests_app.letters.services import BROKER_ERRORS, letter_template_current
+from requests_app.letters.tasks import letter_render
 from requests_app.models import Letter, LetterKind
 
 from ..letters import notice_occasion
@@ -149,7 +150,6 @@ def incident_notices_publish_all(*, incident_id: int) -> int:
     Idempotent: a second run publishes duplicates at worst, and the render claims its row, so a
     letter is still produced once. Returns how many tasks were published.
     """
-    from requests_app.letters.tasks import letter_render
 
     occasion = notice_occasion(incident_id)
     queued = Letter.objects.filter(

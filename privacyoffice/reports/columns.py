@@ -24,6 +24,8 @@ class Column:
     # A field path, an expression, or a callable building one at query time (e.g. "today").
     expr: str | Expression | Callable[[], Expression]
     kind: Kind = Kind.TEXT
+    # How to read the value, for the README's column table (e.g. "`;`-separated").
+    note: str = ""
 
     def expression(self) -> Expression:
         if isinstance(self.expr, str):

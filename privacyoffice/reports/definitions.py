@@ -25,7 +25,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm_log.models import StateLog
@@ -38,8 +37,8 @@ from consent_app.models import (
 )
 from incidents_app.models import AffectedPerson
 from privacyoffice.ledgers import RowHash
+from requests_app.due import on_time_q, overdue_q, responded_day
 from requests_app.models import (
-    OPEN_STATES,
     DisclosureRequest,
     DocumentViewing,
     Letter,
@@ -50,22 +49,15 @@ from .marketing import MARKETING_LIST
 from .report import Report
 
 
-def _responded_day():
-    return TruncDate("responded_at", tzinfo=timezone.get_default_timezone())
-
-
 def _on_time():
-    # 1: answered by the due date. 0: answered late, or still open past the due date.
+    # 1: answered by the due date. 0: answered late, or still open past the due date (overdue).
     # Empty: no due date yet, open and not yet due, or ended without an answer.
+    # On time and overdue are defined once, in requests_app.due (the dashboard uses them too).
     today = timezone.localdate()
     return Case(
-        When(
-            Q(responded_at__isnull=False, due_date__isnull=False)
-            & Q(due_date__gte=_responded_day()),
-            then=Value(1),
-        ),
+        When(on_time_q(), then=Value(1)),
         When(Q(responded_at__isnull=False, due_date__isnull=False), then=Value(0)),
-        When(Q(state__in=OPEN_STATES, due_date__lt=today), then=Value(0)),
+        When(overdue_q(today=today), then=Value(0)),
         default=Value(None),
         output_field=IntegerField(),
     )
@@ -117,7 +109,7 @@ REQUEST_REGISTER = Report(
         Column(
             "days_to_respond",
             "回答所要日数",
-            DaysBetween(F("documents_received_on"), _responded_day()),
+            DaysBetween(F("documents_received_on"), responded_day()),
             Kind.INT,
         ),
         Column("outcome", "結果", "outcome", Kind.CODE),
@@ -207,7 +199,9 @@ PROVISION_RECORDS = Report(
         Column("recipient_country", "提供先国", "recipient__country", Kind.TEXT),
         Column("customer_number", "本人(顧客番号)", "customer__number", Kind.TEXT),
         Column("purpose_code", "利用目的コード", "batch__purpose__code", Kind.TEXT),
-        Column("data_items", "提供項目", JsonListJoined(F("data_items")), Kind.TEXT),
+        Column(
+            "data_items", "提供項目", JsonListJoined(F("data_items")), Kind.TEXT, "`;`-separated"
+        ),
         Column("basis", "提供の根拠", "basis", Kind.CODE),
         Column("retain_until", "保存期限", "retain_until", Kind.DATE),
         Column("record_method", "記録の方法", "record_method", Kind.CODE),
@@ -239,7 +233,13 @@ RECEIPT_RECORDS = Report(
         Column("acquisition", "提供者の取得経緯", "receipt__acquisition", Kind.CODE),
         Column("acquisition_detail", "取得経緯の詳細", "receipt__acquisition_detail", Kind.TEXT),
         Column("customer_number", "本人(顧客番号)", "customer__number", Kind.TEXT),
-        Column("data_items", "受領項目", JsonListJoined(F("receipt__data_items")), Kind.TEXT),
+        Column(
+            "data_items",
+            "受領項目",
+            JsonListJoined(F("receipt__data_items")),
+            Kind.TEXT,
+            "`;`-separated",
+        ),
         Column("special_care", "要配慮個人情報を含む", "receipt__includes_special_care", Kind.FLAG),
         Column("retain_until", "保存期限", "retain_until", Kind.DATE),
         # Both rows are chained ledgers: the entry's hash and its receipt's.
@@ -315,6 +315,7 @@ SUPPRESSIONS = Report(
             "全提供先",
             ExpressionWrapper(Q(recipient__isnull=True), output_field=BooleanField()),
             Kind.FLAG,
+            "`1`: every recipient",
         ),
         Column("recipient_id", "提供先ID", "recipient_id", Kind.INT),
         Column("recipient_name", "提供先名称", "recipient__name", Kind.TEXT),

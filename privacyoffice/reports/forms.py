@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from privacyoffice.dates import validate_plausible_date
+from common.dates import validate_plausible_date
 from privacyoffice.models import ExportLog
 
 from .services import DATE_RANGE_REVERSED

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.functional import Promise
+
+from common.dates import start_of_day
 
 from .columns import Column
 
@@ -52,9 +53,9 @@ class Report:
         if self.is_datetime:
             # Sargable bounds (>= start of day, < start of the next) so the date index serves.
             if date_from:
-                qs = qs.filter(**{f"{self.date_field}__gte": _start_of(date_from)})
+                qs = qs.filter(**{f"{self.date_field}__gte": start_of_day(date_from)})
             if date_to:
-                qs = qs.filter(**{f"{self.date_field}__lt": _start_of(date_to + timedelta(1))})
+                qs = qs.filter(**{f"{self.date_field}__lt": start_of_day(date_to + timedelta(1))})
         else:
             if date_from:
                 qs = qs.filter(**{f"{self.date_field}__gte": date_from})
@@ -71,7 +72,3 @@ class Report:
 
     def stem(self, params: Mapping[str, Any] | None = None) -> str:
         return self.file_stem(params or {}) if self.file_stem else self.slug
-
-
-def _start_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))

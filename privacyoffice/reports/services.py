@@ -28,7 +28,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from privacyoffice.dates import DATE_OUT_OF_RANGE, validate_plausible_date  # noqa: F401 (re-exported)
+from common.dates import DATE_OUT_OF_RANGE, validate_plausible_date  # noqa: F401 (re-exported)
 from privacyoffice.models import ExportLog
 from privacyoffice.tasks import run_export
 
@@ -124,7 +124,7 @@ def _first_day(report: Report, export: ExportLog) -> str | None:
 
 def _check_date(value: date | None) -> None:
     # The calendar's ends overflow date arithmetic and time zones (0001-01-01 in Tokyo is still
-    # year 0 in UTC): a range is bounded by the plausible dates (privacyoffice.dates) or open.
+    # year 0 in UTC): a range is bounded by the plausible dates (common.dates) or open.
     validate_plausible_date(value)
 
 

@@ -40,11 +40,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from requests_app.due import due_soon_horizon, needs_attention_q, overdue_q
 from requests_app.models import DeadlineAlert, DisclosureRequest, RequestState
 
 logger = logging.getLogger(__name__)
-
-DUE_SOON_DAYS = 3
 
 NOT_YOUR_ALERT = _("You can only dismiss your own alerts.")
 ALREADY_DISMISSED = _("This alert was already dismissed.")
@@ -74,7 +73,7 @@ def alert_level(*, due_date: dt.date, today: dt.date) -> str | None:
         return DeadlineAlert.Level.OVERDUE
     if due_date == today:
         return DeadlineAlert.Level.DUE_TODAY
-    if due_date <= today + dt.timedelta(days=DUE_SOON_DAYS):
+    if due_date <= due_soon_horizon(today=today):
         return DeadlineAlert.Level.DUE_SOON
     return None
 
@@ -93,8 +92,7 @@ def _requests_needing_alerts(today: dt.date):
     return (
         DisclosureRequest.objects.filter(
             # The same condition as the partial index request_open_due_idx, so it is used.
-            state__in=RequestState.clock_running_states(),
-            due_date__lte=today + dt.timedelta(days=DUE_SOON_DAYS),
+            needs_attention_q(today=today)
         )
         .annotate(alert_level=level)
         .filter(~Exists(already))
@@ -304,9 +302,7 @@ def deadline_overdue_digest(*, today: dt.date | None = None, connection=None) ->
     update, so a second scan the same day sends nothing new.
     """
     today = today or timezone.localdate()
-    overdue_requests = DisclosureRequest.objects.filter(
-        state__in=RequestState.clock_running_states(), due_date__lt=today
-    ).values("pk")
+    overdue_requests = DisclosureRequest.objects.filter(overdue_q(today=today)).values("pk")
     candidates = DeadlineAlert.objects.filter(
         request__in=overdue_requests,
         level=DeadlineAlert.Level.OVERDUE,

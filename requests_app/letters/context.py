@@ -13,8 +13,11 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone, translation
+from django_fsm_log.models import StateLog
 
+from consent_app.models import PurposeOfUse
 from consent_app.services import privacy_notice_in_force
 from requests_app.models import (
     AgentType,
@@ -28,6 +31,9 @@ from requests_app.models import (
     RequestType,
 )
 from requests_app.request_types import REQUEST_TYPES
+from requests_app.selectors import compilation_section_titles, disclosure_compilation
+
+from .template_library import endate, jdate
 
 SAMPLE_REFERENCE = "PR-2026-000123"
 
@@ -260,7 +266,6 @@ def fee_context(
 
 def withheld_titles(keys: list[str], language: str) -> list[str]:
     """The titles of the withheld sections, in the letter's language."""
-    from requests_app.selectors import compilation_section_titles
 
     with translation.override(language):
         titles = compilation_section_titles()
@@ -390,7 +395,6 @@ def extension_context(request: DisclosureRequest) -> dict[str, Any] | None:
 
 
 def purposes_context(language: str) -> list[dict[str, Any]]:
-    from consent_app.models import PurposeOfUse
 
     return [
         {
@@ -409,7 +413,6 @@ def compilation_context(request: DisclosureRequest, language: str) -> dict[str, 
         return None
     if request.outcome not in (Outcome.FULFILLED, Outcome.PARTLY_FULFILLED):
         return None
-    from requests_app.selectors import disclosure_compilation
 
     return disclosure_compilation(
         request=request, language=language, withheld=request.withheld_sections
@@ -421,8 +424,6 @@ def letter_note(letter: Letter) -> str:
     staff wrote on that transition (which documents are missing)."""
     if letter.kind != LetterKind.MORE_DOCUMENTS:
         return ""
-    from django.contrib.contenttypes.models import ContentType
-    from django_fsm_log.models import StateLog
 
     logs = StateLog.objects.filter(
         content_type=ContentType.objects.get_for_model(DisclosureRequest),
@@ -472,7 +473,6 @@ def case_context(request: DisclosureRequest, language: str, kind: str = "") -> d
 
 
 def _cell(value: Any, language: str) -> str:
-    from .template_library import endate, jdate
 
     if value is None:
         return ""

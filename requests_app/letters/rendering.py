@@ -29,7 +29,11 @@ from django.template import Context, Engine
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from fontTools.ttLib import TTFont
+from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
 
+from .context import letter_context, sample_context
 from .template_library import date_style
 
 logger = logging.getLogger(__name__)
@@ -251,7 +255,6 @@ def render_letter_html(
 
 def _url_fetcher_for(allowed: set[str]):
     """A WeasyPrint URL fetcher that loads the font files and nothing else."""
-    from weasyprint.urls import URLFetcher
 
     class FontsOnlyFetcher(URLFetcher):
         def fetch(self, url, headers=None):
@@ -268,8 +271,6 @@ def html_to_pdf(html: str, *, title: str = "", images: tuple[str, ...] = ()) -> 
 
     Raises LetterGlyphMissing before rendering when a character would print as a box.
     """
-    from weasyprint import HTML
-    from weasyprint.text.fonts import FontConfiguration
 
     missing = missing_glyphs(html)
     if missing:
@@ -319,8 +320,6 @@ def render_pdf(
 def render_letter_pdf(*, letter) -> RenderedPdf:
     """Render a Letter row with the template version it records (and, for a letter approved
     from a draft, the draft's texts)."""
-    from .context import letter_context
-
     template = letter.template
     if template is None:
         raise LetterTemplateMissing(
@@ -373,7 +372,6 @@ def render_preview_pdf(
     seal: str = "",
 ) -> RenderedPdf:
     """A sample PDF from demo data, for the template preview button."""
-    from .context import sample_context
 
     context = sample_context(
         kind=kind, request_type=request_type, language=language, outcome=outcome

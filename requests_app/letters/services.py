@@ -17,6 +17,8 @@ from datetime import timedelta
 
 from celery import current_app
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.db.models.functions import Coalesce, Now
@@ -33,7 +35,9 @@ from requests_app.models import (
     Outcome,
 )
 
+from . import rendering
 from .claims import render_lock, render_locks_held
+from .tasks import letter_render
 
 logger = logging.getLogger(__name__)
 
@@ -165,7 +169,6 @@ def letter_queue(
 
 def _publish_render(letter_id: int) -> None:
     """Runs in a publisher thread: publishes only, touches no database."""
-    from .tasks import letter_render
 
     letter_render.delay(letter_id)
 
@@ -398,11 +401,6 @@ def letter_generate(*, letter_id: int) -> bool:
 
 
 def _letter_render_claimed(*, letter_id: int) -> bool:
-    from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
-
-    from .rendering import RenderedPdf, render_letter_pdf
-
     token = uuid.uuid4().hex
     mine = Letter.objects.filter(pk=letter_id, status=Letter.Status.QUEUED)
     if not mine.update(claim=token, claimed_at=Now(), error="", attempts=F("attempts") + 1):
@@ -432,11 +430,11 @@ def _letter_render_claimed(*, letter_id: int) -> bool:
             from .drafts import draft_final_bytes
 
             data = draft_final_bytes(draft=letter.draft)
-            rendered = RenderedPdf(
+            rendered = rendering.RenderedPdf(
                 pdf=data, page_count=letter.draft.page_count or 0, sha256=letter.draft.sha256
             )
         else:
-            rendered = render_letter_pdf(letter=letter)
+            rendered = rendering.render_letter_pdf(letter=letter)
         # Store only while the claim is ours: this read also proves the session (and so the
         # render lock) is still alive, so no other render can have taken the letter over.
         if not mine.exists():

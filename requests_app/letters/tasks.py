@@ -9,49 +9,36 @@ database what the broker may have lost.
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 
-from celery import Task, shared_task
-from django.db import InterfaceError
-from django.db import OperationalError as DatabaseOperationalError
+from celery import shared_task
+
+from common.tasks import RETRYABLE, ROW_TASK_RETRY, RowTask
+from requests_app.models import Letter
 
 logger = logging.getLogger(__name__)
 
-# Transient faults worth retrying: the database or the storage backend briefly unreachable.
-# Template errors, a missing font or a missing template are not transient: they fail at once.
-RETRYABLE = (DatabaseOperationalError, InterfaceError, ConnectionError, TimeoutError)
 
-
-class LetterRenderTask(Task):
+class LetterRenderTask(RowTask):
     """Marks the letter failed once the retries are spent (or at once on a permanent error)."""
 
-    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+    row_id_argument = "letter_id"
+
+    def mark_failed(self, row_id: int, exc: BaseException) -> None:
         from .services import letter_mark_failed
 
-        letter_id = args[0] if args else kwargs.get("letter_id")
-        if letter_id is None:
-            return
-        message = f"{type(exc).__name__}: {exc}"
-        letter_mark_failed(letter_id=letter_id, error=message)
+        letter_mark_failed(letter_id=row_id, error=f"{type(exc).__name__}: {exc}")
 
 
 @shared_task(
     base=LetterRenderTask,
     name="requests_app.letter_render",
-    autoretry_for=RETRYABLE,
-    retry_backoff=5,
-    # Every countdown stays far below the broker's visibility timeout (an hour), so a retry
-    # waiting in Redis is never handed to a second worker.
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=5,
-    acks_late=True,
-    reject_on_worker_lost=True,
+    **ROW_TASK_RETRY,
     soft_time_limit=120,
     time_limit=180,
 )
 def letter_render(letter_id: int) -> None:
     """Render one queued letter; quietly does nothing if it is gone or already generated."""
-    from requests_app.models import Letter
 
     from .services import letter_generate
 
@@ -105,7 +92,6 @@ def letters_requeue_stale_task() -> int:
 )
 def deadline_alerts_scan_task() -> dict:
     """Beat, hourly (and on demand from the admin): raise, e-mail and digest deadline alerts."""
-    from dataclasses import asdict
 
     from .alerts import deadline_alerts_scan
 

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from privacyoffice.dates import validate_not_future
+from common.dates import validate_not_future
 
 from ..cases import case_rights
 from ..models import OPEN_STATES, DisclosureRequest, RequestCase, RequestComment, RequestType

@@ -18,8 +18,16 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.inventory import customer_correctable_fields
+from consent_app.models import ConsentEvent
+from consent_app.services import (
+    consent_withdraw_all,
+    customer_erase,
+    customer_update,
+    suppression_create,
+)
+
 from .. import selectors
-from ..inventory import customer_correctable_fields
 from ..models import (
     CorrectionItem,
     DisclosureMethod,
@@ -217,7 +225,6 @@ def correction_value(*, field_name: str, kind: str, requested_value: str):
 
 
 def _apply_corrections(request: DisclosureRequest, by: AbstractBaseUser) -> None:
-    from consent_app.services import customer_update
 
     items = list(request.corrections.filter(accepted=True, applied_at__isnull=True))
     if not items:
@@ -270,9 +277,6 @@ def fulfil_correction(request: DisclosureRequest, by: AbstractBaseUser) -> None:
 
 def fulfil_erasure(request: DisclosureRequest, by: AbstractBaseUser) -> None:
     """Erasure: anonymise and purge the ID documents; suspension of use: withdraw consent."""
-    from consent_app.models import ConsentEvent
-    from consent_app.services import consent_withdraw_all, customer_erase
-
     customer = request.customer
     if request.use_measure == UseMeasure.ERASE:
         if customer.erased_at is None:
@@ -291,8 +295,6 @@ def fulfil_erasure(request: DisclosureRequest, by: AbstractBaseUser) -> None:
 
 def fulfil_provision_stop(request: DisclosureRequest, by: AbstractBaseUser) -> None:
     """Suspension of provision (Art. 35(3)): a suppression, for one recipient or all."""
-    from consent_app.services import suppression_create
-
     suppression_create(
         customer=request.customer,
         recipient=request.suspension_recipient,

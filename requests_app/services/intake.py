@@ -19,7 +19,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from privacyoffice.dates import validate_not_future
+from common.dates import validate_not_future
+from consent_app.models import PurposeOfUse
 
 from .. import selectors
 from ..models import (
@@ -158,8 +159,6 @@ def validate_request_details(*, request_type: str, fields: dict[str, Any]) -> No
         ):
             add("suspension_purpose_codes", PURPOSES_ONLY_FOR_SUSPENSION)
         else:
-            from consent_app.models import PurposeOfUse
-
             known = set(PurposeOfUse.objects.filter(code__in=codes).values_list("code", flat=True))
             if unknown := sorted(set(codes) - known):
                 add("suspension_purpose_codes", UNKNOWN_PURPOSES, codes=", ".join(unknown))

@@ -27,6 +27,14 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 from django_fsm_log.models import StateLog
 
 from .. import deadlines, selectors
+from ..conditions import (  # noqa: F401 (re-exported while other branches still use wf.*)
+    CORRECTIONS_MISSING,
+    DOCUMENTS_MISSING,
+    FEE_UNPAID,
+    LAPSE_TOO_EARLY,
+    message_of,
+)
+from ..letters.services import letter_queue
 from ..models import (
     DeadlineExtension,
     DisclosureRequest,
@@ -48,15 +56,6 @@ TRANSITION_FORBIDDEN = _("You are not allowed to “%(transition)s” on this re
 FOUR_EYES = _(
     "The response must be approved and sent by a manager other than the one who drafted it "
     "(four eyes)."
-)
-DOCUMENTS_MISSING = _("Identity cannot be verified yet; missing: %(missing)s.")
-CORRECTIONS_MISSING = _("Enter the corrections asked for before drafting the response.")
-FEE_UNPAID = _(
-    "The fee has not been received: no response is sent while a due fee is unpaid (Art. 38)."
-)
-LAPSE_TOO_EARLY = _(
-    "A request lapses only when no documents came back within %(days)s days of the form: "
-    "this one may lapse from %(date)s."
 )
 REASON_REQUIRED = _("Give a reason; it is recorded with the step.")
 RECEIVED_IN_FUTURE = _("The documents cannot have arrived in the future.")
@@ -84,28 +83,12 @@ def _error(message, code: str, **params: Any) -> ValidationError:
 
 
 # --- transitions -------------------------------------------------------------------------------
-# The message for each condition a transition may fail on.
+# Each condition carries its own message (requests_app/conditions.py).
 def _condition_message(request: DisclosureRequest, condition: Callable) -> ValidationError:
-    name = condition.__name__
-    if name == "has_identity_document":
-        return _error(
-            DOCUMENTS_MISSING, "documents_missing", missing=", ".join(request.missing_documents())
-        )
-    if name == "has_corrections":
-        return _error(CORRECTIONS_MISSING, "corrections_missing")
-    if name == "fee_settled":
-        return _error(FEE_UNPAID, "fee_unpaid")
-    if name == "lapse_period_passed":
-        from django.conf import settings
-
-        lapsable_from = request.lapsable_from()
-        return _error(
-            LAPSE_TOO_EARLY,
-            "too_early",
-            days=settings.REQUEST_LAPSE_DAYS,
-            date=date_format(timezone.localtime(lapsable_from)) if lapsable_from else "—",
-        )
-    return _error(TRANSITION_NOT_ALLOWED, "not_allowed", transition=name, state=request.state)
+    message = message_of(condition)
+    if message is None:  # a condition without its message: tests/requests_app fails on it
+        return _error(TRANSITION_NOT_ALLOWED, "not_allowed", transition="", state=request.state)
+    return message(request)
 
 
 def transition_label(name: str) -> str:
@@ -199,8 +182,6 @@ def _transition(
         if after is not None:
             after(locked, log)
         if letter is not None:
-            from ..letters.services import letter_queue
-
             letter_queue(
                 request=locked,
                 kind=letter,
@@ -514,7 +495,6 @@ def request_extend_deadline(
     *, request: DisclosureRequest, by: AbstractBaseUser, new_due_date: date, reason: str
 ) -> DeadlineExtension:
     """A manager extends the deadline, with a reason; an extension notice is owed the person."""
-    from ..letters.services import letter_queue
 
     if not by.has_perm("requests_app.extend_deadline"):
         raise _error(EXTENSION_FORBIDDEN, "forbidden")

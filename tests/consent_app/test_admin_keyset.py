@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from consent_app import admin_keyset
-from consent_app.admin import CustomerAdmin
+from consent_app.admin_customers import CustomerAdmin
 from privacyoffice.admin_site import SEARCH_TOO_LONG
 from tests.conftest import client_for
 from tests.factories import CustomerFactory

@@ -41,9 +41,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import translation
 
+from common.inventory import customer_correctable_fields
 from consent_app.models import Customer
 from privacyoffice.reports.definitions import REPORTS
-from requests_app.inventory import customer_correctable_fields
 from tests.conftest import skip_or_fail
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOT_DIR

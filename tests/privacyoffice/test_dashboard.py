@@ -474,3 +474,50 @@ def test_the_page_makes_the_same_small_number_of_queries_for_10_or_1000_requests
     # counts and documents awaiting purge come with the summary), the incident and supervision
     # figures (3), session save (3)
     assert small <= 17
+
+
+# --- a number and the list it links to ---------------------------------------------------------
+REQUEST_LIST = reverse("admin:requests_app_disclosurerequest_changelist")
+
+
+def _request_figure_links(html: str) -> list[tuple[str, int]]:
+    """(href, number) of every whole-number figure that links to the request list."""
+    return [
+        (unescape(href), int(text.strip().replace(",", "")))
+        for href, text in re.findall(r'<a href="([^"]*)"[^>]*>([^<]*)</a>', html)
+        if unescape(href).startswith(REQUEST_LIST + "?") and text.strip().replace(",", "").isdigit()
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "moment",
+    [
+        NOW,
+        # 00:30 in Tokyo is still the previous day in UTC: the two must agree on Tokyo's day.
+        datetime(2026, 6, 15, 0, 30, tzinfo=TOKYO),
+        datetime(2026, 6, 15, 23, 59, tzinfo=TOKYO),
+    ],
+)
+def test_every_request_figure_equals_the_count_of_the_list_it_links_to(client, manager, moment):
+    # Every state, with due dates on each side of each boundary (overdue, due today, the last
+    # day of "due soon", the day after it) and none.
+    today = moment.date()
+    for state in ("inquiry", "form_sent", "documents_received", "verified", "response_drafted",
+                  "responded", "closed", "withdrawn", "lapsed"):  # fmt: skip
+        for offset in (-30, -1, 0, 1, 3, 4, None):
+            due = None if offset is None else today + timedelta(days=offset)
+            DisclosureRequestFactory(state=state, due_date=due, received_at=moment)
+    with time_machine.travel(moment, tick=False):
+        client.force_login(manager)
+        html = client.get(URL).content.decode()
+        links = _request_figure_links(html)
+        hrefs = {href.split("?", 1)[1].split("=", 1)[0] for href, _number in links}
+        assert {"due", "state__exact", "state__in"} <= hrefs
+        due_numbers = {href: number for href, number in links if "due=" in href}
+        # The fixture's expected figures: 3 running-clock states × (-30, -1) and × (0, 1, 3).
+        assert sorted(due_numbers.values()) == [6, 9]
+        for href, number in links:
+            listed = client.get(href)
+            assert listed.status_code == 200, href
+            assert listed.context["cl"].result_count == number, href

@@ -14,10 +14,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from common import dates
 from common.csv_safety import csv_safe, neutralise
 from common.csv_stream import TextEncoder, cp932_unescape
 from consent_app.models import Channel, PurposeOfUse
-from privacyoffice import dates
 from privacyoffice.models import ExportLog
 from privacyoffice.reports.definitions import REPORTS
 from privacyoffice.reports.services import (
@@ -159,7 +159,7 @@ def test_a_date_at_the_calendars_end_gets_a_form_error_and_logs_nothing(
     data = {"date_from": "", "date_to": "", "encoding": "utf-8", "header": "codes", field: value}
     response = browser.post(LEDGER, data)
     assert response.status == 200
-    # The plausible range (privacyoffice.dates), written as the auditor's language writes dates.
+    # The plausible range (common.dates), written as the auditor's language writes dates.
     assert "1900年1月1日" in response.text and "2100年12月31日" in response.text
     assert not ExportLog.objects.exists()
 

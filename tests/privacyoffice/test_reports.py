@@ -244,12 +244,158 @@ def test_document_viewings_report_names_viewer_document_and_request(path):
     assert row["file_purged_at"] == ""
 
 
+# The stable column names as auditors' tools read them, written out by hand: a column may only
+# ever be appended. A rename, a removal or a reordering in definitions.py fails here.
+STABLE_COLUMNS = {
+    "request-register": [
+        "reference",
+        "request_type",
+        "channel",
+        "state",
+        "agent_type",
+        "customer_number",
+        "received_at",
+        "form_sent_at",
+        "documents_received_on",
+        "due_date",
+        "responded_at",
+        "closed_at",
+        "on_time",
+        "days_to_respond",
+        "outcome",
+        "refusal_ground",
+        "disclosure_method_requested",
+        "disclosure_method_used",
+        "fee_amount",
+        "fee_received_on",
+        "assignee",
+        "drafted_by",
+        "approved_by",
+    ],
+    "transition-log": [
+        "log_id",
+        "timestamp",
+        "request_reference",
+        "transition",
+        "source_state",
+        "state",
+        "by",
+        "description",
+        "row_hash",
+    ],
+    "consent-ledger": [
+        "event_id",
+        "occurred_at",
+        "recorded_at",
+        "customer_number",
+        "purpose_code",
+        "channel",
+        "old_state",
+        "new_state",
+        "actor",
+        "recorded_by",
+        "source",
+        "request_reference",
+        "notice_version",
+        "note",
+        "row_hash",
+    ],
+    "provision-records": [
+        "record_id",
+        "provided_on",
+        "batch_id",
+        "recipient_id",
+        "recipient_name",
+        "recipient_category",
+        "recipient_country",
+        "customer_number",
+        "purpose_code",
+        "data_items",
+        "basis",
+        "retain_until",
+        "record_method",
+        "row_hash",
+    ],
+    "receipt-records": [
+        "entry_id",
+        "receipt_id",
+        "received_on",
+        "provider_name",
+        "provider_address",
+        "provider_representative",
+        "acquisition",
+        "acquisition_detail",
+        "customer_number",
+        "data_items",
+        "special_care",
+        "retain_until",
+    ],
+    "letters": [
+        "letter_id",
+        "request_reference",
+        "request_type",
+        "kind",
+        "language",
+        "template_version",
+        "status",
+        "created_at",
+        "generated_at",
+        "sent_at",
+        "sent_via",
+        "tracking_number",
+        "sent_by",
+        "page_count",
+        "size",
+        "sha256",
+    ],
+    "document-viewings": [
+        "viewing_id",
+        "viewed_at",
+        "viewed_by",
+        "document_id",
+        "document_type",
+        "for_agent",
+        "request_reference",
+        "file_purged_at",
+        "row_hash",
+    ],
+    "suppressions": [
+        "suppression_id",
+        "recorded_at",
+        "customer_number",
+        "all_recipients",
+        "recipient_id",
+        "recipient_name",
+        "request_reference",
+        "recorded_by",
+        "lifted_at",
+        "lifted_by",
+        "note",
+    ],
+    "incident-affected": [
+        "affected_id",
+        "incident_reference",
+        "customer_number",
+        "category",
+        "source",
+        "added_at",
+        "frozen_at",
+    ],
+}
+
+
+def test_every_listed_report_has_its_frozen_columns():
+    assert set(STABLE_COLUMNS) == {slug for slug, report in REPORTS.items() if report.listed}
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize("slug", sorted(s for s, r in REPORTS.items() if r.listed))
-def test_every_report_header_is_its_stable_column_names(slug):
+@pytest.mark.parametrize("slug", sorted(STABLE_COLUMNS))
+def test_every_report_header_starts_with_its_frozen_columns(slug):
     data = b"".join(export(slug))
     header = next(csv.reader(io.StringIO(data.decode())))
-    assert header == REPORTS[slug].column_names
+    frozen = STABLE_COLUMNS[slug]
+    assert header[: len(frozen)] == frozen
+    assert len(header) == len(set(header))  # an appended column takes a new name
 
 
 # --- date range ---------------------------------------------------------------------------------

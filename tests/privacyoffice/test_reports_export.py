@@ -212,8 +212,19 @@ def test_running_the_task_again_after_it_finished_changes_nothing(auditor):
 
 
 @pytest.mark.django_db
-def test_the_task_returns_quietly_when_the_export_is_gone():
-    run_export(999_999)  # no row: nothing to do, no error
+def test_the_task_returns_quietly_when_the_export_is_gone(auditor):
+    """GIVEN no export 999999 WHEN its task runs THEN no row is made or touched, no file written."""
+    waiting = ExportLogFactory(exported_by=auditor, is_background=True)
+
+    assert run_export(999_999) is None
+
+    assert list(ExportLog.objects.values_list("pk", flat=True)) == [waiting.pk]
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.started_at, waiting.file.name) == (
+        ExportLog.Status.RUNNING,
+        None,
+        "",
+    )
 
 
 @pytest.mark.django_db

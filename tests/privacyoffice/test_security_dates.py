@@ -3,7 +3,7 @@ timestamp whose page, history and lists then answered 500 for everyone; 9999-12-
 on save; `?received_at__year=0` or `10000` a 500; a receipt in the future took next year's
 numbering; dates of birth of 0001-01-01 or in the future were accepted.
 
-Every date input is bounded (privacyoffice.dates) with a message and nothing saved; a bad
+Every date input is bounded (common.dates) with a message and nothing saved; a bad
 date filter answers 400 with the range; the database refuses an implausible receipt whatever
 the client; a row already broken is repaired by migration 0008 and its date corrected on the
 request's own page.
@@ -21,8 +21,8 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from common import dates
 from consent_app.models import Customer
-from privacyoffice import dates
 from requests_app.models import DisclosureRequest, ReferenceCounter, RequestComment
 from requests_app.models import RequestState as S
 from requests_app.services import intake

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django_fsm_log.models import StateLog
 
-from requests_app import services
+from requests_app import conditions, services
 from requests_app.models import (
     DisclosureRequest,
     DocumentViewing,
@@ -531,7 +531,7 @@ def test_bulk_lapse_lapses_only_requests_past_the_period(client, staff, settings
     assert DisclosureRequest.objects.get(pk=old.pk).state == S.LAPSED
     assert DisclosureRequest.objects.get(pk=recent.pk).state == S.FORM_SENT
     lapsable_on = date_format(timezone.localtime(recent.lapsable_from()).date())
-    refusal = message(wf.LAPSE_TOO_EARLY, days=60, date=lapsable_on)
+    refusal = message(conditions.LAPSE_TOO_EARLY, days=60, date=lapsable_on)
     assert f"{recent.reference}: {refusal}" in flash(response)
 
 

@@ -7,7 +7,9 @@ import dataclasses
 import pytest
 from django.core import checks
 
-from requests_app import inventory, selectors
+from common import inventory
+from common.inventory.checks import check_personal_data_inventory
+from requests_app import selectors
 from tests.factories import DisclosureRequestFactory
 
 
@@ -16,7 +18,7 @@ def errors_of(result):
 
 
 def test_every_field_of_every_model_is_classified():
-    assert errors_of(inventory.check_personal_data_inventory()) == []
+    assert errors_of(check_personal_data_inventory()) == []
 
 
 def test_the_check_runs_with_the_system_checks():
@@ -33,18 +35,18 @@ def test_an_unclassified_field_fails_the_check(monkeypatch):
         inventory.INVENTORY, "consent_app.Customer", dataclasses.replace(entry, fields=fields)
     )
 
-    errors = errors_of(inventory.check_personal_data_inventory())
+    errors = errors_of(check_personal_data_inventory())
 
-    assert [e.id for e in errors] == ["requests_app.E002"]
+    assert [e.id for e in errors] == ["inventory.E002"]
     assert "consent_app.Customer.phone" in errors[0].msg
 
 
 def test_a_model_missing_from_the_inventory_fails_the_check(monkeypatch):
     monkeypatch.delitem(inventory.INVENTORY, "requests_app.RequestComment")
 
-    errors = errors_of(inventory.check_personal_data_inventory())
+    errors = errors_of(check_personal_data_inventory())
 
-    assert [e.id for e in errors] == ["requests_app.E001"]
+    assert [e.id for e in errors] == ["inventory.E001"]
 
 
 def test_personal_data_with_no_way_to_the_customer_fails_the_check(monkeypatch):
@@ -56,9 +58,7 @@ def test_personal_data_with_no_way_to_the_customer_fails_the_check(monkeypatch):
         dataclasses.replace(entry, fields=fields),
     )
 
-    assert [e.id for e in errors_of(inventory.check_personal_data_inventory())] == [
-        "requests_app.E005"
-    ]
+    assert [e.id for e in errors_of(check_personal_data_inventory())] == ["inventory.E005"]
 
 
 @pytest.mark.django_db

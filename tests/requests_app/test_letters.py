@@ -230,8 +230,17 @@ def test_a_rerun_after_a_crash_replaces_the_half_written_file(letter_storage):
     assert pdf.startswith(b"%PDF-")
 
 
-def test_the_task_returns_quietly_for_a_letter_that_is_gone():
-    letter_render(987654321)  # no exception
+def test_the_task_returns_quietly_for_a_letter_that_is_gone(caplog):
+    """GIVEN no letter 987654321 WHEN its task runs THEN it logs the id and writes nothing."""
+    other = LetterFactory()
+
+    with caplog.at_level("INFO", logger="requests_app.letters.tasks"):
+        assert letter_render(987654321) is None
+
+    assert "letter 987654321 no longer exists" in caplog.messages
+    assert list(Letter.objects.values_list("pk", flat=True)) == [other.pk]
+    other.refresh_from_db()
+    assert (other.status, other.attempts) == (Letter.Status.QUEUED, 0)
 
 
 def test_the_task_declares_its_retries_and_late_acknowledgement():

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django_fsm_log.models import StateLog
 
-from requests_app import services
+from requests_app import conditions, services
 from requests_app.models import DisclosureRequest, Letter, LetterKind
 from requests_app.models import RequestState as S
 from requests_app.services import workflow as wf
@@ -231,7 +231,7 @@ def test_a_correction_cannot_be_drafted_without_corrections(staff, customer):
     with pytest.raises(ValidationError) as exc:
         services.request_draft_response(request=request, by=staff, outcome="refused")
 
-    assert exc.value.messages == [message(wf.CORRECTIONS_MISSING)]
+    assert exc.value.messages == [message(conditions.CORRECTIONS_MISSING)]
 
 
 def test_no_response_is_sent_while_a_due_fee_is_unpaid(manager, other_manager, customer):
@@ -241,7 +241,7 @@ def test_no_response_is_sent_while_a_due_fee_is_unpaid(manager, other_manager, c
 
     with pytest.raises(ValidationError) as exc:
         services.request_approve_and_send(request=request, by=manager)
-    assert exc.value.messages == [message(wf.FEE_UNPAID)]
+    assert exc.value.messages == [message(conditions.FEE_UNPAID)]
 
     services.request_update(
         request=request,
@@ -267,7 +267,9 @@ def test_a_request_cannot_lapse_inside_the_lapse_period_and_says_from_when_it_ca
     day = timezone.localtime(sent + timedelta(days=60)).date()
     with translation.override("ja"):
         assert exc.value.messages == [
-            message(wf.LAPSE_TOO_EARLY, days=60, date=f"{day.year}年{day.month}月{day.day}日")
+            message(
+                conditions.LAPSE_TOO_EARLY, days=60, date=f"{day.year}年{day.month}月{day.day}日"
+            )
         ]
 
 

@@ -10,7 +10,9 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from consent_app import demo as consent_demo
 from privacyoffice import roles
+from requests_app import demo as requests_demo
 
 DEMO_USERS = [
     # username, role (None: superuser), first name, last name
@@ -31,8 +33,6 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=20261124)
 
     def handle(self, *args, customers: int, seed: int, **options):
-        from consent_app import demo as consent_demo
-        from requests_app import demo as requests_demo
 
         roles.sync_roles()
         password = os.environ.get("DEMO_PASSWORD", "demo-password-2026")

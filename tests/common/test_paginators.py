@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from consent_app import paginators
+from common import paginators
+from common.paginators import EstimatedCountPaginator
 from consent_app.models import Recipient
-from consent_app.paginators import EstimatedCountPaginator
 
 pytestmark = pytest.mark.postgres
 

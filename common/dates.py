@@ -6,11 +6,13 @@ overflows when turned to UTC, a year filter of 9999 asks for the year 10000). No
 office records happened before 1900 or is planned after 2100, so every date input is bounded
 to that range, and the narrower rules are named here too: a receipt, a consent given, a letter
 sent never lie in the future; a person was born between 1900 and today.
+
+And local (Asia/Tokyo) days as datetime bounds (`start_of_day`), for every date filter.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -114,3 +116,9 @@ def bad_date_filter(params: dict[str, list[str]]) -> str | None:
                     "latest": LATEST.year,
                 }
     return None
+
+
+def start_of_day(day: date) -> datetime:
+    """The first moment of a local day, aware: `>= start_of_day(d)` and `< start_of_day(d + 1)`
+    bound a datetime column to that day and keep the column's index usable."""
+    return timezone.make_aware(datetime.combine(day, time.min))

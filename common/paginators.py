@@ -7,8 +7,7 @@ kept by autovacuum/ANALYZE) is as good for "about how many pages" and costs one 
 Filtered or searched lists still count exactly: they are small, and their count is served by the
 same index as the filter.
 
-It lives in consent_app (which imports nothing of the other apps) so that requests_app's admin
-can use it too without breaking the one-way dependencies of the design.
+It lives in `common` (which imports no app) so that every app's admin can use it.
 """
 
 from __future__ import annotations
