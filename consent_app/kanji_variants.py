@@ -161,9 +161,9 @@ def variant_table() -> dict[int, int]:
     for cp in parent:
         groups.setdefault(find(cp), []).append(cp)
     table: dict[int, int] = {}
-    for group in groups.values():
-        target = _representative(group)
-        table.update({cp: target for cp in group if cp != target})
+    for members in groups.values():
+        target = _representative(members)
+        table.update({cp: target for cp in members if cp != target})
     return table
 
 

@@ -109,7 +109,7 @@ class LetterDraftAdminMixin:
                 if entry.revision == 1
                 else gettext("Rendered again"),
                 "by": entry.created_by.get_full_name() or entry.created_by.get_username()
-                if entry.created_by_id
+                if entry.created_by is not None
                 else "—",
                 "at": entry.created_at,
                 "status": entry.get_status_display(),

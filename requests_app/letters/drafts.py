@@ -169,9 +169,11 @@ def _render_defaults(draft: LetterDraft) -> dict[str, str]:
     context["letter_parts"] = {}
     defaults: dict[str, str] = {}
     context["_part_defaults"] = defaults
-    wareki = draft.template.date_style == draft.template.DateStyle.WAREKI
+    template = draft.template
+    assert template is not None  # a draft is made from a template version
+    wareki = template.date_style == template.DateStyle.WAREKI
     with translation.override(draft.language), date_style(wareki and draft.language == "ja"):
-        letter_engine().from_string(draft.template.body).render(Context(context, autoescape=True))
+        letter_engine().from_string(template.body).render(Context(context, autoescape=True))
     return {name: _plain(html) for name, html in defaults.items()}
 
 
@@ -247,7 +249,7 @@ def approval_actions(*, request: DisclosureRequest) -> list[str]:
             else:
                 actions.append(str(_("Stop every use of the data (all consents withdrawn)")))
         elif kind == RequestType.PROVISION_STOP:
-            if request.suspension_recipient_id:
+            if request.suspension_recipient is not None:
                 actions.append(
                     str(
                         _("Stop providing the data to %(recipient)s")
@@ -476,7 +478,11 @@ def draft_check_approvable(
     if current.letter_date != timezone.localdate():
         from django.utils.formats import date_format
 
-        raise _error(DRAFT_OUT_OF_DATE, "draft_out_of_date", date=date_format(current.letter_date))
+        raise _error(
+            DRAFT_OUT_OF_DATE,
+            "draft_out_of_date",
+            date=date_format(current.letter_date) if current.letter_date else "",
+        )
     return current
 
 

@@ -8,7 +8,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -56,7 +56,7 @@ def _error(message, code: str, **params: Any) -> ValidationError:
     return ValidationError(message, code=code, params=params or None)
 
 
-def _check(by: AbstractBaseUser, reason: str) -> str:
+def _check(by: User, reason: str) -> str:
     if not by.has_perm("requests_app.work_request"):
         raise _error(CASE_CHANGE_FORBIDDEN, "forbidden")
     reason = (reason or "").strip()
@@ -74,14 +74,14 @@ def _next_right_reference(case: RequestCase) -> str:
     return f"{case.reference}-{number}"
 
 
-def _log(right: DisclosureRequest, by: AbstractBaseUser, body: str) -> None:
+def _log(right: DisclosureRequest, by: User, body: str) -> None:
     RequestComment.objects.create(request=right, author=by, body=body)
 
 
 def case_add_right(
     *,
     case: RequestCase,
-    by: AbstractBaseUser,
+    by: User,
     request_type: str,
     reason: str,
     received_at: datetime | None = None,
@@ -133,7 +133,7 @@ def case_add_right(
     return right
 
 
-def case_split_right(*, right: DisclosureRequest, by: AbstractBaseUser, reason: str) -> RequestCase:
+def case_split_right(*, right: DisclosureRequest, by: User, reason: str) -> RequestCase:
     """Move an open right into a case of its own, under the right's own reference."""
     reason = _check(by, reason)
     with transaction.atomic():
