@@ -150,9 +150,9 @@ def variant_table() -> dict[int, int]:
                     if a != b:
                         parent[max(a, b)] = min(a, b)
                         a = min(a, b)
-    for group, _source in JAPANESE_SUPPLEMENT:
-        first = find(ord(group[0]))
-        for char in group[1:]:
+    for members, _source in JAPANESE_SUPPLEMENT:
+        first = find(ord(members[0]))
+        for char in members[1:]:
             other = find(ord(char))
             if first != other:
                 parent[max(first, other)] = min(first, other)

@@ -126,12 +126,19 @@ def test_only_the_uploader_opens_an_import_jobs_page(client, staff, other_staff)
 
 
 # --- through the live server, as staff, with a real worker -------------------------------------
+@pytest.fixture
+def small_import_chunks(monkeypatch, settings):
+    """The worker (started after this) reads 30 rows at a time: 200 rows are seven chunks."""
+    monkeypatch.setenv("CUSTOMER_IMPORT_CHUNK_ROWS", "30")
+    settings.CUSTOMER_IMPORT_CHUNK_ROWS = 30
+
+
 @pytest.mark.postgres
 @pytest.mark.services
 def test_staff_upload_a_large_file_and_follow_its_import_to_the_end(
-    live_server, live_worker, staff, settings
+    small_import_chunks, live_server, live_worker, staff, settings
 ):
-    """GIVEN a file above the (lowered) background threshold
+    """GIVEN a file above the (lowered) background threshold, of several (lowered) chunks
     WHEN staff log in and upload it through the import form
     THEN the page answers at once with the job's page, which ends with every customer created."""
     settings.CUSTOMER_IMPORT_ASYNC_BYTES = 1000
@@ -157,6 +164,9 @@ def test_staff_upload_a_large_file_and_follow_its_import_to_the_end(
     page = wait_for(ended, timeout=120)
     assert 'data-status="done"' in page and 'id="po-import-result"' in page
     assert Customer.objects.count() == 200
+    job = CustomerImportJob.objects.get()
+    assert (job.rows, job.created, job.progress_rows) == (200, 200, 200)
+    assert Customer.history.filter(history_user=staff).count() == 200
 
 
 @pytest.mark.postgres
