@@ -161,9 +161,9 @@ def variant_table() -> dict[int, int]:
     for cp in parent:
         groups.setdefault(find(cp), []).append(cp)
     table: dict[int, int] = {}
-    for members in groups.values():
-        target = _representative(members)
-        table.update({cp: target for cp in members if cp != target})
+    for code_points in groups.values():
+        target = _representative(code_points)
+        table.update({cp: target for cp in code_points if cp != target})
     return table
 
 
