@@ -21,6 +21,8 @@ from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.countries import country_name
+
 from .models import (
     AdequateCountry,
     EquivalentMeasuresCheck,
@@ -257,7 +259,7 @@ def _foreign_basis(*, recipient: Recipient, basis: str, on: date) -> str:
     """The Art. 28 basis of a foreign recipient ("" at home or in a recognised country)."""
     if not recipient_needs_art28(recipient):
         return ""
-    params = {"recipient": recipient.name, "country": recipient.country.upper()}
+    params = {"recipient": recipient.name, "country": country_name(recipient.country)}
     if recipient.foreign_basis == ForeignBasis.CONSENT:
         if basis == ProvisionBasis.OPT_OUT:
             raise _error(FOREIGN_CONSENT_NO_OPT_OUT, "foreign_opt_out")

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from common.countries import country_name
 from consent_app import importing, lawful, provision, receipts, services, tasks
 from consent_app.models import (
     AcquisitionMethod,
@@ -236,14 +237,14 @@ def test_entrustment_is_not_a_provision_and_is_refused_towards_the_entrustee_reg
 def test_a_foreign_recipient_without_an_art28_basis_is_refused(provision_purpose):
     recipient = AgreementRecipientFactory(country="US")
     assert refused(recipient, provision_purpose) == [
-        str(lawful.FOREIGN_NO_BASIS % {"recipient": recipient.name, "country": "US"})
+        str(lawful.FOREIGN_NO_BASIS % {"recipient": recipient.name, "country": country_name("US")})
     ]
 
 
 def test_foreign_consent_needs_the_art28_information_recorded(provision_purpose):
     recipient = AgreementRecipientFactory(country="US", foreign_basis="consent")
     assert refused(recipient, provision_purpose) == [
-        str(lawful.FOREIGN_NO_INFO % {"recipient": recipient.name, "country": "US"})
+        str(lawful.FOREIGN_NO_INFO % {"recipient": recipient.name, "country": country_name("US")})
     ]
 
 

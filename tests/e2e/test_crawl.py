@@ -11,7 +11,8 @@ listed here, so a page another app adds is crawled as soon as it is on the index
 Each page fails on:
 - a 5xx answer or a JavaScript error;
 - a code value of a model's choices, or a JSON list, in the visible text;
-- in Japanese: an ISO (2026-12-16) or slashed (2026/12/16) date, an English word in the page's
+- in Japanese: an ISO (2026-12-16) or slashed (2026/12/16) date (in the text or a date input's
+  value), an English word in the page's
   own wording (headings, labels, column heads, buttons, help, messages, filters' titles), a stock
   title with stray spaces ("開示等の請求 を追加");
 - in English: Japanese in the page's own wording.
@@ -111,7 +112,11 @@ COLLECT_JS = """
   const crumbs = document.querySelector(".breadcrumbs");
   const parts = crumbs ? crumbs.innerText.split("›").map((p) => p.trim()) : [];
   const objects = parts.slice(3).filter((p) => p.length > 0);
-  return {body: document.body.innerText, chrome, cells, title: document.title, objects};
+  // What the date inputs show (innerText leaves input values out).
+  const dates = Array.from(
+    document.querySelectorAll("input.vDateField, input.vDateTimeField, input[type=date]")
+  ).map((el) => el.value).filter((value) => value);
+  return {body: document.body.innerText, chrome, cells, title: document.title, objects, dates};
 }
 """
 LINKS_JS = """
@@ -181,6 +186,9 @@ class Crawl:
             for pattern, what in ((ISO_DATE, "ISO date"), (SLASH_DATE, "slashed date")):
                 for match in pattern.finditer(body):
                     self.offend(path, what, _line_around(body, match.start()))
+                for value in shown["dates"]:
+                    if pattern.search(value):
+                        self.offend(path, f"{what} in a date input", value)
             for text in dict.fromkeys(chrome):
                 words = [w for w in ENGLISH_WORD.findall(text) if w not in KEPT_WORDS]
                 if words:
