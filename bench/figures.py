@@ -34,7 +34,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from . import figures_jobs
+from . import figures_broker, figures_jobs
 from . import generators as gen
 from .figures_http import explain_selects_on, http_pages
 from .harness import Result, Stats, failed, missing, run_child, timed
@@ -851,6 +851,9 @@ FIGURES: dict[str, Callable[..., list[Result]]] = {
     "customer_import_job": figures_jobs.customer_import_job,
     "incident_snapshot": incident_snapshot,
     "incident_notices": incident_notices,
+    # Issue 20: an auditor's page while three letter-owing presses hang on a frozen broker
+    # (last: its presses commit, moving a few requests on).
+    "frozen_broker": figures_broker.frozen_broker,
 }
 NEEDS_WORKDIR = {
     "ledger_export",
