@@ -128,17 +128,40 @@ _LOCK_HEAD = """
 """
 
 # The chain's tail as this transaction sees it (its own appends included): the newest row, or
-# the last run a purge removed after it.
+# the last run a purge removed after it. Each append remembers the tail it wrote in a
+# transaction-local setting, so the next row of a bulk insert finds it with one point lookup:
+# reading the newest row through the index instead walks every dead entry above the live tail,
+# and a rolled-back bulk insert leaves one per row (a retried 400,000-row provision batch walked
+# 400,000 dead entries per row). The remembered tail is trusted only if that row exists with
+# that hash (a savepoint rolled back, a purge, or a value set by hand falls back to the lookup;
+# the setting is the caller's own transaction's: a wrong value can only fail its own insert or
+# break the chain where verify_ledgers finds it).
 _READ_TAIL = """
     PERFORM pg_advisory_xact_lock(hashtext('privacyoffice_ledger:' || {table}));
-    SELECT x.ledger_seq, x.ledger_hash INTO head_seq, head_hash FROM {t} x
-        WHERE x.ledger_seq IS NOT NULL ORDER BY x.ledger_seq DESC LIMIT 1;
-    SELECT p.last_seq, p.last_hash INTO purged_seq, purged_hash FROM {purge} p
-        WHERE p.ledger = {table} AND p.last_seq > coalesce(head_seq, 0)
-        ORDER BY p.last_seq DESC LIMIT 1;
-    IF purged_seq IS NOT NULL THEN
-        head_seq := purged_seq;
-        head_hash := purged_hash;
+    remembered := current_setting({tail_setting}, true);
+    IF remembered IS NOT NULL AND remembered ~ '^[0-9]+:[0-9a-f]{{64}}$' THEN
+        head_seq := split_part(remembered, ':', 1)::bigint;
+        head_hash := split_part(remembered, ':', 2);
+        -- Still the tail: that row, no row after it (a seal), no purge run after it.
+        IF NOT EXISTS (SELECT 1 FROM {t} x WHERE x.ledger_seq = head_seq
+                                               AND x.ledger_hash = head_hash)
+           OR EXISTS (SELECT 1 FROM {t} x WHERE x.ledger_seq = head_seq + 1)
+           OR EXISTS (SELECT 1 FROM {purge} p WHERE p.ledger = {table}
+                                                AND p.last_seq > head_seq) THEN
+            head_seq := NULL;
+            head_hash := NULL;
+        END IF;
+    END IF;
+    IF head_seq IS NULL THEN
+        SELECT x.ledger_seq, x.ledger_hash INTO head_seq, head_hash FROM {t} x
+            WHERE x.ledger_seq IS NOT NULL ORDER BY x.ledger_seq DESC LIMIT 1;
+        SELECT p.last_seq, p.last_hash INTO purged_seq, purged_hash FROM {purge} p
+            WHERE p.ledger = {table} AND p.last_seq > coalesce(head_seq, 0)
+            ORDER BY p.last_seq DESC LIMIT 1;
+        IF purged_seq IS NOT NULL THEN
+            head_seq := purged_seq;
+            head_hash := purged_hash;
+        END IF;
     END IF;
 """
 
@@ -151,10 +174,12 @@ CREATE UNIQUE INDEX IF NOT EXISTS {seq_index} ON {t} (ledger_seq);
 CREATE OR REPLACE FUNCTION {append_fn}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
     {safe_path} AS $$
 DECLARE head_seq bigint; head_hash text; purged_seq bigint; purged_hash text;
+    remembered text;
 BEGIN
     {read_tail}
     NEW.ledger_seq := coalesce(head_seq, 0) + 1;
     NEW.ledger_hash := privacyoffice_chain_step(coalesce(head_hash, ''), {content_new});
+    PERFORM set_config({tail_setting}, NEW.ledger_seq || ':' || NEW.ledger_hash, true);
     RETURN NEW;
 END $$;
 DROP TRIGGER IF EXISTS privacyoffice_ledger_append ON {t};
@@ -387,8 +412,12 @@ def install(connection: BaseDatabaseWrapper) -> None:
                     append_fn=append_function(ledger),
                     head_fn=f"privacyoffice_ledger_head__{table}",
                     read_tail=_READ_TAIL.format(
-                        t=_q(table), table=_literal(table), purge=PURGE_TABLE
+                        t=_q(table),
+                        table=_literal(table),
+                        purge=PURGE_TABLE,
+                        tail_setting=_literal(f"privacyoffice_ledger_tail.{table}"),
                     ),
+                    tail_setting=_literal(f"privacyoffice_ledger_tail.{table}"),
                     content_new=content_sql(ledger, "NEW"),
                 )
             )
