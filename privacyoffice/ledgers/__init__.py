@@ -116,5 +116,5 @@ class RowHash(Expression):
         quote = connection.ops.quote_name
         # Identifiers from the models' metadata, never from input.
         table, pk = quote(related.db_table), quote(related.pk.column)
-        sql = f"(SELECT r.ledger_hash FROM {table} r WHERE r.{pk} = {alias}.{quote(field.column)})"  # noqa: S608  # nosec B608
+        sql = f"(SELECT r.ledger_hash FROM {table} r WHERE r.{pk} = {alias}.{quote(field.column)})"  # noqa: S608  # nosec B608  # model metadata only
         return sql, []

@@ -19,7 +19,7 @@ from django.db import transaction
 
 from requests_app import services
 from requests_app.letters.services import letter_queue
-from requests_app.models import DisclosureRequest, Letter
+from requests_app.models import DisclosureRequest, Letter, RequestCase
 from requests_app.models import RequestState as S
 from tests.factories import DisclosureRequestFactory
 from tests.requests_app.helpers import request_in
@@ -125,9 +125,13 @@ def test_a_thousand_letters_survive_a_worker_killed_mid_run_exactly_once_each(
 
     The PDFs are one-page stubs (tests/fault/worker.py): the task, claim, template, storage and
     rows are the real ones; WeasyPrint would take minutes for a thousand letters."""
-    requests = DisclosureRequest.objects.bulk_create(
-        DisclosureRequestFactory.build_batch(VOLUME, state=S.FORM_SENT)
-    )
+    built = DisclosureRequestFactory.build_batch(VOLUME, state=S.FORM_SENT)
+    # Each request is its own case's one right: the cases first, then the requests.
+    for request, case in zip(
+        built, RequestCase.objects.bulk_create([r.case for r in built]), strict=True
+    ):
+        request.case = case
+    requests = DisclosureRequest.objects.bulk_create(built)
     with transaction.atomic():  # 1,000 tasks published on commit, as transitions do
         letters = [
             letter_queue(request=r, kind="request_form", occasion=f"fault-volume-{r.pk}")

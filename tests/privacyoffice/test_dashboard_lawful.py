@@ -75,7 +75,7 @@ def test_the_dashboard_shows_provision_by_basis_filings_notices_foreign_and_rece
     assert "本人の同意" in section and "オプトアウト" in section  # labels, not codes
     assert "PPC-2026-0042" in section
     assert str(notice) in section
-    assert "DE" in section[section.index('id="foreign-by-country"') :]
+    assert "ドイツ" in section[section.index('id="foreign-by-country"') :]
     receipts_table = section[section.index('id="receipts-by-provider"') :]
     assert "東京販売株式会社" in receipts_table
     assert f"{today.year}年{today.month}月{today.day}日" in receipts_table

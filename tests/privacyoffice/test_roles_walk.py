@@ -239,6 +239,34 @@ URLS: dict[str, Url | tuple[Url, ...]] = {
     "requests_app.DisclosureRequest:electronic_copy": Url(
         _roles(200, 200, 403), kwargs=_pk("requests_app.DisclosureRequest", "pk")
     ),
+    # Cases (issue 13): adding a right or splitting one off is work on the request.
+    "requests_app.DisclosureRequest:case_add_right": Url(
+        _roles(200, 200, 403), kwargs=_pk("requests_app.DisclosureRequest")
+    ),
+    "requests_app.DisclosureRequest:case_split": Url(
+        _roles(OK_OR_REDIRECT, OK_OR_REDIRECT, 403), kwargs=_pk("requests_app.DisclosureRequest")
+    ),
+    # Letter drafts (issue 12): the walked request has none, so no role reads one; an auditor
+    # never edits or renders one.
+    "requests_app.DisclosureRequest:draft_edit": Url(
+        _roles((302, 404), (302, 404), (403, 404)),
+        kwargs=lambda w: {
+            "object_id": w.objects["requests_app.DisclosureRequest"].pk,
+            "part": "explanation",
+        },
+    ),
+    "requests_app.DisclosureRequest:draft_render": Url(
+        _roles((302, 403, 404, 405), (302, 403, 404, 405), (403, 404, 405)),
+        kwargs=_pk("requests_app.DisclosureRequest"),
+    ),
+    "requests_app.DisclosureRequest:draft_pdf": Url(
+        _all(404),
+        kwargs=lambda w: {
+            "object_id": w.objects["requests_app.DisclosureRequest"].pk,
+            "draft_id": 0,
+            "which": "draft",
+        },
+    ),
     # The identity-document image: staff and managers, never auditors.
     "requests_app.IdentityDocument:file": Url(
         _roles(200, 200, 403), kwargs=_pk("requests_app.IdentityDocument", "pk")
