@@ -1,7 +1,8 @@
 """Issue 20 item 8's measurement: an auditor's page while three letter-owing presses hang on a
 frozen broker.
 
-On the user's path (`bench/http.py`): gunicorn with the production settings (3 sync workers),
+On the user's path (`bench/http.py`): gunicorn with the production settings (gunicorn.conf.py:
+3 gthread workers of 4 threads),
 the personas logged in through the login form. The broker (and the cache: production uses one
 Redis for both) is a private redis-server on a free port started for the figure, never the
 machine's shared Redis. Each round: Redis is frozen (SIGSTOP: connections open, nothing

@@ -249,7 +249,9 @@ def _wait_until_answers(base_url: str, proc: subprocess.Popen[bytes], log: Path)
 def gunicorn_server(workers: int = 3, timeout: int = 600, **env: str) -> Iterator[Site]:
     """gunicorn serving the project (debug off) on a free loopback port, for the block.
 
-    `timeout` is gunicorn's worker timeout: the bench's streamed exports run for minutes.
+    Worker class and threads come from the project's gunicorn.conf.py (gthread, as in
+    production). `timeout` is gunicorn's worker timeout: the bench's streamed exports run for
+    minutes.
     """
     from django.conf import settings
 
@@ -265,7 +267,6 @@ def gunicorn_server(workers: int = 3, timeout: int = 600, **env: str) -> Iterato
                 "gunicorn",
                 "privacyoffice.wsgi",
                 f"--workers={workers}",
-                "--worker-class=sync",
                 f"--bind=127.0.0.1:{port}",
                 f"--timeout={timeout}",
                 "--no-control-socket",

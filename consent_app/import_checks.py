@@ -101,7 +101,10 @@ IMPORT_WRITE_FAILED = _(
     "Nothing was imported; try again."
 )
 
-IMPORT_MAX_BYTES = 100 * 1024 * 1024
+# The import streams (a chunk of rows at a time, staged in the database), so memory does not grow
+# with the file; the bound is what one upload may sensibly carry: a CRM export of a million
+# customers with full addresses is about 165 MB.
+IMPORT_MAX_BYTES = 256 * 1024 * 1024
 # The csv module's own field limit: a field above it is an error with its line number.
 FIELD_SIZE_LIMIT = 131_072
 

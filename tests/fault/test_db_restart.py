@@ -1,7 +1,8 @@
 """The database restarts under a running site: the next page still works.
 
-The site runs as in production: gunicorn (a sync worker, so one thread that keeps its database
-connection between requests, CONN_MAX_AGE), on the test database. The restart, as the site sees
+The site runs as in production: gunicorn with its gthread worker (here one worker of one thread,
+so one thread that keeps its database connection between requests, CONN_MAX_AGE), on the test
+database. The restart, as the site sees
 it, is every server process of that database terminated (pg_terminate_backend sends them the
 SIGTERM a fast shutdown sends; restricted to the test database, never the shared server itself):
 the site's persistent connection is dead. With CONN_HEALTH_CHECKS Django notices at the start of
@@ -57,7 +58,7 @@ class Site:
                     "gunicorn",
                     "privacyoffice.wsgi",
                     "--workers=1",
-                    "--worker-class=sync",
+                    "--threads=1",
                     f"--bind=127.0.0.1:{self.port}",
                     "--timeout=60",
                     "--no-control-socket",
