@@ -27,14 +27,12 @@ from typing import Any, TextIO
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 
-from . import figures_broker, figures_jobs
+from . import figures_broker, figures_jobs, figures_provision
 from . import generators as gen
 from .figures_http import explain_selects_on, http_pages
 from .harness import Result, Stats, failed, missing, run_child, timed
@@ -512,42 +510,23 @@ def _find_deadline_scan() -> Callable[[], Any] | None:
     return None
 
 
-def provision_batch(scale: Scale) -> list[Result]:
-    name = "provision_batch"
-    try:
-        from consent_app import provision
-    except ImportError:
-        return [missing(f"{name}.time", "s", "< 30", "no provision batch service")]
+def provision_batch_all_or_nothing(recipient, purpose) -> Result:
+    """A failure injected after the records' INSERT (the file write): nothing may remain.
 
-    Recipient = apps.get_model("consent_app", "Recipient")
-    Purpose = apps.get_model("consent_app", "PurposeOfUse")
+    In-process, as a fault cannot be injected into the worker from here; the batch figures
+    themselves run on the user's path (figures_provision)."""
+    from consent_app import provision
+
     Record = apps.get_model("consent_app", "ProvisionRecord")
-    # A domestic agreement party on consent: the basis check runs, no Art. 28 question.
-    recipient = (
-        Recipient.objects.filter(category="agreement", active=True, country="JP", basis="consent")
-        .order_by("pk")
-        .first()
-    )
-    purpose = Purpose.objects.filter(is_third_party_provision=True, active=True).first()
-    user = bench_user()
-    times, counts = [], []
-    for _run in range(scale.heavy_runs):
-        with rolled_back():
-            started = time.perf_counter()
-            batch = provision.provision_batch_create(recipient=recipient, purpose=purpose, by=user)
-            batch = provision.provision_batch_execute(batch_id=batch.pk)
-            times.append(time.perf_counter() - started)
-            counts.append(batch.customer_count)
-            if batch.file:
-                default_storage.delete(batch.file.name)
-    # All or nothing: the file write fails after the records went in; nothing may remain.
     original = provision._write_csv
 
     def failing(batch):
         raise RuntimeError("bench: injected failure after the records were inserted")
 
     with rolled_back():
-        batch = provision.provision_batch_create(recipient=recipient, purpose=purpose, by=user)
+        batch = provision.provision_batch_create(
+            recipient=recipient, purpose=purpose, by=bench_user(), enqueue=False
+        )
         provision._write_csv = failing
         try:
             provision.provision_batch_execute(batch_id=batch.pk)
@@ -559,86 +538,15 @@ def provision_batch(scale: Scale) -> list[Result]:
         left = Record.objects.filter(batch_id=batch.pk).count()
         batch.refresh_from_db()
         status_after = batch.status
-    stats = Stats(times)
     all_or_nothing = raised and left == 0 and status_after != "completed"
-    return [
-        Result(
-            f"{name}.time",
-            round(stats.median, 2),
-            "s",
-            "< 30",
-            stats.median < 30,
-            stats=stats.as_dict(2),
-            note=f"{counts[0]:,} records for one recipient over {scale.customers:,} customers",
-        ),
-        Result(
-            f"{name}.all_or_nothing",
-            all_or_nothing,
-            "bool",
-            "true",
-            all_or_nothing,
-            note=f"failure injected after the INSERT: {left} records left, batch {status_after}",
-        ),
-        *_opt_out_batch(scale, recipient, purpose, user),
-    ]
-
-
-def _opt_out_batch(scale: Scale, recipient, purpose, user) -> list[Result]:
-    """Issue 16: the same recipient by opt-out, under a published filing recorded for it.
-
-    The heaviest eligibility query: everyone who has not opted out, not suppressed, and whose
-    data was not itself received by opt-out or with special-care data (Art. 30 receipts).
-    """
-    from consent_app import provision
-
-    Filing = apps.get_model("consent_app", "OptOutFiling")
-    Batch = apps.get_model("consent_app", "ProvisionBatch")
-    today = timezone.localdate()
-    times, counts, proved = [], [], []
-    for _run in range(scale.heavy_runs):
-        with rolled_back():
-            Recipient = apps.get_model("consent_app", "Recipient")
-            Recipient.objects.filter(pk=recipient.pk).update(basis="opt_out")
-            recipient.refresh_from_db()
-            filing = Filing.objects.create(
-                reference="BENCH-OPT-1",
-                title="bench",
-                data_items=list(recipient.data_items or []),
-                acquisition_method="bench",
-                provision_method="bench",
-                opt_out_method="bench",
-                filed_on=today,
-                ppc_published_on=today,
-                company_published_on=today,
-            )
-            filing.recipients.add(recipient)
-            started = time.perf_counter()
-            batch = provision.provision_batch_create(recipient=recipient, purpose=purpose, by=user)
-            batch = provision.provision_batch_execute(batch_id=batch.pk)
-            times.append(time.perf_counter() - started)
-            counts.append(batch.customer_count)
-            proved.append(
-                Batch.objects.filter(
-                    pk=batch.pk, opt_out_filing=filing, status="completed"
-                ).exists()
-            )
-            if batch.file:
-                default_storage.delete(batch.file.name)
-    recipient.refresh_from_db()
-    stats = Stats(times)
-    ok = stats.median < 30 and all(proved)
-    return [
-        Result(
-            "provision_batch_opt_out.time",
-            round(stats.median, 2),
-            "s",
-            "< 30",
-            ok,
-            stats=stats.as_dict(2),
-            note=f"{counts[0]:,} records by opt-out under a published filing over "
-            f"{scale.customers:,} customers (basis checked, proof stored)",
-        )
-    ]
+    return Result(
+        "provision_batch.all_or_nothing",
+        all_or_nothing,
+        "bool",
+        "true",
+        all_or_nothing,
+        note=f"failure injected after the INSERT: {left} records left, batch {status_after}",
+    )
 
 
 def letter_rendering(scale: Scale) -> list[Result]:
@@ -842,7 +750,7 @@ FIGURES: dict[str, Callable[..., list[Result]]] = {
     "dashboard": dashboard,
     "ledger_export": ledger_exports,
     "deadline_scan": deadline_scan,
-    "provision_batch": provision_batch,
+    "provision_batch": figures_provision.provision_batches,
     "letter_render": letter_rendering,
     "customer_import": customer_import,
     # Issue 19: the same work on the user's path (gunicorn, a real worker, the role's login).
