@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Customer, Language
 from .normalize import normalize_postal_code, phone_digits
-from .services import kana_is_valid, normalize_customer_fields
+from .services import kana_normalized_is_valid, normalize_customer_fields
 
 __all__ = [
     "COLUMNS",
@@ -334,7 +334,7 @@ def _validate_row(
     if number and not _NUMBER_RE.match(number):
         err("number", IMPORT_BAD_NUMBER)
     for column in ("family_name_kana", "given_name_kana"):
-        if values.get(column) and not kana_is_valid(fields[column]):
+        if values.get(column) and not kana_normalized_is_valid(fields[column]):
             err(column, IMPORT_BAD_KANA, column=_COLUMN_LABELS[column])
     postal = values.get("postal_code", "")
     if postal and len(normalize_postal_code(postal)) != 8:

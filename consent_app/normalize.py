@@ -27,6 +27,8 @@ _ACCENTED_LATIN = re.compile(r"[\u00c0-\u024f\u1e00-\u1eff]")
 _NAME_PUNCTUATION = re.compile(r"['’‘ʼ`´\-.]")
 # The region a phone number without its country code belongs to.
 PHONE_REGION = "JP"
+# A domestic number as most rows write it: ASCII digits, hyphens or spaces only.
+_DOMESTIC_WRITTEN = re.compile(r"[0-9][0-9 -]*")
 
 
 def normalize_name(value: str) -> str:
@@ -95,6 +97,11 @@ def normalize_phone(value: str) -> str:
     if not value:
         return ""
     text = unicodedata.normalize("NFKC", str(value))
+    return _domestic_e164(text) or _parsed_e164(text)
+
+
+def _parsed_e164(text: str) -> str:
+    """phonenumbers' E.164 for an NFKC-normalised number, else its digits."""
     try:
         number = phonenumbers.parse(text, PHONE_REGION)
     except phonenumbers.NumberParseException:
@@ -102,6 +109,27 @@ def normalize_phone(value: str) -> str:
     if not phonenumbers.is_possible_number(number):
         return phone_digits(text)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _domestic_e164(text: str) -> str:
+    """What phonenumbers gives for the common case, without its parse (a third of an import's
+    time): a Japanese number written with its trunk prefix, "090-1234-5678" or "03 1234 5678".
+
+    Exactly phonenumbers' answer (tests/consent_app/test_phone_fast_path.py compares them) for
+    a "0" followed by 9 or 10 digits, the first not "0": "0" is JP's national prefix for
+    parsing, the rest is never itself a viable JP number (so the prefix is always stripped),
+    9 and 10 digits are possible JP lengths, and E.164 is "+81" and the rest. Excluded: "00…"
+    (JP's other prefixes for parsing) and "010…" (the international call prefix). Anything
+    else returns "" and goes through phonenumbers.
+    """
+    if not _DOMESTIC_WRITTEN.fullmatch(text):
+        return ""
+    digits = text.replace("-", "").replace(" ", "")
+    if len(digits) not in (10, 11) or digits[0] != "0" or digits[1] == "0":
+        return ""
+    if digits.startswith("010"):
+        return ""
+    return "+81" + digits[1:]
 
 
 def normalize_email(value: str) -> str:

@@ -146,7 +146,12 @@ def _error(message, code: str, **params: Any) -> ValidationError:
 
 def kana_is_valid(value: str) -> bool:
     """True when the reading is kana only (any width, hiragana or katakana; spaces allowed)."""
-    return bool(_KANA_RE.match(normalize_name(value).replace(" ", "")))
+    return kana_normalized_is_valid(normalize_name(value))
+
+
+def kana_normalized_is_valid(normalized: str) -> bool:
+    """kana_is_valid for a reading already through normalize_name (the import's stored form)."""
+    return bool(_KANA_RE.match(normalized.replace(" ", "")))
 
 
 def normalize_customer_fields(fields: dict[str, Any]) -> dict[str, Any]:

@@ -371,7 +371,7 @@ SWEEP_QUEUE = "sweep"
 CELERY_TASK_ROUTES = {"requests_app.letters_requeue_stale": {"queue": SWEEP_QUEUE}}
 # How long a web request waits for a letter's render task to be published (seconds); past it
 # the letter is marked unpublished and the sweep (every minute) publishes it.
-LETTER_PUBLISH_TIMEOUT = env.float("LETTER_PUBLISH_TIMEOUT", default=1.5)
+LETTER_PUBLISH_TIMEOUT = env.float("LETTER_PUBLISH_TIMEOUT", default=1.0)
 
 # --- Privacy Office ----------------------------------------------------------------------------
 # The longest admin search accepted (characters); templates/admin/search_form.html stops typing

@@ -157,7 +157,7 @@ def test_a_press_while_redis_is_frozen_is_bounded_says_the_letter_follows_and_th
     assert urlsplit(response.url).path == change_url(obj)  # the request's page, not the login
     with translation.override("ja"):
         assert html.escape(str(LETTER_WILL_FOLLOW), quote=False) in response.text
-    # The publish waits LETTER_PUBLISH_TIMEOUT (1.5 s); the rest is the page itself. Without
+    # The publish waits LETTER_PUBLISH_TIMEOUT (1 s); the rest is the page itself. Without
     # the bound this press took 15 s.
     assert press < settings.LETTER_PUBLISH_TIMEOUT + 3, f"press took {press:.1f}s"
     letter = Letter.objects.get(request=obj)
