@@ -132,27 +132,30 @@ _LOCK_HEAD = """
 # transaction-local setting, so the next row of a bulk insert finds it with one point lookup:
 # reading the newest row through the index instead walks every dead entry above the live tail,
 # and a rolled-back bulk insert leaves one per row (a retried 400,000-row provision batch walked
-# 400,000 dead entries per row). The remembered tail is trusted only if that row exists with
-# that hash (a savepoint rolled back, a purge, or a value set by hand falls back to the lookup;
-# the setting is the caller's own transaction's: a wrong value can only fail its own insert or
-# break the chain where verify_ledgers finds it).
+# 400,000 dead entries per row).
+#
+# A remembered tail is this transaction's own: the setting and the advisory lock were taken
+# together by an earlier append of it, so the lock is still held (no other transaction can have
+# appended since) and nothing needs taking again; a savepoint rolled back takes both back with
+# it (PostgreSQL reverts a setting and releases a lock taken inside it). The seal function,
+# which appends without this trigger, forgets the remembered tail. What is still checked, one
+# index probe: that row exists with that hash (a purge in the same transaction, or a value set
+# by hand, falls back to the lookup). A value set by hand can do no more than fail the caller's
+# own insert (a position already taken violates the unique index) or break the chain where
+# verify_ledgers finds it (a gap or a hash that does not follow).
 _READ_TAIL = """
-    PERFORM pg_advisory_xact_lock(hashtext('privacyoffice_ledger:' || {table}));
     remembered := current_setting({tail_setting}, true);
     IF remembered IS NOT NULL AND remembered ~ '^[0-9]+:[0-9a-f]{{64}}$' THEN
         head_seq := split_part(remembered, ':', 1)::bigint;
         head_hash := split_part(remembered, ':', 2);
-        -- Still the tail: that row, no row after it (a seal), no purge run after it.
         IF NOT EXISTS (SELECT 1 FROM {t} x WHERE x.ledger_seq = head_seq
-                                               AND x.ledger_hash = head_hash)
-           OR EXISTS (SELECT 1 FROM {t} x WHERE x.ledger_seq = head_seq + 1)
-           OR EXISTS (SELECT 1 FROM {purge} p WHERE p.ledger = {table}
-                                                AND p.last_seq > head_seq) THEN
+                                               AND x.ledger_hash = head_hash) THEN
             head_seq := NULL;
             head_hash := NULL;
         END IF;
     END IF;
     IF head_seq IS NULL THEN
+        PERFORM pg_advisory_xact_lock(hashtext('privacyoffice_ledger:' || {table}));
         SELECT x.ledger_seq, x.ledger_hash INTO head_seq, head_hash FROM {t} x
             WHERE x.ledger_seq IS NOT NULL ORDER BY x.ledger_seq DESC LIMIT 1;
         SELECT p.last_seq, p.last_hash INTO purged_seq, purged_hash FROM {purge} p
@@ -231,6 +234,8 @@ BEGIN
         WHERE ledger = {table};
     END IF;
     PERFORM set_config('privacyoffice.bypass', '', true);
+    -- The rows sealed here follow any tail an append of this transaction remembered.
+    PERFORM set_config({tail_setting}, '', true);
     RETURN sealed;
 END $$;
 """
@@ -427,6 +432,7 @@ def install(connection: BaseDatabaseWrapper) -> None:
                     **common,
                     seal_fn=seal_function(ledger),
                     update_triggers=update_triggers,
+                    tail_setting=_literal(f"privacyoffice_ledger_tail.{table}"),
                     content_x=content_sql(ledger, "x"),
                 )
             )

@@ -2,14 +2,15 @@
 
 A bulk append remembers the tail it wrote so that each next row finds it with a point lookup
 (a rolled-back bulk insert otherwise leaves one dead index entry per row that every later append
-walks). What it remembers must never put a row in the wrong place: a savepoint rolled back, or
-a value set by hand, falls back to reading the tail.
+walks). What it remembers must never put a row in the wrong place: a savepoint rolled back takes
+the remembered tail back with it, a seal forgets it, and a value set by hand either falls back
+to reading the tail or fails its own insert.
 """
 
 from __future__ import annotations
 
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from consent_app.models import ConsentEvent
@@ -59,14 +60,20 @@ def test_a_bulk_append_rolled_back_to_a_savepoint_leaves_no_hole_for_the_next_on
 
 
 def test_a_tail_set_by_hand_never_misplaces_a_row(db):
+    # GIVEN a chain of 3 WHEN a caller sets the remembered tail by hand before each append THEN
+    # a tail that names no row falls back to reading the real one; one that names an older row
+    # makes that insert fail (its position is taken), and leaves the chain whole.
     PoConsentEventFactory.create_batch(3)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT ledger_hash FROM {EVENTS} WHERE ledger_seq = 1")
         first_hash = cursor.fetchone()[0]
-        for forged in ("1:" + "0" * 64, f"1:{first_hash}", "not a tail", "99:" + "a" * 64):
+        for forged in ("1:" + "0" * 64, "not a tail", "99:" + "a" * 64):
             cursor.execute("SELECT set_config(%s, %s, true)", [TAIL_SETTING, forged])
             PoConsentEventFactory()
-    assert _places() == list(range(1, 8))
+        cursor.execute("SELECT set_config(%s, %s, true)", [TAIL_SETTING, f"1:{first_hash}"])
+        with pytest.raises(IntegrityError), transaction.atomic():
+            PoConsentEventFactory()
+    assert _places() == list(range(1, 7))
     assert _problems() == []
 
 
