@@ -14,6 +14,7 @@ Fields used, and why only these:
 Compatibility ideographs (U+F900…) need no field: normalize_name applies NFKC first, which
 maps each to its unified form (kCompatibilityVariant says the same); the twelve unified ones in
 that block, such as 﨑, are linked by kSemanticVariant.
+Nor links that only Cantonese dictionaries attest (CANTONESE_SOURCES).
 Not kSimplifiedVariant/kTraditionalVariant: Chinese script conversion would merge different
 Japanese names (乾/幹/干, 沖/衝). Nor kSpecializedSemanticVariant (same meaning only in some
 contexts).
@@ -40,6 +41,12 @@ UNIHAN_FIELDS: tuple[tuple[str, str], ...] = (
     ("Unihan_Variants.txt.bz2", "kZVariant"),
     ("Unihan_Variants.txt.bz2", "kSpoofingVariant"),
 )
+# kSemanticVariant names the dictionary that attests each link. Links attested only by the
+# Cantonese dictionaries (Lau; Meyer and Wempe) follow Cantonese usage, not Japanese, and chain
+# different Japanese names into one group: 寡 (a widow) with 關, and through it with 関 (issue 14:
+# 関 found 寡). Unattributed links and those of other sources (Morohashi's Dai Kan-Wa Jiten for
+# 﨑/崎, Fenn for 髙/高, …) are kept.
+CANTONESE_SOURCES = frozenset({"kLau", "kMeyerWempe"})
 # Japanese variant groups Unihan's fields above do not link (checked against the table this module
 # builds: each group here folded to more than one form before it was added). Sources:
 # - the Jōyō kanji table (常用漢字表, Cabinet Notice No. 2 of 2010), which prints each character's
@@ -83,8 +90,16 @@ UNIHAN_MISSING = (
 
 
 def _code_points(value: str) -> list[int]:
-    # "U+9AD8<kFenn U+2550E" → [0x9AD8, 0x2550E]: the sources after "<" are not needed here.
-    return [int(token.split("<", 1)[0][2:], 16) for token in value.split()]
+    """The linked code points of a field's value, without the links only Cantonese usage
+    attests: "U+9AD8<kFenn U+2550E U+95DC<kLau" → [0x9AD8, 0x2550E]."""
+    linked = []
+    for token in value.split():
+        code, _sep, sources = token.partition("<")
+        named = {source.split(":", 1)[0] for source in sources.split(",") if source}
+        if named and named <= CANTONESE_SOURCES:
+            continue
+        linked.append(int(code[2:], 16))
+    return linked
 
 
 # Shift_JIS codes up to here are JIS X 0208 level 1, the everyday kanji (rows 16–47).

@@ -87,6 +87,8 @@ def test_the_supplement_keeps_different_names_apart():
 
 def test_different_kanji_stay_different():
     assert normalize_name("高橋") != normalize_name("髙田")
+    # Unihan links 寡 to 關 only on a Cantonese dictionary's word: 関 must not find 寡 (issue 14).
+    assert normalize_name("関") == normalize_name("關") != normalize_name("寡")
     assert normalize_name("乾") != normalize_name("幹")  # Chinese simplification is not folded
 
 
