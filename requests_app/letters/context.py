@@ -453,21 +453,60 @@ def request_types_context(selected: str | set[str], language: str) -> list[dict[
     ]
 
 
+def _answered_right(right: DisclosureRequest, language: str, kind: str) -> dict[str, Any]:
+    """One right as the case's response letter answers it: its own outcome, ground and fee
+    (request_context), and what it gave the person (the data disclosed, the corrections made,
+    the purposes notified)."""
+    spec = REQUEST_TYPES.get(right.request_type)
+    return {
+        **request_context(right, language, kind=kind),
+        "use_measure": right.use_measure,
+        "corrections": corrections_context(right, language)
+        if right.request_type == RequestType.CORRECTION
+        else [],
+        "purposes": purposes_context(language)
+        if right.request_type == RequestType.PURPOSE_NOTICE
+        else [],
+        "discloses_data": bool(spec and spec.discloses_data),
+        "compilation": normalise_compilation(compilation_context(right, language), language),
+    }
+
+
+def _not_in_full(answered: list[dict[str, Any]]) -> bool:
+    """Does the case's letter decline any right, in whole or part (then it gives reasons)?"""
+    return any(
+        right["outcome"] in (Outcome.REFUSED, Outcome.PARTLY_FULFILLED, Outcome.ALTERNATIVE_MEASURE)
+        for right in answered
+    )
+
+
 def case_context(request: DisclosureRequest, language: str, kind: str = "") -> dict[str, Any]:
     """The case the request belongs to: its reference (the one the person quotes), its one due
     date (the earliest of its open rights) and every right with its own outcome, ground and fee,
-    so that one letter can answer each right (issue 13)."""
+    so that one letter can answer each right (issue 13). The case's response letter also gets
+    `answered`: the rights it answers (responded or closed, not withdrawn), each with what it
+    gave the person."""
     from requests_app.cases import case_due_date, case_rights
+    from requests_app.models import RequestState
 
     case = request.case
     rights = [
         right if right.pk != request.pk else request
-        for right in case_rights(case).select_related("suspension_recipient")
+        for right in case_rights(case).select_related("suspension_recipient", "customer")
     ]
+    answered = []
+    if kind == LetterKind.CASE_RESPONSE:
+        answered = [
+            _answered_right(right, language, kind)
+            for right in rights
+            if right.state in (RequestState.RESPONDED, RequestState.CLOSED)
+        ]
     return {
         "reference": case.reference,
         "due_date": case_due_date(case) or request.due_date,
         "rights": [request_context(right, language, kind=kind) for right in rights],
+        "answered": answered,
+        "not_in_full": _not_in_full(answered),
         "types": sorted({right.request_type for right in rights}),
     }
 
@@ -568,11 +607,19 @@ def letter_context(
         return builder(letter, today or timezone.localdate())
     request = letter.request
     language = letter.language
+    case = case_context(request, language, kind=letter.kind)
+    # A letter of a case of several rights is numbered "-L<n>": never read as a right's own
+    # reference (PR-2026-000123-2 is the case's second right).
+    separator = "-L" if len(case["rights"]) > 1 else "-"
+    answers_case = letter.kind == LetterKind.CASE_RESPONSE
     return {
         "language": language,
         "kind": letter.kind,
         "today": today or timezone.localdate(),
-        "letter": {"number": number or f"{request.reference}-{letter.pk}", "kind": letter.kind},
+        "letter": {
+            "number": number or f"{request.reference}{separator}{letter.pk}",
+            "kind": letter.kind,
+        },
         "note": letter_note(letter),
         "company": company_context(language),
         "staff": staff_context(request.assignee, language),
@@ -584,8 +631,11 @@ def letter_context(
         "purposes": purposes_context(language)
         if request.request_type == RequestType.PURPOSE_NOTICE
         else [],
-        "compilation": normalise_compilation(compilation_context(request, language), language),
-        "case": (case := case_context(request, language, kind=letter.kind)),
+        # The case's letter carries each right's own compilation (case.answered).
+        "compilation": None
+        if answers_case
+        else normalise_compilation(compilation_context(request, language), language),
+        "case": case,
         "request_types": request_types_context(set(case["types"]), language),
     }
 
@@ -607,6 +657,7 @@ def sample_context(
             LetterKind.REFUSAL: Outcome.REFUSED,
             LetterKind.NO_DATA_HELD: Outcome.NO_DATA_HELD,
             LetterKind.RESPONSE: Outcome.FULFILLED,
+            LetterKind.CASE_RESPONSE: Outcome.PARTLY_FULFILLED,
         }.get(kind, "")
     spec = REQUEST_TYPES[rtype]
     refusal_code = spec.sample_refusal_ground
@@ -679,6 +730,11 @@ def sample_context(
         Outcome.PARTLY_FULFILLED,
     ):
         compilation = sample_compilation(language=language, request_type=rtype)
+    answered = (
+        _sample_answered(request, rtype, language, today)
+        if kind == LetterKind.CASE_RESPONSE
+        else []
+    )
     context = {
         "language": language,
         "kind": kind,
@@ -758,6 +814,8 @@ def sample_context(
             "reference": SAMPLE_REFERENCE,
             "due_date": request["due_date"],
             "rights": [request],
+            "answered": answered,
+            "not_in_full": _not_in_full(answered),
             "types": [rtype],
         },
         "request_types": request_types_context(rtype, language),
@@ -766,6 +824,31 @@ def sample_context(
     if kind_sample is not None:
         context.update(kind_sample(language, today))
     return context
+
+
+def _sample_answered(
+    request: dict[str, Any], rtype: str, language: str, today: dt.date
+) -> list[dict[str, Any]]:
+    """The case letter's sample: this type's right as `request`, beside a fulfilled suspension of
+    provision (a disclosure partly refused next to a right fulfilled, the common case)."""
+    other = RequestType.PROVISION_STOP if rtype != RequestType.PROVISION_STOP else "disclosure"
+    second = sample_context(
+        kind=LetterKind.RESPONSE,
+        request_type=other,
+        language=language,
+        outcome=Outcome.FULFILLED,
+        today=today,
+    )
+    extras = {"use_measure": "", "corrections": [], "purposes": [], "compilation": None}
+    return [
+        {**request, **extras, "discloses_data": REQUEST_TYPES[rtype].discloses_data},
+        {
+            **second["request"],
+            **extras,
+            "reference": f"{SAMPLE_REFERENCE}-2",
+            "discloses_data": REQUEST_TYPES[other].discloses_data,
+        },
+    ]
 
 
 _SAMPLE_PURPOSES = [

@@ -265,7 +265,12 @@ def approval_actions(*, request: DisclosureRequest) -> list[str]:
             actions.append(str(_("Create the copy of the electronic record")))
     if not actions:
         actions.append(str(_("Change no data (the outcome is the record)")))
-    actions.append(str(_("Send the letter shown below (it is recorded by its SHA-256)")))
+    from requests_app.services.case_steps import case_letter_action
+
+    actions.append(
+        case_letter_action(request)
+        or str(_("Send the letter shown below (it is recorded by its SHA-256)"))
+    )
     if request.due_date:
         actions.append(
             str(

@@ -1,0 +1,269 @@
+"""The steps a case takes once for all its rights (issue 13; README "Cases and rights").
+
+Each right stays its own state machine with its own rules; what the person experiences as one
+act is done here across the rights of the case, in the caller's transaction:
+- one request form (ticking every right) and one return of it: sending the form or receiving
+  the documents on one right does it for every other right of the case at that step;
+- one identity verification: verifying one right verifies every other right of the case whose
+  documents are in (each right's own transition log records who, when, and that it came from
+  the case's verification);
+- one response letter: a case of several rights gets one response letter answering each right,
+  queued once when its last open right has been answered (`case_response_queue`).
+
+Locks are always taken case first, then rights (by id), so two steps on one case never deadlock.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ..models import (
+    OPEN_STATES,
+    DisclosureRequest,
+    Letter,
+    LetterKind,
+    RequestCase,
+    RequestState,
+)
+
+logger = logging.getLogger(__name__)
+
+CASE_VERIFIED = _(
+    "Identity verified once for case %(case)s (the verification of right %(reference)s covers "
+    "every right of the case)."
+)
+CASE_FORM_SENT = _(
+    "One request form for case %(case)s (sent with right %(reference)s, every right ticked)."
+)
+CASE_DOCUMENTS_RECEIVED = _(
+    "The form and documents of case %(case)s came back once (received with right %(reference)s)."
+)
+CASE_LETTER_WAITS = _(
+    "No letter of its own: the case's one letter answers this right with the others, once the "
+    "last of them is answered"
+)
+CASE_LETTER_SENT = _(
+    "Send the case's one letter answering each of its rights (rendered after the approval)"
+)
+# The occasion of a case's one response letter: the case, whatever right completes it.
+CASE_RESPONSE_OCCASION = "case-%s-response"
+# The states of a right that has been answered (its outcome goes into the case's letter).
+ANSWERED_STATES = (RequestState.RESPONDED, RequestState.CLOSED)
+
+
+def case_lock(right: DisclosureRequest) -> RequestCase | None:
+    """Lock the right's case row (inside the caller's transaction), before any right."""
+    return RequestCase.objects.select_for_update().filter(pk=right.case_id).first()
+
+
+def case_other_rights(right: DisclosureRequest):
+    return DisclosureRequest.objects.filter(case_id=right.case_id).exclude(pk=right.pk)
+
+
+def case_answers_together(right: DisclosureRequest) -> bool:
+    """Is the right answered in the case's one letter? Yes when another right of its case is
+    still open or was answered; a right whose siblings were all withdrawn or lapsed is answered
+    on its own, exactly as a one-right case (its own drafted letter)."""
+    return case_other_rights(right).filter(state__in=[*OPEN_STATES, *ANSWERED_STATES]).exists()
+
+
+def _step_other_rights(
+    *,
+    right: DisclosureRequest,
+    name: str,
+    source: str,
+    by: AbstractBaseUser,
+    description: str,
+    prepare: Callable[[DisclosureRequest], None],
+    applies: Callable[[DisclosureRequest], bool] | None = None,
+) -> list[DisclosureRequest]:
+    """Take step `name` on every other right of the case in state `source` (locked, in the
+    caller's transaction, each through the workflow's own checks and its own log entry)."""
+    from .workflow import _transition
+
+    siblings = [
+        sibling
+        for sibling in case_other_rights(right)
+        .select_for_update()
+        .filter(state=source)
+        .order_by("pk")
+        if applies is None or applies(sibling)
+    ]
+    moved = [
+        _transition(request=sibling, name=name, by=by, description=description, prepare=prepare)
+        for sibling in siblings
+    ]
+    if moved:
+        logger.info(
+            "case %s: %s of request %s covered requests %s",
+            right.case_id,
+            name,
+            right.pk,
+            [r.pk for r in moved],
+        )
+    return moved
+
+
+def verify_other_rights(
+    *, right: DisclosureRequest, by: AbstractBaseUser, customer, no_data_held: bool
+) -> list[DisclosureRequest]:
+    """The case's one verification reaches every other right of the case whose documents are in
+    (state "documents received"). A right still waiting for its form or documents is left as it
+    is (it is verified when its own documents are in). Returns the rights verified here."""
+    from .workflow import verify_prepare
+
+    return _step_other_rights(
+        right=right,
+        name="verify_identity",
+        source=RequestState.DOCUMENTS_RECEIVED,
+        by=by,
+        description=str(
+            CASE_VERIFIED % {"case": right.case.reference, "reference": right.reference}
+        ),
+        prepare=verify_prepare(customer, no_data_held),
+    )
+
+
+def send_form_other_rights(*, right: DisclosureRequest, by: AbstractBaseUser) -> None:
+    """One request form per case: it ticks every right of the case, so sending it sends the form
+    of every other right still at the inquiry (no letter of their own)."""
+
+    def prepare(r: DisclosureRequest) -> None:
+        r.form_sent_at = right.form_sent_at
+
+    _step_other_rights(
+        right=right,
+        name="send_form",
+        source=RequestState.INQUIRY,
+        by=by,
+        description=str(
+            CASE_FORM_SENT % {"case": right.case.reference, "reference": right.reference}
+        ),
+        prepare=prepare,
+    )
+
+
+def receive_documents_other_rights(*, right: DisclosureRequest, by: AbstractBaseUser) -> None:
+    """The case's form and documents came back once: every other right whose form went out
+    receives them on the same day, each with its own due date (its type's rule). A right the
+    person asked for after that day keeps waiting for its own receipt; a fee stays recorded on
+    the right it was paid for."""
+    from .. import deadlines
+
+    received_on = right.documents_received_on
+    if received_on is None:
+        return
+
+    def prepare(r: DisclosureRequest) -> None:
+        r.documents_received_on = received_on
+        r.due_date = deadlines.due_date_for_request_type(
+            request_type=r.request_type, received_on=received_on
+        )
+
+    _step_other_rights(
+        right=right,
+        name="receive_documents",
+        source=RequestState.FORM_SENT,
+        by=by,
+        description=str(
+            CASE_DOCUMENTS_RECEIVED % {"case": right.case.reference, "reference": right.reference}
+        ),
+        prepare=prepare,
+        applies=lambda r: (
+            received_on is not None and timezone.localtime(r.received_at).date() <= received_on
+        ),
+    )
+
+
+def case_verify_identity(
+    *,
+    case: RequestCase,
+    by: AbstractBaseUser,
+    customer=None,
+    no_data_held: bool = False,
+    comment: str = "",
+) -> list[DisclosureRequest]:
+    """Verify the case's identity from the case: on its first right whose documents are in,
+    which verifies every other one. Returns the rights verified."""
+    from django.core.exceptions import ValidationError
+
+    from .workflow import TRANSITION_NOT_ALLOWED, request_verify_identity, transition_label
+
+    first = (
+        DisclosureRequest.objects.filter(case=case, state=RequestState.DOCUMENTS_RECEIVED)
+        .order_by("pk")
+        .first()
+    )
+    if first is None:
+        raise ValidationError(
+            TRANSITION_NOT_ALLOWED,
+            code="not_allowed",
+            params={
+                "transition": transition_label("verify_identity"),
+                "state": RequestState.DOCUMENTS_RECEIVED.label,
+            },
+        )
+    before = set(
+        DisclosureRequest.objects.filter(case=case, state=RequestState.VERIFIED).values_list(
+            "pk", flat=True
+        )
+    )
+    request_verify_identity(
+        request=first, by=by, customer=customer, no_data_held=no_data_held, comment=comment
+    )
+    return list(
+        DisclosureRequest.objects.filter(case=case, state=RequestState.VERIFIED)
+        .exclude(pk__in=before)
+        .order_by("pk")
+    )
+
+
+# --- the case's one response letter ----------------------------------------------------------
+def case_letter_action(right: DisclosureRequest) -> str | None:
+    """What approving `right` does about letters when its case answers in one letter (the
+    approval page); None: the right's own drafted letter is sent, as for a one-right case."""
+    if not case_answers_together(right):
+        return None
+    if case_other_rights(right).filter(state__in=OPEN_STATES).exists():
+        return str(CASE_LETTER_WAITS)
+    return str(CASE_LETTER_SENT)
+
+
+def case_response_letter(case_id: int) -> Letter | None:
+    return (
+        Letter.objects.filter(request__case_id=case_id, occasion=CASE_RESPONSE_OCCASION % case_id)
+        .order_by("pk")
+        .first()
+    )
+
+
+def case_response_queue(*, case_id: int, by: AbstractBaseUser | None) -> Letter | None:
+    """Queue the case's one response letter once no right of the case is open any more and at
+    least one was answered (inside the caller's transaction, the case row locked). Idempotent:
+    its occasion is the case, so approving, withdrawing or splitting again never adds one.
+
+    The letter hangs on the case's first right (the one carrying the case's reference) and
+    answers every answered right with its own outcome, ground and fee."""
+    from ..letters.services import letter_queue
+
+    rights = list(DisclosureRequest.objects.filter(case_id=case_id).order_by("pk"))
+    if any(r.state in OPEN_STATES for r in rights):
+        return None
+    if not any(r.state in ANSWERED_STATES for r in rights):
+        return None  # every right withdrawn or lapsed: nothing to answer
+    existing = case_response_letter(case_id)
+    if existing is not None:
+        return existing
+    letter = letter_queue(
+        request=rights[0],
+        kind=LetterKind.CASE_RESPONSE,
+        occasion=CASE_RESPONSE_OCCASION % case_id,
+        by=by,
+    )
+    logger.info("case %s: one response letter %s queued", case_id, letter.pk)
+    return letter
