@@ -41,6 +41,7 @@ from consent_app.normalize import normalize_customer_number, normalize_name
 from consent_app.selectors import customer_candidates
 
 from . import deadlines, forms, selectors, services, summary, views
+from .admin_cases import CaseColumnsMixin
 from .admin_drafts import LetterDraftAdminMixin
 from .admin_letters import DeadlineAlertInline, LetterInline
 from .cases import case_rights
@@ -296,7 +297,7 @@ class RequestChangeList(RowLinkFiltersOnce, ChangeList):
 
 
 @admin.register(DisclosureRequest)
-class DisclosureRequestAdmin(LetterDraftAdminMixin, admin.ModelAdmin):
+class DisclosureRequestAdmin(CaseColumnsMixin, LetterDraftAdminMixin, admin.ModelAdmin):
     form = forms.RequestForm
     list_display = [
         "reference",
@@ -307,6 +308,7 @@ class DisclosureRequestAdmin(LetterDraftAdminMixin, admin.ModelAdmin):
         "assignee",
         "received_on",
         "due_badge",
+        "case_due_column",
         "duplicate_flag",
     ]
     list_display_links = ["reference"]

@@ -1,0 +1,66 @@
+"""The case (受付案件) on the request screens (issue 13): the list's case due date column.
+
+A mixin for the request admin, kept apart from admin_requests.py: the list shows, beside each
+right's own due date, the one due date of its case (the earliest of the case's open rights),
+which is what the person was promised. Two correlated subqueries on the page's rows only (no
+extra query per row; the list still costs a constant number of queries).
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Count, IntegerField, Min, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .models import OPEN_STATES, DisclosureRequest
+
+
+def _case_rights_of_row():
+    rights = DisclosureRequest.objects.filter(case_id=OuterRef("case_id"))
+    return rights.order_by().values("case_id")
+
+
+def with_case_due(queryset):
+    """Annotate each right with its case's due date (`case_due`) and its number of rights."""
+    due = (
+        _case_rights_of_row()
+        .filter(state__in=OPEN_STATES, due_date__isnull=False)
+        .annotate(due=Min("due_date"))
+        .values("due")
+    )
+    size = _case_rights_of_row().annotate(n=Count("pk")).values("n")
+    return queryset.annotate(
+        case_due=Subquery(due),
+        case_size=Coalesce(Subquery(size, output_field=IntegerField()), 1),
+    )
+
+
+class CaseColumnsMixin:
+    """`case_due_column` for list_display; the changelist's rows carry the annotation."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)  # type: ignore[misc]
+        if getattr(request, "resolver_match", None) and request.resolver_match.url_name.endswith(
+            "_changelist"
+        ):
+            return with_case_due(queryset)
+        return queryset
+
+    @admin.display(description=_("case due"))
+    def case_due_column(self, obj):
+        size = getattr(obj, "case_size", 1) or 1
+        if size < 2:
+            return ""  # a one-right case: its due date is the right's own
+        due = getattr(obj, "case_due", None)
+        label = ngettext("%(count)s right", "%(count)s rights", size) % {"count": size}
+        if due is None:
+            return format_html('<span class="case-due">{}</span>', label)
+        return format_html(
+            '<span class="case-due">{}<br><span class="request-case-size">{}</span></span>',
+            date_format(due),
+            label,
+        )
