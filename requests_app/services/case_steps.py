@@ -2,8 +2,9 @@
 
 Each right stays its own state machine with its own rules; what the person experiences as one
 act is done here across the rights of the case, in the caller's transaction:
-- one request form (ticking every right) and one return of it: sending the form or receiving
-  the documents on one right does it for every other right of the case at that step;
+- one request form (ticking every right) and one return of it: sending the form, receiving the
+  documents or asking for more on one right does it for every other right of the case at that
+  step (one letter);
 - one identity verification: verifying one right verifies every other right of the case whose
   documents are in (each right's own transition log records who, when, and that it came from
   the case's verification);
@@ -49,6 +50,10 @@ CASE_LETTER_WAITS = _(
 )
 CASE_LETTER_SENT = _(
     "Send the case's one letter answering each of its rights (rendered after the approval)"
+)
+CASE_MORE_DOCUMENTS = _(
+    "The documents of case %(case)s are incomplete (more documents asked for with right "
+    "%(reference)s)."
 )
 # The occasion of a case's one response letter: the case, whatever right completes it.
 CASE_RESPONSE_OCCASION = "case-%s-response"
@@ -143,6 +148,27 @@ def send_form_other_rights(*, right: DisclosureRequest, by: AbstractBaseUser) ->
         by=by,
         description=str(
             CASE_FORM_SENT % {"case": right.case.reference, "reference": right.reference}
+        ),
+        prepare=prepare,
+    )
+
+
+def more_documents_other_rights(
+    *,
+    right: DisclosureRequest,
+    by: AbstractBaseUser,
+    prepare: Callable[[DisclosureRequest], None],
+) -> None:
+    """The case's documents are incomplete: every other right waiting on them (documents
+    received, not yet verified) goes back to "form sent" with it, its clock stopped; the one
+    letter asking for more documents goes out on the right the step was taken on."""
+    _step_other_rights(
+        right=right,
+        name="request_more_documents",
+        source=RequestState.DOCUMENTS_RECEIVED,
+        by=by,
+        description=str(
+            CASE_MORE_DOCUMENTS % {"case": right.case.reference, "reference": right.reference}
         ),
         prepare=prepare,
     )

@@ -282,19 +282,26 @@ def request_more_documents(
     """Documents incomplete: ask for more. The clock stops and restarts at the complete request."""
     reason = _require_reason(reason)
 
+    from .case_steps import case_lock, more_documents_other_rights
+
     def prepare(r: DisclosureRequest) -> None:
         r.documents_received_on = None
         r.due_date = None
         r.form_sent_at = timezone.now()  # the lapse period counts from this letter
 
-    return _transition(
-        request=request,
-        name="request_more_documents",
-        by=by,
-        description=reason,
-        prepare=prepare,
-        letter=LetterKind.MORE_DOCUMENTS,
-    )
+    with transaction.atomic():
+        case_lock(request)
+        asked = _transition(
+            request=request,
+            name="request_more_documents",
+            by=by,
+            description=reason,
+            prepare=prepare,
+            letter=LetterKind.MORE_DOCUMENTS,
+        )
+        # The case's one set of documents is incomplete for every right waiting on it.
+        more_documents_other_rights(right=asked, by=by, prepare=prepare)
+    return asked
 
 
 def verify_prepare(customer, no_data_held: bool) -> Callable[[DisclosureRequest], None]:

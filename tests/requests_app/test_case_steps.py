@@ -108,6 +108,19 @@ def test_one_form_and_one_return_move_every_right_of_the_case_each_on_its_own_cl
         assert covered.by == staff and first.reference in covered.description
 
 
+def test_more_documents_asked_for_once_stop_every_right_waiting_on_them(staff):
+    first, second = two_right_case(staff, documents=False)
+    services.request_more_documents(request=second, by=staff, reason="本人確認書類が未同封")
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.state == second.state == S.FORM_SENT
+    assert first.due_date is None and second.due_date is None
+    [letter] = Letter.objects.filter(request__case=first.case, kind=LetterKind.MORE_DOCUMENTS)
+    assert letter.request_id == second.pk
+    [covered] = _logs(first, "request_more_documents")
+    assert second.reference in covered.description
+
+
 def test_a_right_asked_for_after_the_form_went_out_waits_for_its_own_form(staff):
     first = services.request_create(
         by=staff, request_type="disclosure", requester_name="佐藤 花子", assignee=staff
