@@ -359,3 +359,28 @@ def test_a_right_whose_siblings_were_withdrawn_is_answered_alone_as_before(
     assert first.letter_drafts.count() == 1
     services.request_approve_and_send(request=first, by=manager)
     assert list(_answers(first.case).values_list("kind", flat=True)) == [LetterKind.RESPONSE]
+
+
+def test_the_case_letter_reads_in_english_for_a_customer_who_prefers_it(
+    staff, manager, make_customer
+):
+    customer = make_customer(preferred_language="en")
+    first, second = _answer_both(staff, manager, customer)
+    services.request_approve_and_send(request=first, by=manager)
+    services.request_approve_and_send(request=second, by=manager)
+    letter = _answers(first.case).get()
+    assert letter.language == "en"
+    letter_render(letter.pk)
+    letter.refresh_from_db()
+    assert letter.status == Letter.Status.GENERATED, letter.error
+    with letter.file.open("rb") as handle:
+        pdf = handle.read()
+    write_sample("case_response.two_rights.en", pdf)
+    text = flat(pdf_text(pdf))
+    for expected in (
+        "Partly fulfilled",
+        "Fulfilled in full",
+        "Article 33(2)(ii)",
+        "We have stopped providing your personal information to any third party",
+    ):
+        assert flat(expected) in text, expected
