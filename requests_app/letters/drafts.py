@@ -201,8 +201,9 @@ def draft_parts(*, draft: LetterDraft) -> list[dict[str, Any]]:
     ]
 
 
-def approval_actions(*, request: DisclosureRequest) -> list[str]:
-    """What approving will do, in plain words with the real values (the approval page)."""
+def approval_actions(*, request: DisclosureRequest, with_case: bool = True) -> list[str]:
+    """What approving will do, in plain words with the real values (the approval page); with
+    the other rights of its case approved with it (`with_case`)."""
     from django.utils.formats import date_format
 
     from consent_app.models import ConsentFlag, ConsentState
@@ -265,8 +266,11 @@ def approval_actions(*, request: DisclosureRequest) -> list[str]:
             actions.append(str(_("Create the copy of the electronic record")))
     if not actions:
         actions.append(str(_("Change no data (the outcome is the record)")))
-    from requests_app.services.case_steps import case_letter_action
+    from requests_app.services.case_steps import case_approval_lines, case_letter_action
 
+    if not with_case:  # a right approved with its case: its letter is the case's
+        return actions
+    actions.extend(case_approval_lines(request))
     actions.append(
         case_letter_action(request)
         or str(_("Send the letter shown below (it is recorded by its SHA-256)"))

@@ -8,6 +8,8 @@ act is done here across the rights of the case, in the caller's transaction:
 - one identity verification: verifying one right verifies every other right of the case whose
   documents are in (each right's own transition log records who, when, and that it came from
   the case's verification);
+- one approval: approving one right approves every other drafted right of the case, each
+  checked on its own (four eyes against its own drafter, its fee), or none;
 - one response letter: a case of several rights gets one response letter answering each right,
   queued once when its last open right has been answered (`case_response_queue`).
 
@@ -18,8 +20,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -43,6 +46,17 @@ CASE_FORM_SENT = _(
 )
 CASE_DOCUMENTS_RECEIVED = _(
     "The form and documents of case %(case)s came back once (received with right %(reference)s)."
+)
+CASE_APPROVED = _(
+    "Approved once for case %(case)s (the approval of right %(reference)s covers every drafted "
+    "right of the case)."
+)
+CASE_RIGHT_BLOCKED = _(
+    "Right %(reference)s of this case is approved with it and cannot be: %(reason)s Nothing "
+    "was approved."
+)
+CASE_ALSO_APPROVES = _(
+    "Approve with it right %(reference)s of the case (%(type)s, %(outcome)s): %(actions)s"
 )
 CASE_LETTER_WAITS = _(
     "No letter of its own: the case's one letter answers this right with the others, once the "
@@ -86,10 +100,28 @@ def _step_other_rights(
     description: str,
     prepare: Callable[[DisclosureRequest], None],
     applies: Callable[[DisclosureRequest], bool] | None = None,
+    after: Callable[[DisclosureRequest, Any], None] | None = None,
 ) -> list[DisclosureRequest]:
     """Take step `name` on every other right of the case in state `source` (locked, in the
-    caller's transaction, each through the workflow's own checks and its own log entry)."""
+    caller's transaction, each through the workflow's own checks and its own log entry). A right
+    that cannot take it raises, the error carrying its reference (`blocked_reference`)."""
+    from django.core.exceptions import ValidationError
+
     from .workflow import _transition
+
+    def step(sibling: DisclosureRequest) -> DisclosureRequest:
+        try:
+            return _transition(
+                request=sibling,
+                name=name,
+                by=by,
+                description=description,
+                prepare=prepare,
+                after=after,
+            )
+        except ValidationError as exc:
+            exc.blocked_reference = sibling.reference  # type: ignore[attr-defined]
+            raise
 
     siblings = [
         sibling
@@ -99,10 +131,7 @@ def _step_other_rights(
         .order_by("pk")
         if applies is None or applies(sibling)
     ]
-    moved = [
-        _transition(request=sibling, name=name, by=by, description=description, prepare=prepare)
-        for sibling in siblings
-    ]
+    moved = [step(sibling) for sibling in siblings]
     if moved:
         logger.info(
             "case %s: %s of request %s covered requests %s",
@@ -249,15 +278,98 @@ def case_verify_identity(
     )
 
 
-# --- the case's one response letter ----------------------------------------------------------
+# --- one approval, one response letter ---------------------------------------------------------
+def approve_other_rights(
+    *,
+    right: DisclosureRequest,
+    by: User,
+    after: Callable[[DisclosureRequest, Any], None],
+) -> list[DisclosureRequest]:
+    """The case's one approval reaches every other right of the case whose response is drafted:
+    each is checked as if approved on its own (four eyes against its own drafter, its fee
+    settled), fulfilled (`after`: its data changes) and logged. If one cannot be approved, none
+    is: the error names the right."""
+    from django.core.exceptions import ValidationError
+
+    def prepare(r: DisclosureRequest) -> None:
+        r.approved_by = by
+        r.responded_at = timezone.now()
+
+    description = str(CASE_APPROVED % {"case": right.case.reference, "reference": right.reference})
+    try:
+        return _step_other_rights(
+            right=right,
+            name="approve_and_send",
+            source=RequestState.RESPONSE_DRAFTED,
+            by=by,
+            description=description,
+            prepare=prepare,
+            after=after,
+        )
+    except ValidationError as exc:
+        blocked = getattr(exc, "blocked_reference", "")
+        raise ValidationError(
+            CASE_RIGHT_BLOCKED,
+            code="case_right_blocked",
+            params={"reference": blocked, "reason": " ".join(exc.messages)},
+        ) from None
+
+
+def case_approval_rights(right: DisclosureRequest) -> list[DisclosureRequest]:
+    """The other rights approving `right` approves with it (the approval page lists them)."""
+    if not case_answers_together(right):
+        return []
+    return list(
+        case_other_rights(right)
+        .filter(state=RequestState.RESPONSE_DRAFTED)
+        .select_related("suspension_recipient", "customer")
+        .order_by("pk")
+    )
+
+
+def case_approval_lines(right: DisclosureRequest) -> list[str]:
+    """The approval page's lines for the rights approved with `right`: each by its reference and
+    type, with what approving it does."""
+    from ..letters.drafts import approval_actions
+    from ..models import RequestType
+
+    return [
+        str(
+            CASE_ALSO_APPROVES
+            % {
+                "reference": other.reference,
+                "type": RequestType(other.request_type).label,
+                "outcome": other.get_outcome_display(),
+                "actions": "; ".join(approval_actions(request=other, with_case=False)),
+            }
+        )
+        for other in case_approval_rights(right)
+    ]
+
+
 def case_letter_action(right: DisclosureRequest) -> str | None:
     """What approving `right` does about letters when its case answers in one letter (the
     approval page); None: the right's own drafted letter is sent, as for a one-right case."""
     if not case_answers_together(right):
         return None
-    if case_other_rights(right).filter(state__in=OPEN_STATES).exists():
+    waiting = (
+        case_other_rights(right)
+        .filter(state__in=OPEN_STATES)
+        .exclude(state=RequestState.RESPONSE_DRAFTED)
+    )
+    if waiting.exists():
         return str(CASE_LETTER_WAITS)
     return str(CASE_LETTER_SENT)
+
+
+def case_erases(right: DisclosureRequest) -> bool:
+    """Does approving `right` erase a customer (its own or a right approved with it)?"""
+    from ..models import RequestType, UseMeasure
+
+    return any(
+        r.request_type == RequestType.ERASURE and r.use_measure == UseMeasure.ERASE
+        for r in [right, *case_approval_rights(right)]
+    )
 
 
 def case_response_letter(case_id: int) -> Letter | None:

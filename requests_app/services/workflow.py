@@ -439,14 +439,21 @@ def request_approve_and_send(
     draft_sha256: str | None = None,
 ) -> DisclosureRequest:
     """A second manager approves: the data changes the outcome calls for happen now, and the
-    response letter (or refusal, or "no data held") is queued.
+    response letter (or refusal, or "no data held") is queued. In a case of several rights the
+    approval covers every drafted right of the case, and the case's one letter is queued once
+    none is open any more (services/case_steps.py).
 
     `draft_id`, `draft_sha256`: the draft revision and the hash of its final PDF that the
     approval page showed. If the draft changed since, nothing happens ("the draft changed");
     else the letter sent is that PDF, byte for byte (letters/drafts.py).
     """
     from ..letters.drafts import draft_check_approvable, draft_mark_approved
-    from .case_steps import case_answers_together, case_lock, case_response_queue
+    from .case_steps import (
+        approve_other_rights,
+        case_answers_together,
+        case_lock,
+        case_response_queue,
+    )
 
     stored: list[DisclosureRequest] = []
     approved: list = []
@@ -483,6 +490,9 @@ def request_approve_and_send(
                 letter_draft=approved,
             )
             if not alone:
+                # One approval per case: every other drafted right of the case goes with it,
+                # each through its own checks (four eyes, fee), fulfilment and log entry.
+                approve_other_rights(right=answered, by=by, after=after)
                 case_response_queue(case_id=answered.case_id, by=by)
             return answered
     except Exception:

@@ -7,7 +7,8 @@ the case, sends the one request form (both boxes ticked), receives it back with 
 and verifies identity once, from the second right's page: both rights are verified, each right's
 timeline saying so. Staff draft a partial refusal of the disclosure (internal notes withheld,
 Art. 33(2)(ii)) and the fulfilment of the suspension. A manager (maria, another user) approves
-both: one letter answers both rights, each with its own outcome and ground, in Japanese. The PDF
+the case once, from the first right's page (the page names the second right it approves too):
+one letter answers both rights, each with its own outcome, ground and fee, in Japanese. The PDF
 is kept in var/e2e/ with its pages as PNG (pdftoppm -r 80) for a person to look at.
 """
 
@@ -148,22 +149,23 @@ def test_a_letter_asking_for_two_rights_gets_one_verification_and_one_answer(
     page.click("#content-main input[type=submit]")
     _expect_success(page, ja(services.transition_label("draft_response")))
 
-    # --- a manager approves both; one letter answers both --------------------------------------
+    # --- a manager approves the case once; one letter answers both ------------------------------
     approver = _user_page(open_page)
     log_in(approver, "maria")
     _step(approver, first, "approve_and_send")
-    expect(approver.locator("ul.approval-actions")).to_contain_text(
-        ja(case_steps.CASE_LETTER_WAITS)
-    )
-    shot("approval-waits-for-the-case", page=approver)
+    actions = approver.locator("ul.approval-actions")
+    expect(actions).to_contain_text(second.reference)  # approved with it
+    expect(actions).to_contain_text(ja(case_steps.CASE_LETTER_SENT))
+    shot("one-approval-for-the-case", page=approver)
     approver.check("#id_confirm")
     approver.click("#content-main input[type=submit]")
     _expect_success(approver, ja(services.transition_label("approve_and_send")))
-    _step(approver, second, "approve_and_send")
-    expect(approver.locator("ul.approval-actions")).to_contain_text(ja(case_steps.CASE_LETTER_SENT))
-    approver.check("#id_confirm")
-    approver.click("#content-main input[type=submit]")
-    _expect_success(approver, ja(services.transition_label("approve_and_send")))
+    approver.goto(_request_url(second))
+    expect(approver.locator("#workflow")).to_contain_text(ja(RequestState.RESPONDED.label))
+    covered = approver.locator("#timeline tr.timeline-transition").first
+    expect(covered).to_contain_text(ja(services.transition_label("approve_and_send")))
+    expect(covered).to_contain_text("maria")
+    expect(covered).to_contain_text(first.reference)
 
     letter = wait_for(
         lambda: Letter.objects.filter(

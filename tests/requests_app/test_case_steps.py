@@ -21,7 +21,7 @@ from requests_app.letters.tasks import letter_render
 from requests_app.models import DisclosureRequest, IdentityDocument, Letter, LetterKind
 from requests_app.models import RequestState as S
 from requests_app.selectors import identity_documents_due_for_purge
-from requests_app.services import case_steps, cases
+from requests_app.services import case_steps, cases, workflow
 from requests_app.summary import request_summary
 
 from .letters_helpers import flat, pdf_text, write_sample
@@ -229,7 +229,9 @@ def test_the_summary_and_the_list_show_the_case_due_on_its_earliest_open_right(
 
 
 # --- one response letter ------------------------------------------------------------------------
-def _answer_both(staff, manager, customer):
+def _answer_both(staff, manager, customer, *, draft_second=True, second_drafter=None):
+    """A partial refusal of the disclosure (internal notes withheld) and, unless told otherwise,
+    the suspension fulfilled, both drafted."""
     first, second = two_right_case(staff)
     services.request_verify_identity(request=first, by=staff, customer=customer)
     first.refresh_from_db()
@@ -243,16 +245,43 @@ def _answer_both(staff, manager, customer):
         method_used="paper",
         withheld_sections=["comments"],
     )
-    second = services.request_draft_response(request=second, by=staff, outcome="fulfilled")
+    if draft_second:
+        second = services.request_draft_response(
+            request=second, by=second_drafter or staff, outcome="fulfilled"
+        )
     return first, second
 
 
-def test_a_two_right_case_gets_one_letter_once_its_last_right_is_answered(staff, manager, customer):
+def test_one_approval_answers_every_drafted_right_of_the_case_in_one_letter(
+    staff, manager, customer
+):
     first, second = _answer_both(staff, manager, customer)
     # No draft of a letter of its own: the case's letter answers each right.
     assert not first.letter_drafts.exists() and not second.letter_drafts.exists()
+    services.request_approve_and_send(request=first, by=manager, comment="確認済み")
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.state == second.state == S.RESPONDED
+    assert first.approved_by == second.approved_by == manager
+    [own] = _logs(first, "approve_and_send")
+    [covered] = _logs(second, "approve_and_send")
+    assert own.by == covered.by == manager and own.description == "確認済み"
+    assert first.reference in covered.description
+    [letter] = _answers(first.case)
+    assert (letter.request_id, letter.kind) == (first.pk, LetterKind.CASE_RESPONSE)
+    # Idempotent: asked again, the case keeps its one letter.
+    assert case_steps.case_response_queue(case_id=first.case_id, by=manager) == letter
+    assert _answers(first.case).count() == 1
+
+
+def test_a_right_still_being_worked_on_makes_the_case_letter_wait(staff, manager, customer):
+    first, second = _answer_both(staff, manager, customer, draft_second=False)
+    assert case_steps.case_letter_action(first) == str(case_steps.CASE_LETTER_WAITS)
     services.request_approve_and_send(request=first, by=manager)
     assert not _answers(first.case).exists()
+    second.refresh_from_db()
+    second = services.request_draft_response(request=second, by=staff, outcome="fulfilled")
+    assert case_steps.case_letter_action(second) == str(case_steps.CASE_LETTER_SENT)
     services.request_approve_and_send(request=second, by=manager)
     [letter] = _answers(first.case)
     assert (letter.request_id, letter.kind) == (first.pk, LetterKind.CASE_RESPONSE)
@@ -264,14 +293,13 @@ def test_a_two_right_case_gets_one_letter_once_its_last_right_is_answered(staff,
 def test_the_case_letter_answers_each_right_with_its_own_outcome_ground_and_fee(
     staff, manager, customer
 ):
-    first, second = _answer_both(staff, manager, customer)
+    first, _second = _answer_both(staff, manager, customer)
     DisclosureRequest.objects.filter(pk=first.pk).update(
         fee_amount=1000,
         fee_payment_method="postal_money_order",
         fee_received_on=timezone.localdate(),
     )
     services.request_approve_and_send(request=first, by=manager)
-    services.request_approve_and_send(request=second, by=manager)
     letter = _answers(first.case).get()
     context = letter_context(letter=letter)
     # Its number is never read as the second right's reference (PR-2026-000001-2).
@@ -313,8 +341,9 @@ def test_the_case_letter_answers_each_right_with_its_own_outcome_ground_and_fee(
 def test_the_last_open_right_withdrawn_sends_the_letter_answering_the_other(
     staff, manager, customer
 ):
-    first, second = _answer_both(staff, manager, customer)
+    first, second = _answer_both(staff, manager, customer, draft_second=False)
     services.request_approve_and_send(request=first, by=manager)
+    second.refresh_from_db()
     services.request_withdraw(request=second, by=staff, reason="停止の請求は取り下げ")
     letter = _answers(first.case).get()
     assert [r["reference"] for r in letter_context(letter=letter)["case"]["answered"]] == [
@@ -325,8 +354,9 @@ def test_the_last_open_right_withdrawn_sends_the_letter_answering_the_other(
 def test_the_last_open_right_split_off_sends_the_letter_answering_the_old_case(
     staff, manager, customer
 ):
-    first, second = _answer_both(staff, manager, customer)
+    first, second = _answer_both(staff, manager, customer, draft_second=False)
     services.request_approve_and_send(request=first, by=manager)
+    second.refresh_from_db()
     cases.case_split_right(right=second, by=staff, reason="停止の調査に延長が必要")
     assert Letter.objects.filter(request=first, kind=LetterKind.CASE_RESPONSE).count() == 1
     assert not _answers(second.case).exists()
@@ -344,6 +374,30 @@ def test_four_eyes_still_holds_for_each_right_of_the_case(staff, manager, custom
     with pytest.raises(ValidationError):
         services.request_approve_and_send(request=first, by=staff)
     assert not Letter.objects.filter(kind=LetterKind.CASE_RESPONSE).exists()
+
+
+def test_a_manager_who_drafted_one_right_cannot_approve_the_case(staff, manager, customer):
+    first, second = _answer_both(staff, manager, customer, second_drafter=manager)
+    with pytest.raises(ValidationError) as caught:
+        services.request_approve_and_send(request=first, by=manager)
+    [text] = caught.value.messages
+    assert second.reference in text and str(workflow.FOUR_EYES) in text
+    assert set(DisclosureRequest.objects.values_list("state", flat=True)) == {S.RESPONSE_DRAFTED}
+    assert not _answers(first.case).exists()
+
+
+def test_the_approval_page_says_which_rights_it_approves_and_the_case_letter(
+    client, staff, manager, customer
+):
+    first, second = _answer_both(staff, manager, customer)
+    client.force_login(manager)
+    url = reverse(
+        "admin:requests_app_disclosurerequest_transition", args=[first.pk, "approve_and_send"]
+    )
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert second.reference in html
+    with translation.override("ja"):
+        assert str(case_steps.CASE_LETTER_SENT) in html
 
 
 def test_a_right_whose_siblings_were_withdrawn_is_answered_alone_as_before(
@@ -365,9 +419,8 @@ def test_the_case_letter_reads_in_english_for_a_customer_who_prefers_it(
     staff, manager, make_customer
 ):
     customer = make_customer(preferred_language="en")
-    first, second = _answer_both(staff, manager, customer)
+    first, _second = _answer_both(staff, manager, customer)
     services.request_approve_and_send(request=first, by=manager)
-    services.request_approve_and_send(request=second, by=manager)
     letter = _answers(first.case).get()
     assert letter.language == "en"
     letter_render(letter.pk)
