@@ -44,9 +44,8 @@ class CaseColumnsMixin:
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)  # type: ignore[misc]
-        if getattr(request, "resolver_match", None) and request.resolver_match.url_name.endswith(
-            "_changelist"
-        ):
+        match = getattr(request, "resolver_match", None)
+        if match is not None and (match.url_name or "").endswith("_changelist"):
             return with_case_due(queryset)
         return queryset
 
