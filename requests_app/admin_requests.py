@@ -62,7 +62,7 @@ from .models import (
 )
 from .request_types import REQUEST_TYPES
 from .selectors_workflow import request_workflow_actions
-from .services import case_steps
+from .services import case_letters
 from .services import cases as case_services
 from .services.workflow import REQUEST_CHANGED, TRANSITION_SERVICES, transition_label
 
@@ -858,7 +858,7 @@ class DisclosureRequestAdmin(CaseColumnsMixin, LetterDraftAdminMixin, admin.Mode
             submit=label,
             candidates=kwargs.get("candidates"),
             # Its own erasure, or one of a right of its case approved with it (issue 13).
-            warn_erasure=name == "approve_and_send" and case_steps.case_erases(obj),
+            warn_erasure=name == "approve_and_send" and case_letters.case_erases(obj),
             **(self.approval_context(obj) if name == "approve_and_send" else {}),
         )
 

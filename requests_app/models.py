@@ -1161,6 +1161,9 @@ class LetterDraft(models.Model):
         related_name="+",
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    # A case's letter (issue 13): the rights it answers as they stood when it was drafted
+    # ([id, last change] each); the draft is current only while they still stand so.
+    case_rights = models.JSONField(_("rights answered"), default=list, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("letter draft")

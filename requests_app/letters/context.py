@@ -484,8 +484,8 @@ def case_context(request: DisclosureRequest, language: str, kind: str = "") -> d
     """The case the request belongs to: its reference (the one the person quotes), its one due
     date (the earliest of its open rights) and every right with its own outcome, ground and fee,
     so that one letter can answer each right (issue 13). The case's response letter also gets
-    `answered`: the rights it answers (responded or closed, not withdrawn), each with what it
-    gave the person."""
+    `answered`: the rights it answers (drafted, responded or closed; not withdrawn or lapsed),
+    each with what it gave the person."""
     from requests_app.cases import case_due_date, case_rights
     from requests_app.models import RequestState
 
@@ -499,7 +499,9 @@ def case_context(request: DisclosureRequest, language: str, kind: str = "") -> d
         answered = [
             _answered_right(right, language, kind)
             for right in rights
-            if right.state in (RequestState.RESPONDED, RequestState.CLOSED)
+            # Drafted too: the case letter's draft is rendered before the approval.
+            if right.state
+            in (RequestState.RESPONSE_DRAFTED, RequestState.RESPONDED, RequestState.CLOSED)
         ]
     return {
         "reference": case.reference,

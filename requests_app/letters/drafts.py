@@ -266,15 +266,11 @@ def approval_actions(*, request: DisclosureRequest, with_case: bool = True) -> l
             actions.append(str(_("Create the copy of the electronic record")))
     if not actions:
         actions.append(str(_("Change no data (the outcome is the record)")))
-    from requests_app.services.case_steps import case_approval_lines, case_letter_action
-
     if not with_case:  # a right approved with its case: its letter is the case's
         return actions
-    actions.extend(case_approval_lines(request))
-    actions.append(
-        case_letter_action(request)
-        or str(_("Send the letter shown below (it is recorded by its SHA-256)"))
-    )
+    from requests_app.services.case_letters import case_approval_tail
+
+    actions.extend(case_approval_tail(request))
     if request.due_date:
         actions.append(
             str(
@@ -335,6 +331,8 @@ def draft_start(*, request: DisclosureRequest, round: int, by) -> LetterDraft:
 
 
 def _next_revision(*, current: LetterDraft, by, texts: dict, part: str) -> LetterDraft:
+    from requests_app.services.case_letters import draft_case_rights
+
     last = LetterDraft.objects.filter(request_id=current.request_id, round=current.round).aggregate(
         v=Max("revision")
     )["v"]
@@ -348,6 +346,7 @@ def _next_revision(*, current: LetterDraft, by, texts: dict, part: str) -> Lette
         texts=texts,
         part=part,
         created_by=by,
+        case_rights=draft_case_rights(current),
     )
     _queue_render(draft.pk)
     return draft

@@ -11,7 +11,8 @@ act is done here across the rights of the case, in the caller's transaction:
 - one approval: approving one right approves every other drafted right of the case, each
   checked on its own (four eyes against its own drafter, its fee), or none;
 - one response letter: a case of several rights gets one response letter answering each right,
-  queued once when its last open right has been answered (`case_response_queue`).
+  drafted once every open right is drafted and queued once when the last is answered
+  (services/case_letters.py).
 
 Locks are always taken case first, then rights (by id), so two steps on one case never deadlock.
 """
@@ -29,8 +30,6 @@ from django.utils.translation import gettext_lazy as _
 from ..models import (
     OPEN_STATES,
     DisclosureRequest,
-    Letter,
-    LetterKind,
     RequestCase,
     RequestState,
 )
@@ -55,22 +54,10 @@ CASE_RIGHT_BLOCKED = _(
     "Right %(reference)s of this case is approved with it and cannot be: %(reason)s Nothing "
     "was approved."
 )
-CASE_ALSO_APPROVES = _(
-    "Approve with it right %(reference)s of the case (%(type)s, %(outcome)s): %(actions)s"
-)
-CASE_LETTER_WAITS = _(
-    "No letter of its own: the case's one letter answers this right with the others, once the "
-    "last of them is answered"
-)
-CASE_LETTER_SENT = _(
-    "Send the case's one letter answering each of its rights (rendered after the approval)"
-)
 CASE_MORE_DOCUMENTS = _(
     "The documents of case %(case)s are incomplete (more documents asked for with right "
     "%(reference)s)."
 )
-# The occasion of a case's one response letter: the case, whatever right completes it.
-CASE_RESPONSE_OCCASION = "case-%s-response"
 # The states of a right that has been answered (its outcome goes into the case's letter).
 ANSWERED_STATES = (RequestState.RESPONDED, RequestState.CLOSED)
 
@@ -313,95 +300,3 @@ def approve_other_rights(
             code="case_right_blocked",
             params={"reference": blocked, "reason": " ".join(exc.messages)},
         ) from None
-
-
-def case_approval_rights(right: DisclosureRequest) -> list[DisclosureRequest]:
-    """The other rights approving `right` approves with it (the approval page lists them)."""
-    if not case_answers_together(right):
-        return []
-    return list(
-        case_other_rights(right)
-        .filter(state=RequestState.RESPONSE_DRAFTED)
-        .select_related("suspension_recipient", "customer")
-        .order_by("pk")
-    )
-
-
-def case_approval_lines(right: DisclosureRequest) -> list[str]:
-    """The approval page's lines for the rights approved with `right`: each by its reference and
-    type, with what approving it does."""
-    from ..letters.drafts import approval_actions
-    from ..models import RequestType
-
-    return [
-        str(
-            CASE_ALSO_APPROVES
-            % {
-                "reference": other.reference,
-                "type": RequestType(other.request_type).label,
-                "outcome": other.get_outcome_display(),
-                "actions": "; ".join(approval_actions(request=other, with_case=False)),
-            }
-        )
-        for other in case_approval_rights(right)
-    ]
-
-
-def case_letter_action(right: DisclosureRequest) -> str | None:
-    """What approving `right` does about letters when its case answers in one letter (the
-    approval page); None: the right's own drafted letter is sent, as for a one-right case."""
-    if not case_answers_together(right):
-        return None
-    waiting = (
-        case_other_rights(right)
-        .filter(state__in=OPEN_STATES)
-        .exclude(state=RequestState.RESPONSE_DRAFTED)
-    )
-    if waiting.exists():
-        return str(CASE_LETTER_WAITS)
-    return str(CASE_LETTER_SENT)
-
-
-def case_erases(right: DisclosureRequest) -> bool:
-    """Does approving `right` erase a customer (its own or a right approved with it)?"""
-    from ..models import RequestType, UseMeasure
-
-    return any(
-        r.request_type == RequestType.ERASURE and r.use_measure == UseMeasure.ERASE
-        for r in [right, *case_approval_rights(right)]
-    )
-
-
-def case_response_letter(case_id: int) -> Letter | None:
-    return (
-        Letter.objects.filter(request__case_id=case_id, occasion=CASE_RESPONSE_OCCASION % case_id)
-        .order_by("pk")
-        .first()
-    )
-
-
-def case_response_queue(*, case_id: int, by: AbstractBaseUser | None) -> Letter | None:
-    """Queue the case's one response letter once no right of the case is open any more and at
-    least one was answered (inside the caller's transaction, the case row locked). Idempotent:
-    its occasion is the case, so approving, withdrawing or splitting again never adds one.
-
-    The letter hangs on the case's first right (the one carrying the case's reference) and
-    answers every answered right with its own outcome, ground and fee."""
-    from ..letters.services import letter_queue
-
-    rights = list(DisclosureRequest.objects.filter(case_id=case_id).order_by("pk"))
-    if any(r.state in OPEN_STATES for r in rights):
-        return None
-    if not any(r.state in ANSWERED_STATES for r in rights):
-        return None  # every right withdrawn or lapsed: nothing to answer
-    existing = case_response_letter(case_id)
-    if existing is not None:
-        return existing
-    letter = letter_queue(
-        request=rights[0],
-        kind=LetterKind.CASE_RESPONSE,
-        occasion=CASE_RESPONSE_OCCASION % case_id,
-        by=by,
-    )
-    logger.info("case %s: one response letter %s queued", case_id, letter.pk)
-    return letter

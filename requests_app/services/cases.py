@@ -153,7 +153,7 @@ def case_split_right(*, right: DisclosureRequest, by: User, reason: str) -> Requ
         _log(rights[0], by, body)
         # The right split off may have been the old case's last open one: its answered rights
         # get the case's one response letter now.
-        from .case_steps import case_response_queue
+        from .case_letters import case_response_queue
 
         case_response_queue(case_id=old.pk, by=by)
     right.refresh_from_db()

@@ -404,12 +404,15 @@ def request_draft_response(
 
     def after(r: DisclosureRequest, log: StateLog) -> None:
         from ..letters.drafts import draft_start
+        from .case_letters import case_draft_start
         from .case_steps import case_answers_together
 
         # The response letter as a draft: rendered by a worker, read on the request page. A
         # right answered with the other rights of its case has no letter of its own: the
-        # case's one letter answers it (queued when the case's last open right is answered).
-        if not case_answers_together(r):
+        # case's one letter answers it, drafted once every open right of the case is.
+        if case_answers_together(r):
+            case_draft_start(case_id=r.case_id, round=log.pk, by=by)
+        else:
             draft_start(request=r, round=log.pk, by=by)
 
     return _transition(
@@ -441,29 +444,28 @@ def request_approve_and_send(
     """A second manager approves: the data changes the outcome calls for happen now, and the
     response letter (or refusal, or "no data held") is queued. In a case of several rights the
     approval covers every drafted right of the case, and the case's one letter is queued once
-    none is open any more (services/case_steps.py).
+    none is open any more (services/case_steps.py, case_letters.py).
 
     `draft_id`, `draft_sha256`: the draft revision and the hash of its final PDF that the
     approval page showed. If the draft changed since, nothing happens ("the draft changed");
     else the letter sent is that PDF, byte for byte (letters/drafts.py).
     """
     from ..letters.drafts import draft_check_approvable, draft_mark_approved
-    from .case_steps import (
-        approve_other_rights,
-        case_answers_together,
-        case_lock,
-        case_response_queue,
-    )
+    from .case_letters import case_draft_check, case_response_queue
+    from .case_steps import approve_other_rights, case_answers_together, case_lock
 
     stored: list[DisclosureRequest] = []
     approved: list = []
     alone = True  # decided under the case's lock below: one letter per right or per case
 
     def prepare(r: DisclosureRequest) -> None:
-        if alone:  # a right answered with its case has no draft: the case's letter answers it
-            draft = draft_check_approvable(request=r, by=by, draft_id=draft_id, sha256=draft_sha256)
-            if draft is not None:
-                approved.append(draft)
+        draft = (
+            draft_check_approvable(request=r, by=by, draft_id=draft_id, sha256=draft_sha256)
+            if alone
+            else case_draft_check(right=r, by=by, draft_id=draft_id, sha256=draft_sha256)
+        )
+        if draft is not None:
+            approved.append(draft)
         r.approved_by = by
         r.responded_at = timezone.now()
 
@@ -493,7 +495,9 @@ def request_approve_and_send(
                 # One approval per case: every other drafted right of the case goes with it,
                 # each through its own checks (four eyes, fee), fulfilment and log entry.
                 approve_other_rights(right=answered, by=by, after=after)
-                case_response_queue(case_id=answered.case_id, by=by)
+                case_response_queue(
+                    case_id=answered.case_id, by=by, draft=approved[0] if approved else None
+                )
             return answered
     except Exception:
         # The transaction rolled back: remove an electronic copy written before the failure.
@@ -529,12 +533,15 @@ def request_withdraw(
 def _ending_right(*, request: DisclosureRequest, by: AbstractBaseUser, **step: Any):
     """A right ends unanswered (withdrawn, lapsed): if it was the case's last open right, the
     case's one response letter answering its other rights is owed now."""
-    from .case_steps import case_lock, case_response_queue
+    from .case_letters import case_draft_start, case_response_queue
+    from .case_steps import case_lock
 
     with transaction.atomic():
         case_lock(request)
         ended = _transition(request=request, by=by, **step)
         case_response_queue(case_id=ended.case_id, by=by)
+        # Or its other rights are all drafted now: the case's letter is drafted without it.
+        case_draft_start(case_id=ended.case_id, round=_latest_log(ended).pk, by=by)
     return ended
 
 

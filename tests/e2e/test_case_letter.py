@@ -6,14 +6,17 @@ stop. Privacy staff (alice, logged in through the login form) logs it, adds the 
 the case, sends the one request form (both boxes ticked), receives it back with the ID document
 and verifies identity once, from the second right's page: both rights are verified, each right's
 timeline saying so. Staff draft a partial refusal of the disclosure (internal notes withheld,
-Art. 33(2)(ii)) and the fulfilment of the suspension. A manager (maria, another user) approves
-the case once, from the first right's page (the page names the second right it approves too):
-one letter answers both rights, each with its own outcome, ground and fee, in Japanese. The PDF
+Art. 33(2)(ii)) and the fulfilment of the suspension; the case's one letter is then drafted and
+rendered by the worker. A manager (maria, another user) reads it on the approval page of the
+second right (which names the first right it approves too) and approves the case once: the
+letter sent is that PDF, byte for byte, answering both rights, each with its own outcome,
+ground and fee, in Japanese. The PDF
 is kept in var/e2e/ with its pages as PNG (pdftoppm -r 80) for a person to look at.
 """
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 from pathlib import Path
@@ -23,8 +26,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from requests_app import services
-from requests_app.models import DisclosureRequest, Letter, LetterKind, RequestState
-from requests_app.services import case_steps
+from requests_app.models import DisclosureRequest, Letter, LetterDraft, LetterKind, RequestState
+from requests_app.services import case_letters
 from tests.conftest import wait_for
 from tests.requests_app.letters_helpers import flat, pdf_text
 
@@ -149,23 +152,35 @@ def test_a_letter_asking_for_two_rights_gets_one_verification_and_one_answer(
     page.click("#content-main input[type=submit]")
     _expect_success(page, ja(services.transition_label("draft_response")))
 
-    # --- a manager approves the case once; one letter answers both ------------------------------
+    # The case's one letter is drafted once both are: the worker renders it on the first right.
+    draft = wait_for(
+        lambda: LetterDraft.objects.filter(
+            request=first, kind=LetterKind.CASE_RESPONSE, status="rendered"
+        ).first(),
+        timeout=LETTER_TIMEOUT_S,
+    )
+
+    # --- a manager reads the case letter and approves the case once -----------------------------
     approver = _user_page(open_page)
     log_in(approver, "maria")
-    _step(approver, first, "approve_and_send")
+    _step(approver, second, "approve_and_send")  # from either right's page
     actions = approver.locator("ul.approval-actions")
-    expect(actions).to_contain_text(second.reference)  # approved with it
-    expect(actions).to_contain_text(ja(case_steps.CASE_LETTER_SENT))
+    expect(actions).to_contain_text(first.reference)  # approved with it
+    expect(actions).to_contain_text(ja(case_letters.CASE_LETTER_SENT))
+    shown_sha = approver.locator("#approval-sha256").inner_text().strip()
+    assert shown_sha == draft.sha256
+    final = approver.request.get(approver.locator("#approval-final-pdf").get_attribute("href"))
+    assert final.ok and hashlib.sha256(final.body()).hexdigest() == shown_sha
     shot("one-approval-for-the-case", page=approver)
     approver.check("#id_confirm")
     approver.click("#content-main input[type=submit]")
     _expect_success(approver, ja(services.transition_label("approve_and_send")))
-    approver.goto(_request_url(second))
+    approver.goto(_request_url(first))
     expect(approver.locator("#workflow")).to_contain_text(ja(RequestState.RESPONDED.label))
     covered = approver.locator("#timeline tr.timeline-transition").first
     expect(covered).to_contain_text(ja(services.transition_label("approve_and_send")))
     expect(covered).to_contain_text("maria")
-    expect(covered).to_contain_text(first.reference)
+    expect(covered).to_contain_text(second.reference)
 
     letter = wait_for(
         lambda: Letter.objects.filter(
@@ -187,6 +202,8 @@ def test_a_letter_asking_for_two_rights_gets_one_verification_and_one_answer(
     with approver.expect_download() as info:
         link.click()
     pdf = Path(info.value.path()).read_bytes()
+    # The letter sent is the draft the manager read, byte for byte.
+    assert hashlib.sha256(pdf).hexdigest() == shown_sha == letter.sha256
     shot("case-letter-on-the-first-right", page=approver)
     _keep(pdf)
     text = flat(pdf_text(pdf))

@@ -16,12 +16,14 @@ from django.utils import timezone, translation
 from django_fsm_log.models import StateLog
 
 from requests_app import services
+from requests_app.letters import drafts
 from requests_app.letters.context import letter_context
+from requests_app.letters.drafts import draft_context
 from requests_app.letters.tasks import letter_render
 from requests_app.models import DisclosureRequest, IdentityDocument, Letter, LetterKind
 from requests_app.models import RequestState as S
 from requests_app.selectors import identity_documents_due_for_purge
-from requests_app.services import case_steps, cases, workflow
+from requests_app.services import case_letters, case_steps, cases, workflow
 from requests_app.summary import request_summary
 
 from .letters_helpers import flat, pdf_text, write_sample
@@ -256,8 +258,15 @@ def test_one_approval_answers_every_drafted_right_of_the_case_in_one_letter(
     staff, manager, customer
 ):
     first, second = _answer_both(staff, manager, customer)
-    # No draft of a letter of its own: the case's letter answers each right.
-    assert not first.letter_drafts.exists() and not second.letter_drafts.exists()
+    # No draft of a letter of its own: the case's one letter is drafted, on its first right,
+    # once both are drafted, and answers both.
+    assert not second.letter_drafts.exists()
+    [draft] = first.letter_drafts.all()
+    assert draft.kind == LetterKind.CASE_RESPONSE and draft.created_by == staff
+    assert [r["reference"] for r in draft_context(draft=draft)["case"]["answered"]] == [
+        first.reference,
+        second.reference,
+    ]
     services.request_approve_and_send(request=first, by=manager, comment="確認済み")
     first.refresh_from_db()
     second.refresh_from_db()
@@ -269,24 +278,27 @@ def test_one_approval_answers_every_drafted_right_of_the_case_in_one_letter(
     assert first.reference in covered.description
     [letter] = _answers(first.case)
     assert (letter.request_id, letter.kind) == (first.pk, LetterKind.CASE_RESPONSE)
+    assert letter.draft == draft  # the approved draft is the letter
+    draft.refresh_from_db()
+    assert draft.approved_by == manager
     # Idempotent: asked again, the case keeps its one letter.
-    assert case_steps.case_response_queue(case_id=first.case_id, by=manager) == letter
+    assert case_letters.case_response_queue(case_id=first.case_id, by=manager) == letter
     assert _answers(first.case).count() == 1
 
 
 def test_a_right_still_being_worked_on_makes_the_case_letter_wait(staff, manager, customer):
     first, second = _answer_both(staff, manager, customer, draft_second=False)
-    assert case_steps.case_letter_action(first) == str(case_steps.CASE_LETTER_WAITS)
+    assert case_letters.case_letter_action(first) == str(case_letters.CASE_LETTER_WAITS)
     services.request_approve_and_send(request=first, by=manager)
     assert not _answers(first.case).exists()
     second.refresh_from_db()
     second = services.request_draft_response(request=second, by=staff, outcome="fulfilled")
-    assert case_steps.case_letter_action(second) == str(case_steps.CASE_LETTER_SENT)
+    assert case_letters.case_letter_action(second) == str(case_letters.CASE_LETTER_SENT)
     services.request_approve_and_send(request=second, by=manager)
     [letter] = _answers(first.case)
     assert (letter.request_id, letter.kind) == (first.pk, LetterKind.CASE_RESPONSE)
     # Idempotent: asked again, the case keeps its one letter.
-    assert case_steps.case_response_queue(case_id=first.case_id, by=manager) == letter
+    assert case_letters.case_response_queue(case_id=first.case_id, by=manager) == letter
     assert _answers(first.case).count() == 1
 
 
@@ -377,13 +389,60 @@ def test_four_eyes_still_holds_for_each_right_of_the_case(staff, manager, custom
 
 
 def test_a_manager_who_drafted_one_right_cannot_approve_the_case(staff, manager, customer):
-    first, second = _answer_both(staff, manager, customer, second_drafter=manager)
+    first, second = two_right_case(staff)
+    services.request_verify_identity(request=first, by=staff, customer=customer)
+    second.refresh_from_db()
+    services.request_draft_response(request=second, by=manager, outcome="fulfilled")
+    first.refresh_from_db()
+    first = services.request_draft_response(
+        request=first, by=staff, outcome="fulfilled", method_used="paper", withheld_sections=[]
+    )
     with pytest.raises(ValidationError) as caught:
         services.request_approve_and_send(request=first, by=manager)
     [text] = caught.value.messages
     assert second.reference in text and str(workflow.FOUR_EYES) in text
     assert set(DisclosureRequest.objects.values_list("state", flat=True)) == {S.RESPONSE_DRAFTED}
     assert not _answers(first.case).exists()
+
+
+def test_the_manager_who_wrote_the_case_letter_cannot_approve_it(staff, manager, customer):
+    first, _second = _answer_both(staff, manager, customer, second_drafter=manager)
+    with pytest.raises(ValidationError) as caught:
+        services.request_approve_and_send(request=first, by=manager)
+    assert caught.value.messages == [str(drafts.EDITOR_APPROVES)]
+    assert not _answers(first.case).exists()
+
+
+def test_a_case_letter_draft_no_longer_answering_the_case_is_not_sent(staff, manager, customer):
+    first, second = _answer_both(staff, manager, customer)
+    draft = first.letter_drafts.get()
+    # A right changes after the letter was drafted: the draft no longer answers the case.
+    services.request_update(request=second, by=staff, changes={"notes": "電話で補足あり"})
+    assert case_letters.case_draft_current(first.case_id) is None
+    with pytest.raises(ValidationError) as caught:  # the page showed that draft
+        services.request_approve_and_send(request=first, by=manager, draft_id=draft.pk)
+    assert caught.value.code == "draft_changed"
+    services.request_approve_and_send(request=first, by=manager)  # no page: rendered after
+    assert _answers(first.case).get().draft is None
+
+
+def test_a_right_withdrawn_among_drafted_ones_redrafts_the_case_letter_without_it(
+    staff, manager, customer
+):
+    first, second = _answer_both(staff, manager, customer, draft_second=False)
+    third = cases.case_add_right(
+        case=first.case, by=staff, request_type="correction", reason="同じ書面で訂正も"
+    )
+    second.refresh_from_db()
+    services.request_draft_response(request=second, by=staff, outcome="fulfilled")
+    assert not first.letter_drafts.exists()  # the correction is still open
+    services.request_withdraw(request=third, by=staff, reason="訂正は不要")
+    draft = case_letters.case_draft_current(first.case_id)
+    assert draft is not None and draft.request_id == first.pk
+    assert [r["reference"] for r in draft_context(draft=draft)["case"]["answered"]] == [
+        first.reference,
+        second.reference,
+    ]
 
 
 def test_the_approval_page_says_which_rights_it_approves_and_the_case_letter(
@@ -397,7 +456,7 @@ def test_the_approval_page_says_which_rights_it_approves_and_the_case_letter(
     html = client.get(url, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert second.reference in html
     with translation.override("ja"):
-        assert str(case_steps.CASE_LETTER_SENT) in html
+        assert str(case_letters.CASE_LETTER_SENT) in html
 
 
 def test_a_right_whose_siblings_were_withdrawn_is_answered_alone_as_before(
