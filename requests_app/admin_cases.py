@@ -1,4 +1,5 @@
-"""The case (受付案件) on the request screens (issue 13): the list's case due date column.
+"""The case (受付案件) on the request screens (issue 13): the list's case due date column and the
+case's one set of identity documents on every right's page.
 
 A mixin for the request admin, kept apart from admin_requests.py: the list shows, beside each
 right's own due date, the one due date of its case (the earliest of the case's open rights),
@@ -11,12 +12,13 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import Count, IntegerField, Min, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.forms.models import BaseInlineFormSet
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import OPEN_STATES, DisclosureRequest
+from .models import OPEN_STATES, DisclosureRequest, IdentityDocument
 
 
 def _case_rights_of_row():
@@ -63,3 +65,21 @@ class CaseColumnsMixin:
             date_format(due),
             label,
         )
+
+
+class CaseDocumentsFormSet(BaseInlineFormSet):
+    """The identity documents inline of a right shows the case's one set of documents, whichever
+    right they were uploaded on (read-only: uploads go through the checked upload page)."""
+
+    def get_queryset(self):
+        if not hasattr(self, "_case_queryset"):
+            instance = self.instance
+            if instance is None or instance.pk is None or not instance.case_id:
+                self._case_queryset = super().get_queryset()
+            else:
+                self._case_queryset = (
+                    IdentityDocument.objects.filter(request__case_id=instance.case_id)
+                    .select_related("uploaded_by", "request")
+                    .order_by("-uploaded_at", "-pk")
+                )
+        return self._case_queryset

@@ -41,7 +41,7 @@ from consent_app.normalize import normalize_customer_number, normalize_name
 from consent_app.selectors import customer_candidates
 
 from . import deadlines, forms, selectors, services, summary, views
-from .admin_cases import CaseColumnsMixin
+from .admin_cases import CaseColumnsMixin, CaseDocumentsFormSet
 from .admin_drafts import LetterDraftAdminMixin
 from .admin_letters import DeadlineAlertInline, LetterInline
 from .cases import case_rights
@@ -241,9 +241,18 @@ class CorrectionItemInline(admin.TabularInline):
 
 class IdentityDocumentInline(admin.TabularInline):
     model = IdentityDocument
+    formset = CaseDocumentsFormSet  # the case's documents, from any of its rights (issue 13)
     extra = 0
     can_delete = False
-    fields = ["document_type", "for_agent", "uploaded_at", "uploaded_by", "purged_at", "open"]
+    fields = [
+        "document_type",
+        "for_agent",
+        "request",
+        "uploaded_at",
+        "uploaded_by",
+        "purged_at",
+        "open",
+    ]
     readonly_fields = fields
     verbose_name_plural = _("identity documents")
 

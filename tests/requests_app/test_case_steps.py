@@ -145,6 +145,42 @@ def test_the_documents_uploaded_on_one_right_count_for_every_right_of_the_case(s
     assert summary.documents == [f"運転免許証 ({first.reference})"]
 
 
+def _form_data(response) -> dict:
+    """What the change page would post back unchanged: the form and its inlines as shown."""
+    data: dict = {}
+
+    def add(form):
+        for bound in form:
+            value = bound.value()
+            if value is None or value is False:
+                continue
+            data[bound.html_name] = value
+
+    add(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        add(formset.management_form)
+        for form in formset.forms:
+            add(form)
+    return data
+
+
+def test_every_right_page_lists_the_case_documents_and_saves_without_touching_them(client, staff):
+    first, second = two_right_case(staff)
+    document = IdentityDocument.objects.get()
+    client.force_login(staff)
+    url = reverse("admin:requests_app_disclosurerequest_change", args=[second.pk])
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="ja")
+    html = page.content.decode()
+    assert reverse("admin:requests_app_identitydocument_file", args=[document.pk]) in html
+    assert first.reference in html
+    # Saving the other right's page leaves the document where it was uploaded.
+    response = client.post(url, {**_form_data(page), "_continue": "1"}, HTTP_ACCEPT_LANGUAGE="ja")
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    document.refresh_from_db()
+    assert document.request_id == first.pk
+
+
 def test_verifying_one_right_verifies_every_right_of_the_case_each_logged(staff, customer):
     first, second = two_right_case(staff)
     services.request_verify_identity(request=second, by=staff, customer=customer, comment="確認")
