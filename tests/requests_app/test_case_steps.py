@@ -532,3 +532,56 @@ def test_the_case_letter_reads_in_english_for_a_customer_who_prefers_it(
         "We have stopped providing your personal information to any third party",
     ):
         assert flat(expected) in text, expected
+
+
+def test_the_approval_page_warns_of_an_erasure_approved_with_the_right(
+    client, staff, manager, customer
+):
+    first = services.request_create(
+        by=staff, request_type="disclosure", requester_name="佐藤 花子", assignee=staff
+    )
+    erasure = cases.case_add_right(
+        case=first.case,
+        by=staff,
+        request_type="erasure",
+        reason="同じ書面で消去も",
+        legal_ground="no_longer_needed",
+        use_measure="erase",
+    )
+    first = services.request_send_form(request=first, by=staff)
+    services.identity_document_upload(
+        request=first,
+        document_type=IdentityDocument.DocumentType.DRIVERS_LICENCE,
+        file=_png(),
+        by=staff,
+    )
+    first = services.request_receive_documents(request=first, by=staff)
+    first = services.request_verify_identity(request=first, by=staff, customer=customer)
+    first = services.request_draft_response(
+        request=first, by=staff, outcome="fulfilled", method_used="paper", withheld_sections=[]
+    )
+    erasure.refresh_from_db()
+    services.request_draft_response(request=erasure, by=staff, outcome="fulfilled")
+    client.force_login(manager)
+    url = reverse(
+        "admin:requests_app_disclosurerequest_transition", args=[first.pk, "approve_and_send"]
+    )
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert 'class="errornote"' in html  # the erasure warning, on the disclosure's page
+    assert erasure.reference in html
+
+
+def test_the_list_costs_no_more_queries_with_cases_of_several_rights(
+    client, staff, manager, django_assert_max_num_queries
+):
+    two_right_case(staff)
+    client.force_login(manager)
+    url = reverse("admin:requests_app_disclosurerequest_changelist") + "?queue=all"
+    client.get(url)  # warm caches
+    with django_assert_max_num_queries(40) as few:
+        client.get(url)
+    for _ in range(5):
+        two_right_case(staff)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        html = client.get(url).content.decode()
+    assert html.count('class="case-due"') == 12
