@@ -36,7 +36,11 @@ CASE_LETTER_WAITS = _(
     "last of them is answered"
 )
 CASE_LETTER_SENT = _(
-    "Send the case's one letter answering each of its rights (rendered after the approval)"
+    "Send the case's one letter answering each of its rights (shown below, recorded by its SHA-256)"
+)
+CASE_LETTER_RENDERED_AFTER = _(
+    "Send the case's one letter answering each of its rights (no current draft: it is rendered "
+    "after the approval)"
 )
 # The occasion of a case's one response letter: the case, whatever right completes it.
 CASE_RESPONSE_OCCASION = "case-%s-response"
@@ -223,6 +227,8 @@ def case_letter_action(right: DisclosureRequest) -> str | None:
     )
     if waiting.exists():
         return str(CASE_LETTER_WAITS)
+    if case_draft_current(right.case_id) is None:
+        return str(CASE_LETTER_RENDERED_AFTER)
     return str(CASE_LETTER_SENT)
 
 

@@ -455,6 +455,7 @@ def test_a_case_letter_draft_no_longer_answering_the_case_is_not_sent(staff, man
     # A right changes after the letter was drafted: the draft no longer answers the case.
     services.request_update(request=second, by=staff, changes={"notes": "電話で補足あり"})
     assert case_letters.case_draft_current(first.case_id) is None
+    assert case_letters.case_letter_action(first) == str(case_letters.CASE_LETTER_RENDERED_AFTER)
     with pytest.raises(ValidationError) as caught:  # the page showed that draft
         services.request_approve_and_send(request=first, by=manager, draft_id=draft.pk)
     assert caught.value.code == "draft_changed"
