@@ -131,17 +131,21 @@ class LetterDraftAdminMixin:
 
     def approval_context(self, obj: DisclosureRequest) -> dict[str, Any]:
         """The approval page: the final PDF to be sent and what approving will do."""
-        draft = drafts.draft_current(request=obj)
+        from .services.case_letters import approval_draft_for
+
+        # Its own draft, or the case letter's (on the right carrying the case's reference).
+        draft = approval_draft_for(obj)
         context: dict[str, Any] = {
             "approval_actions": drafts.approval_actions(request=obj),
             "approval_draft": draft,
             "today": timezone.localdate(),
             "letter_draft_render_url": reverse(
-                "admin:requests_app_disclosurerequest_draft_render", args=[obj.pk]
+                "admin:requests_app_disclosurerequest_draft_render",
+                args=[(draft.request_id if draft is not None else None) or obj.pk],
             ),
         }
         if draft is not None:
-            context.update(self._draft_urls_for(obj, draft))
+            context.update(self._draft_urls_for(draft.request, draft))
         return context
 
     # --- views ---------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ from consent_app.normalize import normalize_customer_number, normalize_name
 from consent_app.selectors import customer_candidates
 
 from . import deadlines, forms, selectors, services, summary, views
+from .admin_cases import CaseColumnsMixin, CaseDocumentsFormSet
 from .admin_drafts import LetterDraftAdminMixin
 from .admin_letters import DeadlineAlertInline, LetterInline
 from .cases import case_rights
@@ -61,6 +62,7 @@ from .models import (
 )
 from .request_types import REQUEST_TYPES
 from .selectors_workflow import request_workflow_actions
+from .services import case_letters
 from .services import cases as case_services
 from .services.workflow import REQUEST_CHANGED, TRANSITION_SERVICES, transition_label
 
@@ -239,9 +241,18 @@ class CorrectionItemInline(admin.TabularInline):
 
 class IdentityDocumentInline(admin.TabularInline):
     model = IdentityDocument
+    formset = CaseDocumentsFormSet  # the case's documents, from any of its rights (issue 13)
     extra = 0
     can_delete = False
-    fields = ["document_type", "for_agent", "uploaded_at", "uploaded_by", "purged_at", "open"]
+    fields = [
+        "document_type",
+        "for_agent",
+        "request",
+        "uploaded_at",
+        "uploaded_by",
+        "purged_at",
+        "open",
+    ]
     readonly_fields = fields
     verbose_name_plural = _("identity documents")
 
@@ -296,7 +307,7 @@ class RequestChangeList(RowLinkFiltersOnce, ChangeList):
 
 
 @admin.register(DisclosureRequest)
-class DisclosureRequestAdmin(LetterDraftAdminMixin, admin.ModelAdmin):
+class DisclosureRequestAdmin(CaseColumnsMixin, LetterDraftAdminMixin, admin.ModelAdmin):
     form = forms.RequestForm
     list_display = [
         "reference",
@@ -307,6 +318,7 @@ class DisclosureRequestAdmin(LetterDraftAdminMixin, admin.ModelAdmin):
         "assignee",
         "received_on",
         "due_badge",
+        "case_due_column",
         "duplicate_flag",
     ]
     list_display_links = ["reference"]
@@ -854,9 +866,8 @@ class DisclosureRequestAdmin(LetterDraftAdminMixin, admin.ModelAdmin):
             title=f"{obj.reference}: {label}",
             submit=label,
             candidates=kwargs.get("candidates"),
-            warn_erasure=name == "approve_and_send"
-            and obj.request_type == RequestType.ERASURE
-            and obj.use_measure == "erase",
+            # Its own erasure, or one of a right of its case approved with it (issue 13).
+            warn_erasure=name == "approve_and_send" and case_letters.case_erases(obj),
             **(self.approval_context(obj) if name == "approve_and_send" else {}),
         )
 

@@ -10,7 +10,7 @@ import datetime as dt
 
 from django.db.models import Min, QuerySet
 
-from .models import OPEN_STATES, DisclosureRequest, RequestCase
+from .models import OPEN_STATES, DisclosureRequest, IdentityDocument, RequestCase
 
 
 def case_rights(case: RequestCase) -> QuerySet[DisclosureRequest]:
@@ -25,3 +25,16 @@ def case_due_date(case: RequestCase) -> dt.date | None:
         .aggregate(due=Min("due_date"))
         .get("due")
     )
+
+
+def case_identity_documents(case_id: int) -> QuerySet[IdentityDocument]:
+    """The case's one set of identity documents, whichever right they were uploaded on."""
+    return (
+        IdentityDocument.objects.filter(request__case_id=case_id)
+        .select_related("request")
+        .order_by("uploaded_at", "pk")
+    )
+
+
+def case_has_open_rights(case_id: int) -> bool:
+    return DisclosureRequest.objects.filter(case_id=case_id, state__in=OPEN_STATES).exists()

@@ -359,9 +359,10 @@ class ApproveForm(TransitionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from .letters.drafts import draft_current
+        from .services.case_letters import approval_draft_for
 
-        draft = draft_current(request=self.request_obj)
+        # Its own draft, or the case letter's for a right answered with its case (issue 13).
+        draft = approval_draft_for(self.request_obj)
         if draft is not None:
             self.initial.setdefault("draft_id", draft.pk)
             self.initial.setdefault("draft_sha256", draft.sha256)

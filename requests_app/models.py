@@ -518,7 +518,14 @@ class DisclosureRequest(ConcurrentTransitionMixin, models.Model):
         a family register extract). The person's own ID is not demanded from an agent: a
         legal representative of a minor often cannot supply one (Art. 37: no excessive burden).
         """
-        docs = list(self.identity_documents.values_list("document_type", "for_agent"))
+        # One set of documents serves the whole case (issue 13): whichever right of the case
+        # they were uploaded on, they count for every right of it.
+        documents = (
+            IdentityDocument.objects.filter(request__case_id=self.case_id)
+            if self.case_id
+            else IdentityDocument.objects.filter(request_id=self.pk)
+        )
+        docs = list(documents.values_list("document_type", "for_agent"))
         authority = {
             AgentType.APPOINTED_AGENT: IdentityDocument.DocumentType.POWER_OF_ATTORNEY,
             AgentType.LEGAL_REPRESENTATIVE: IdentityDocument.DocumentType.REPRESENTATION_PROOF,
@@ -900,6 +907,8 @@ class LetterKind(models.TextChoices):
     RESPONSE = "response", _("Response")
     REFUSAL = "refusal", _("Refusal with reasons")
     NO_DATA_HELD = "no_data_held", _("No data held")
+    # One letter answering every right of a case (issue 13), each with its own outcome.
+    CASE_RESPONSE = "case_response", _("Response to every right of the case")
     # To a person whose data a reportable leak involved (Art. 26(2)); addressed to the customer,
     # not to a request (incidents_app queues them).
     INCIDENT_NOTICE = "incident_notice", _("Leak notice to the person (Art. 26(2))")
@@ -1152,6 +1161,9 @@ class LetterDraft(models.Model):
         related_name="+",
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    # A case's letter (issue 13): the rights it answers as they stood when it was drafted
+    # ([id, last change] each); the draft is current only while they still stand so.
+    case_rights = models.JSONField(_("rights answered"), default=list, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("letter draft")

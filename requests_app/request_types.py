@@ -30,6 +30,7 @@ COMMON_LETTER_KINDS = (
     LetterKind.EXTENSION_NOTICE,
     LetterKind.REFUSAL,
     LetterKind.NO_DATA_HELD,
+    LetterKind.CASE_RESPONSE,
 )
 PER_TYPE_LETTER_KINDS = (LetterKind.RESPONSE,)
 LETTER_LANGUAGE_CODES = ("ja", "en")

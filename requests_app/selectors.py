@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -95,6 +95,28 @@ def _data_items_label(value: Any) -> str:
     return ("、" if translation.get_language() == "ja" else ", ").join(labels)
 
 
+def _withheld_sections_label(value: Any) -> str:
+    # A partial refusal's sections by their titles, not their keys (issue 12).
+    titles = compilation_section_titles()
+    keys = value if isinstance(value, list | tuple) else []
+    return ("、" if translation.get_language() == "ja" else ", ").join(
+        titles.get(str(key), str(key)) for key in keys
+    )
+
+
+def _withheld_grounds_label(value: Any) -> str:
+    # Each withheld section's ground by its label: "社内メモ: 業務の適正な実施に…".
+    from .models import RefusalGround
+
+    titles = compilation_section_titles()
+    grounds = value if isinstance(value, dict) else {}
+    labels = dict(RefusalGround.choices)
+    return "; ".join(
+        f"{titles.get(str(key), str(key))}: {labels.get(ground, ground)}"
+        for key, ground in grounds.items()
+    )
+
+
 # Foreign keys whose related row's name is not what the person should read.
 _RELATED_FORMATTERS: dict[tuple[str, str], Any] = {
     # A receipt entry (Art. 30) discloses where the data came from, not a record number.
@@ -108,6 +130,8 @@ _FORMATTERS: dict[tuple[str, str], Any] = {
     ("django_fsm_log.StateLog", "source_state"): _state_label,
     ("django_fsm_log.StateLog", "transition"): _transition_label,
     ("requests_app.CorrectionItem", "field_name"): _customer_field_label,
+    ("requests_app.DisclosureRequest", "withheld_sections"): _withheld_sections_label,
+    ("requests_app.DisclosureRequest", "withheld_grounds"): _withheld_grounds_label,
 }
 
 
@@ -337,11 +361,15 @@ def identity_documents_due_for_purge(*, now: datetime | None = None) -> QuerySet
     `?purge=due` filter share, so the three always agree.
     """
     now = now or timezone.now()
+    # One set of documents serves the whole case (issue 13): kept while any right of it is open.
+    case_open = DisclosureRequest.objects.filter(
+        case_id=OuterRef("request__case_id"), state__in=OPEN_STATES
+    )
     return IdentityDocument.objects.filter(
         purged_at__isnull=True,
         request__state__in=ENDED_STATES,
         request__closed_at__lte=now - timedelta(days=settings.IDENTITY_DOCUMENT_PURGE_DAYS),
-    )
+    ).exclude(Exists(case_open))
 
 
 # --- queues and due status ---------------------------------------------------------------------

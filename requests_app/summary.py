@@ -2,10 +2,11 @@
 
 What a privacy officer looks for first when opening a request: who asks (and through whom),
 for which right, when it must be answered and how many days are left, what the next step is and
-who may take it, which documents came in and which letters went out. Two queries (its documents,
-its letters) beyond the request and its people, whatever its history. The page shows it through
-its own include, templates/admin/requests_app/disclosurerequest/_summary.html, whose only context
-is this Summary.
+who may take it, which documents came in and which letters went out; for a case of several
+rights (issue 13) the case's one due date and its rights. Three queries (the case's documents,
+its letters, its rights) beyond the request and its people, whatever its history. The page
+shows it through its own include, templates/admin/requests_app/disclosurerequest/_summary.html,
+whose only context is this Summary.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import DisclosureRequest, RequestState
+from .cases import case_identity_documents
+from .models import OPEN_STATES, DisclosureRequest, Letter, RequestState, RequestType
 from .selectors import staff_name
 from .services.workflow import transition_label
 
@@ -50,6 +52,11 @@ class Summary:
     next_step_by: str
     documents: list[str] = field(default_factory=list)
     letters: list[str] = field(default_factory=list)
+    # The case (issue 13): its reference, its one due date (the earliest of its open rights)
+    # and its rights ("type reference: state"), shown when the case has more than this right.
+    case_reference: str = ""
+    case_due_date: date | None = None
+    case_rights: list[str] = field(default_factory=list)
 
     @property
     def overdue_days(self) -> int:
@@ -75,13 +82,38 @@ def request_summary(*, request: DisclosureRequest, today: date | None = None) ->
     agent = ""
     if request.agent_type:
         agent = f"{request.agent_name} ({request.get_agent_type_display()})"
+    # One set of documents per case: the ones uploaded on another right of it say which.
     documents = [
-        document.get_document_type_display() + (gettext(" (agent's)") if document.for_agent else "")
-        for document in request.identity_documents.order_by("uploaded_at", "pk")
+        document.get_document_type_display()
+        + (gettext(" (agent's)") if document.for_agent else "")
+        + (f" ({document.request.reference})" if document.request_id != request.pk else "")
+        for document in case_identity_documents(request.case_id)
     ]
+    rights = list(
+        DisclosureRequest.objects.filter(case_id=request.case_id)
+        .order_by("pk")
+        .values_list("reference", "request_type", "state", "due_date", "case__reference")
+    )
+    open_dues = [due for _r, _t, state, due, _c in rights if state in OPEN_STATES and due]
+    case_rights = (
+        [
+            f"{_choice(RequestType, rtype)} {reference}: {_choice(RequestState, state)}"
+            for reference, rtype, state, _due, _case in rights
+        ]
+        if len(rights) > 1
+        else []
+    )
+    # The case's letters: its one response letter may hang on another right of it.
     letters = [
         f"{letter.get_kind_display()} ({letter.get_status_display()})"
-        for letter in request.letters.order_by("created_at", "pk")
+        + (
+            f" ({letter.request.reference})"
+            if letter.request and letter.request_id != request.pk
+            else ""
+        )
+        for letter in Letter.objects.filter(request__case_id=request.case_id)
+        .select_related("request")
+        .order_by("created_at", "pk")
     ]
     return Summary(
         reference=request.reference,
@@ -98,4 +130,14 @@ def request_summary(*, request: DisclosureRequest, today: date | None = None) ->
         next_step_by=who,
         documents=documents,
         letters=letters,
+        case_reference=rights[0][4] if rights else "",
+        case_due_date=min(open_dues) if open_dues else None,
+        case_rights=case_rights,
     )
+
+
+def _choice(choices, value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value

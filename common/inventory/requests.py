@@ -275,6 +275,8 @@ REQUESTS_APP: dict[str, ModelEntry] = {
             "rendered_at": C.NONE,
             "approved_by": C.STAFF,
             "approved_at": C.NONE,
+            # Ids and change times of the rights a case letter answers: bookkeeping.
+            "case_rights": C.NONE,
         },
     ),
     "requests_app.DeadlineAlert": ModelEntry(

@@ -453,25 +453,6 @@ def request_types_context(selected: str | set[str], language: str) -> list[dict[
     ]
 
 
-def case_context(request: DisclosureRequest, language: str, kind: str = "") -> dict[str, Any]:
-    """The case the request belongs to: its reference (the one the person quotes), its one due
-    date (the earliest of its open rights) and every right with its own outcome, ground and fee,
-    so that one letter can answer each right (issue 13)."""
-    from requests_app.cases import case_due_date, case_rights
-
-    case = request.case
-    rights = [
-        right if right.pk != request.pk else request
-        for right in case_rights(case).select_related("suspension_recipient")
-    ]
-    return {
-        "reference": case.reference,
-        "due_date": case_due_date(case) or request.due_date,
-        "rights": [request_context(right, language, kind=kind) for right in rights],
-        "types": sorted({right.request_type for right in rights}),
-    }
-
-
 def _cell(value: Any, language: str) -> str:
 
     if value is None:
@@ -566,13 +547,23 @@ def letter_context(
         if builder is None:
             raise LookupError(NO_CONTEXT_FOR_KIND % {"kind": letter.kind})
         return builder(letter, today or timezone.localdate())
+    from .case_context import case_context
+
     request = letter.request
     language = letter.language
+    case = case_context(request, language, kind=letter.kind)
+    # A letter of a case of several rights is numbered "-L<n>": never read as a right's own
+    # reference (PR-2026-000123-2 is the case's second right).
+    separator = "-L" if len(case["rights"]) > 1 else "-"
+    answers_case = letter.kind == LetterKind.CASE_RESPONSE
     return {
         "language": language,
         "kind": letter.kind,
         "today": today or timezone.localdate(),
-        "letter": {"number": number or f"{request.reference}-{letter.pk}", "kind": letter.kind},
+        "letter": {
+            "number": number or f"{request.reference}{separator}{letter.pk}",
+            "kind": letter.kind,
+        },
         "note": letter_note(letter),
         "company": company_context(language),
         "staff": staff_context(request.assignee, language),
@@ -584,8 +575,11 @@ def letter_context(
         "purposes": purposes_context(language)
         if request.request_type == RequestType.PURPOSE_NOTICE
         else [],
-        "compilation": normalise_compilation(compilation_context(request, language), language),
-        "case": (case := case_context(request, language, kind=letter.kind)),
+        # The case's letter carries each right's own compilation (case.answered).
+        "compilation": None
+        if answers_case
+        else normalise_compilation(compilation_context(request, language), language),
+        "case": case,
         "request_types": request_types_context(set(case["types"]), language),
     }
 
@@ -607,6 +601,7 @@ def sample_context(
             LetterKind.REFUSAL: Outcome.REFUSED,
             LetterKind.NO_DATA_HELD: Outcome.NO_DATA_HELD,
             LetterKind.RESPONSE: Outcome.FULFILLED,
+            LetterKind.CASE_RESPONSE: Outcome.PARTLY_FULFILLED,
         }.get(kind, "")
     spec = REQUEST_TYPES[rtype]
     refusal_code = spec.sample_refusal_ground
@@ -679,6 +674,11 @@ def sample_context(
         Outcome.PARTLY_FULFILLED,
     ):
         compilation = sample_compilation(language=language, request_type=rtype)
+    from .case_context import not_in_full, sample_answered
+
+    answered = (
+        sample_answered(request, rtype, language, today) if kind == LetterKind.CASE_RESPONSE else []
+    )
     context = {
         "language": language,
         "kind": kind,
@@ -758,6 +758,8 @@ def sample_context(
             "reference": SAMPLE_REFERENCE,
             "due_date": request["due_date"],
             "rights": [request],
+            "answered": answered,
+            "not_in_full": not_in_full(answered),
             "types": [rtype],
         },
         "request_types": request_types_context(rtype, language),

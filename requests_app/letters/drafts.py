@@ -201,8 +201,9 @@ def draft_parts(*, draft: LetterDraft) -> list[dict[str, Any]]:
     ]
 
 
-def approval_actions(*, request: DisclosureRequest) -> list[str]:
-    """What approving will do, in plain words with the real values (the approval page)."""
+def approval_actions(*, request: DisclosureRequest, with_case: bool = True) -> list[str]:
+    """What approving will do, in plain words with the real values (the approval page); with
+    the other rights of its case approved with it (`with_case`)."""
     from django.utils.formats import date_format
 
     from consent_app.models import ConsentFlag, ConsentState
@@ -265,7 +266,11 @@ def approval_actions(*, request: DisclosureRequest) -> list[str]:
             actions.append(str(_("Create the copy of the electronic record")))
     if not actions:
         actions.append(str(_("Change no data (the outcome is the record)")))
-    actions.append(str(_("Send the letter shown below (it is recorded by its SHA-256)")))
+    if not with_case:  # a right approved with its case: its letter is the case's
+        return actions
+    from requests_app.services.case_letters import case_approval_tail
+
+    actions.extend(case_approval_tail(request))
     if request.due_date:
         actions.append(
             str(
@@ -326,6 +331,8 @@ def draft_start(*, request: DisclosureRequest, round: int, by) -> LetterDraft:
 
 
 def _next_revision(*, current: LetterDraft, by, texts: dict, part: str) -> LetterDraft:
+    from requests_app.services.case_letters import draft_case_rights
+
     last = LetterDraft.objects.filter(request_id=current.request_id, round=current.round).aggregate(
         v=Max("revision")
     )["v"]
@@ -339,6 +346,7 @@ def _next_revision(*, current: LetterDraft, by, texts: dict, part: str) -> Lette
         texts=texts,
         part=part,
         created_by=by,
+        case_rights=draft_case_rights(current),
     )
     _queue_render(draft.pk)
     return draft

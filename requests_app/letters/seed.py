@@ -82,6 +82,21 @@ SEED_TEMPLATES: list[tuple[str, str, str, str, str]] = [
         "Your request {{ request.reference }}: no personal data held",
         "no_data_held.en.html",
     ),
+    # One letter answering every right of a case, each with its own outcome (issue 13).
+    (
+        "case_response",
+        "",
+        "ja",
+        "保有個人データの開示等のご請求について（ご通知）",
+        "case_response.ja.html",
+    ),
+    (
+        "case_response",
+        "",
+        "en",
+        "Your request {{ case.reference }}: our answer to each of your requests",
+        "case_response.en.html",
+    ),
     # Leak notices to the people affected (Art. 26(2)), queued by incidents_app (issue 15).
     (
         "incident_notice",

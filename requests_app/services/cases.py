@@ -151,6 +151,11 @@ def case_split_right(*, right: DisclosureRequest, by: User, reason: str) -> Requ
         body = RIGHT_SPLIT % {"reference": locked.reference, "old": old.reference, "reason": reason}
         _log(locked, by, body)
         _log(rights[0], by, body)
+        # The right split off may have been the old case's last open one: its answered rights
+        # get the case's one response letter now.
+        from .case_letters import case_response_queue
+
+        case_response_queue(case_id=old.pk, by=by)
     right.refresh_from_db()
     logger.info(
         "right %s split off from case %s into case %s by user %s", right.pk, old.pk, new.pk, by.pk

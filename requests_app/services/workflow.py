@@ -207,17 +207,24 @@ def request_send_form(
 ) -> DisclosureRequest:
     """Send the request form and instructions (policy step 1); a request-form letter is owed."""
 
+    from .case_steps import case_lock, send_form_other_rights
+
     def prepare(r: DisclosureRequest) -> None:
         r.form_sent_at = timezone.now()
 
-    return _transition(
-        request=request,
-        name="send_form",
-        by=by,
-        description=comment,
-        prepare=prepare,
-        letter=LetterKind.REQUEST_FORM,
-    )
+    with transaction.atomic():
+        case_lock(request)
+        sent = _transition(
+            request=request,
+            name="send_form",
+            by=by,
+            description=comment,
+            prepare=prepare,
+            letter=LetterKind.REQUEST_FORM,
+        )
+        # One form per case (it ticks every right): the other rights at the inquiry go with it.
+        send_form_other_rights(right=sent, by=by)
+    return sent
 
 
 def request_receive_documents(
@@ -257,9 +264,16 @@ def request_receive_documents(
         for name, value in fee.items():
             setattr(r, name, value)
 
-    return _transition(
-        request=request, name="receive_documents", by=by, description=comment, prepare=prepare
-    )
+    from .case_steps import case_lock, receive_documents_other_rights
+
+    with transaction.atomic():
+        case_lock(request)
+        received = _transition(
+            request=request, name="receive_documents", by=by, description=comment, prepare=prepare
+        )
+        # One return of the case's form and documents: the other rights waiting for it too.
+        receive_documents_other_rights(right=received, by=by)
+    return received
 
 
 def request_more_documents(
@@ -268,32 +282,30 @@ def request_more_documents(
     """Documents incomplete: ask for more. The clock stops and restarts at the complete request."""
     reason = _require_reason(reason)
 
+    from .case_steps import case_lock, more_documents_other_rights
+
     def prepare(r: DisclosureRequest) -> None:
         r.documents_received_on = None
         r.due_date = None
         r.form_sent_at = timezone.now()  # the lapse period counts from this letter
 
-    return _transition(
-        request=request,
-        name="request_more_documents",
-        by=by,
-        description=reason,
-        prepare=prepare,
-        letter=LetterKind.MORE_DOCUMENTS,
-    )
+    with transaction.atomic():
+        case_lock(request)
+        asked = _transition(
+            request=request,
+            name="request_more_documents",
+            by=by,
+            description=reason,
+            prepare=prepare,
+            letter=LetterKind.MORE_DOCUMENTS,
+        )
+        # The case's one set of documents is incomplete for every right waiting on it.
+        more_documents_other_rights(right=asked, by=by, prepare=prepare)
+    return asked
 
 
-def request_verify_identity(
-    *,
-    request: DisclosureRequest,
-    by: AbstractBaseUser,
-    customer=None,
-    no_data_held: bool = False,
-    comment: str = "",
-) -> DisclosureRequest:
-    """Identity checked against the documents: link the customer, or record that none is held."""
-    if (customer is None) == (not no_data_held):
-        raise _error(LINK_CUSTOMER_OR_NO_DATA, "customer")
+def verify_prepare(customer, no_data_held: bool) -> Callable[[DisclosureRequest], None]:
+    """What verifying identity records on a right: the customer linked, or none held."""
 
     def prepare(r: DisclosureRequest) -> None:
         # Read the tombstone from the database: the caller's customer object may be stale.
@@ -305,13 +317,43 @@ def request_verify_identity(
         r.customer = customer
         r.no_data_held = bool(no_data_held)
         if customer is not None and r.possible_duplicate_of_id is None:
-            r.possible_duplicate_of = selectors.possible_duplicates(
-                customer_id=customer.pk, exclude_pk=r.pk
-            ).first()
+            # The other rights of the same case are the same letter, not duplicates of it.
+            r.possible_duplicate_of = (
+                selectors.possible_duplicates(customer_id=customer.pk, exclude_pk=r.pk)
+                .exclude(case_id=r.case_id)
+                .first()
+            )
 
-    return _transition(
-        request=request, name="verify_identity", by=by, description=comment, prepare=prepare
-    )
+    return prepare
+
+
+def request_verify_identity(
+    *,
+    request: DisclosureRequest,
+    by: AbstractBaseUser,
+    customer=None,
+    no_data_held: bool = False,
+    comment: str = "",
+) -> DisclosureRequest:
+    """Identity checked against the documents: link the customer, or record that none is held.
+
+    One verification per case (issue 13): the same step verifies every other right of the case
+    whose documents are in, each right's own log saying it came from this verification."""
+    from .case_steps import case_lock, verify_other_rights
+
+    if (customer is None) == (not no_data_held):
+        raise _error(LINK_CUSTOMER_OR_NO_DATA, "customer")
+    with transaction.atomic():
+        case_lock(request)
+        verified = _transition(
+            request=request,
+            name="verify_identity",
+            by=by,
+            description=comment,
+            prepare=verify_prepare(customer, no_data_held),
+        )
+        verify_other_rights(right=verified, by=by, customer=customer, no_data_held=no_data_held)
+    return verified
 
 
 def request_draft_response(
@@ -362,9 +404,16 @@ def request_draft_response(
 
     def after(r: DisclosureRequest, log: StateLog) -> None:
         from ..letters.drafts import draft_start
+        from .case_letters import case_draft_start
+        from .case_steps import case_answers_together
 
-        # The response letter as a draft: rendered by a worker, read on the request page.
-        draft_start(request=r, round=log.pk, by=by)
+        # The response letter as a draft: rendered by a worker, read on the request page. A
+        # right answered with the other rights of its case has no letter of its own: the
+        # case's one letter answers it, drafted once every open right of the case is.
+        if case_answers_together(r):
+            case_draft_start(case_id=r.case_id, round=log.pk, by=by)
+        else:
+            draft_start(request=r, round=log.pk, by=by)
 
     return _transition(
         request=request,
@@ -393,19 +442,28 @@ def request_approve_and_send(
     draft_sha256: str | None = None,
 ) -> DisclosureRequest:
     """A second manager approves: the data changes the outcome calls for happen now, and the
-    response letter (or refusal, or "no data held") is queued.
+    response letter (or refusal, or "no data held") is queued. In a case of several rights the
+    approval covers every drafted right of the case, and the case's one letter is queued once
+    none is open any more (services/case_steps.py, case_letters.py).
 
     `draft_id`, `draft_sha256`: the draft revision and the hash of its final PDF that the
     approval page showed. If the draft changed since, nothing happens ("the draft changed");
     else the letter sent is that PDF, byte for byte (letters/drafts.py).
     """
     from ..letters.drafts import draft_check_approvable, draft_mark_approved
+    from .case_letters import case_draft_check, case_response_queue
+    from .case_steps import approve_other_rights, case_answers_together, case_lock
 
     stored: list[DisclosureRequest] = []
     approved: list = []
+    alone = True  # decided under the case's lock below: one letter per right or per case
 
     def prepare(r: DisclosureRequest) -> None:
-        draft = draft_check_approvable(request=r, by=by, draft_id=draft_id, sha256=draft_sha256)
+        draft = (
+            draft_check_approvable(request=r, by=by, draft_id=draft_id, sha256=draft_sha256)
+            if alone
+            else case_draft_check(right=r, by=by, draft_id=draft_id, sha256=draft_sha256)
+        )
         if draft is not None:
             approved.append(draft)
         r.approved_by = by
@@ -420,16 +478,27 @@ def request_approve_and_send(
             r.save(update_fields=["electronic_copy", "electronic_copy_sha256", "updated_at"])
 
     try:
-        return _transition(
-            request=request,
-            name="approve_and_send",
-            by=by,
-            description=comment,
-            prepare=prepare,
-            after=after,
-            letter=LetterKind.RESPONSE,
-            letter_draft=approved,
-        )
+        with transaction.atomic():
+            case_lock(request)
+            alone = not case_answers_together(request)
+            answered = _transition(
+                request=request,
+                name="approve_and_send",
+                by=by,
+                description=comment,
+                prepare=prepare,
+                after=after,
+                letter=LetterKind.RESPONSE if alone else None,
+                letter_draft=approved,
+            )
+            if not alone:
+                # One approval per case: every other drafted right of the case goes with it,
+                # each through its own checks (four eyes, fee), fulfilment and log entry.
+                approve_other_rights(right=answered, by=by, after=after)
+                case_response_queue(
+                    case_id=answered.case_id, by=by, draft=approved[0] if approved else None
+                )
+            return answered
     except Exception:
         # The transaction rolled back: remove an electronic copy written before the failure.
         for r in stored:
@@ -456,7 +525,24 @@ def request_withdraw(
     def prepare(r: DisclosureRequest) -> None:
         r.closed_at = timezone.now()
 
-    return _transition(request=request, name="withdraw", by=by, description=reason, prepare=prepare)
+    return _ending_right(
+        request=request, name="withdraw", by=by, description=reason, prepare=prepare
+    )
+
+
+def _ending_right(*, request: DisclosureRequest, by: AbstractBaseUser, **step: Any):
+    """A right ends unanswered (withdrawn, lapsed): if it was the case's last open right, the
+    case's one response letter answering its other rights is owed now."""
+    from .case_letters import case_draft_start, case_response_queue
+    from .case_steps import case_lock
+
+    with transaction.atomic():
+        case_lock(request)
+        ended = _transition(request=request, by=by, **step)
+        case_response_queue(case_id=ended.case_id, by=by)
+        # Or its other rights are all drafted now: the case's letter is drafted without it.
+        case_draft_start(case_id=ended.case_id, round=_latest_log(ended).pk, by=by)
+    return ended
 
 
 def request_lapse(
@@ -468,7 +554,7 @@ def request_lapse(
     def prepare(r: DisclosureRequest) -> None:
         r.closed_at = timezone.now()
 
-    return _transition(
+    return _ending_right(
         request=request,
         name="lapse",
         by=by,

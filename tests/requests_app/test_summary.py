@@ -80,7 +80,7 @@ def test_the_summary_costs_a_constant_number_of_queries(django_assert_max_num_qu
     for _ in range(5):
         f.IdentityDocumentFactory(request=obj)
         f.LetterFactory(request=obj)
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(3):  # the case's documents, letters and rights
         request_summary(request=obj)
 
 
