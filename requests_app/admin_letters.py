@@ -64,7 +64,7 @@ class LetterAdmin(admin.ModelAdmin):
     search_fields = ["request__reference", "tracking_number"]
     date_hierarchy = "created_at"
     actions = ["retry_failed", "mark_sent_post", "mark_sent_email"]
-    fields = [
+    fields = readonly_fields = (
         "request_link",
         "kind",
         "language",
@@ -84,12 +84,11 @@ class LetterAdmin(admin.ModelAdmin):
         "sent_via",
         "tracking_number",
         "sent_by",
-    ]
-    readonly_fields = fields
+    )
 
     @admin.display(description=_("request"), ordering="request__reference")
     def request_link(self, obj: Letter) -> str:
-        if obj.request_id is None:
+        if obj.request is None:
             # A leak notice (issue 15): addressed to a customer; its occasion names the incident.
             return obj.occasion
         url = reverse("admin:requests_app_disclosurerequest_change", args=[obj.request_id])
@@ -115,7 +114,7 @@ class LetterAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("template version"))
     def template_version(self, obj: Letter) -> str:
-        return f"v{obj.template.version}" if obj.template_id else "—"
+        return f"v{obj.template.version}" if obj.template is not None else "—"
 
     @admin.display(description=_("PDF"))
     def download_link(self, obj: Letter) -> str:
