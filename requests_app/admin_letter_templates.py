@@ -17,7 +17,6 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
 from .letters import services as letter_services
-from .letters.context import sample_context
 from .letters.rendering import (
     LetterFontMissing,
     LetterGlyphMissing,
@@ -26,6 +25,7 @@ from .letters.rendering import (
     render_preview_pdf,
     seal_data_uri,
 )
+from .letters.samples import sample_context
 from .models import LetterKind, LetterTemplate, Outcome
 
 TEMPLATE_INVALID = _("The template cannot be rendered: %(error)s")
