@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.functional import Promise
+
+# What an admin mixin extends: a ModelAdmin for the type checker (its methods and attributes are
+# the admin's), nothing at run time (the mixin comes before admin.ModelAdmin in its admin's bases).
+if TYPE_CHECKING:
+    ModelAdminMixin = admin.ModelAdmin
+else:
+    ModelAdminMixin = object
 
 
 class ReadOnlyAdminMixin:

@@ -1,3 +1,10 @@
-"""Admin registrations, split by sub-domain: the workflow, and letters with alerts."""
+"""Admin registrations, split by sub-domain: the requests and the records beside them, letters,
+letter templates, and deadline alerts."""
 
-from . import admin_letters, admin_requests  # noqa: F401
+from . import (  # noqa: F401
+    admin_alerts,
+    admin_letter_templates,
+    admin_letters,
+    admin_records,
+    admin_requests,
+)

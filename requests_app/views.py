@@ -1,4 +1,4 @@
-"""File-serving views of the request screens, mounted in the admin (admin_requests.get_urls).
+"""File-serving views of the request screens, mounted in the admin (admin_request_views.get_urls).
 
 Identity documents and electronic copies never live under a public URL: they are streamed here,
 after a permission check, as attachments the browser must not sniff or cache.

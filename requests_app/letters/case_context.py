@@ -12,13 +12,11 @@ from requests_app.models import DisclosureRequest, LetterKind, Outcome, RequestT
 from requests_app.request_types import REQUEST_TYPES
 
 from .context import (
-    SAMPLE_REFERENCE,
     compilation_context,
     corrections_context,
     normalise_compilation,
     purposes_context,
     request_context,
-    sample_context,
 )
 
 
@@ -87,6 +85,8 @@ def sample_answered(
 ) -> list[dict[str, Any]]:
     """The case letter's sample: this type's right as `request`, beside a fulfilled suspension of
     provision (a disclosure partly refused next to a right fulfilled, the common case)."""
+    from .samples import SAMPLE_REFERENCE, sample_context  # the samples call this: a cycle
+
     other = RequestType.PROVISION_STOP if rtype != RequestType.PROVISION_STOP else "disclosure"
     second = sample_context(
         kind=LetterKind.RESPONSE,

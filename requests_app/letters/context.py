@@ -1,9 +1,9 @@
 """The data a letter template sees: plain dicts and strings, never model instances.
 
 Manager-edited templates must not reach model methods (Django templates call callables), so
-everything is copied into dicts here. The legal wording (request type names, refusal grounds and
-the articles they cite) lives here in both languages rather than in the UI translation catalogue:
-a letter is a legal document and its text must not depend on whether a UI string is translated.
+everything is copied into dicts here. The legal wording (refusal grounds and the articles they
+cite, outcomes, methods) is in wording.py in both languages, the request types' in
+request_types.py; the preview's demo data, shaped like `letter_context`, in samples.py.
 """
 
 from __future__ import annotations
@@ -19,23 +19,21 @@ from django_fsm_log.models import StateLog
 
 from consent_app.models import PurposeOfUse
 from consent_app.services import privacy_notice_in_force
-from requests_app.models import (
-    AgentType,
-    DisclosureMethod,
-    DisclosureRequest,
-    FeePaymentMethod,
-    Letter,
-    LetterKind,
-    Outcome,
-    RefusalGround,
-    RequestType,
-)
+from requests_app.models import DisclosureRequest, Letter, LetterKind, Outcome, RequestType
 from requests_app.request_types import REQUEST_TYPES
 from requests_app.selectors import compilation_section_titles, disclosure_compilation
 
 from .template_library import endate, jdate
-
-SAMPLE_REFERENCE = "PR-2026-000123"
+from .wording import (
+    AGENT_TEXT,
+    CORRECTION_KIND_TEXT,
+    CUSTOMER_FIELD_TEXT,
+    FEE_METHOD_TEXT,
+    METHOD_TEXT,
+    OUTCOME_TEXT,
+    REFUSAL_GROUNDS,
+    _text,
+)
 
 # Fees (APPI Art. 38) apply to purpose notice and the two disclosures only. The published amount
 # (the privacy notice in force, Art. 32(1)) is what the request form asks the person to enclose;
@@ -45,124 +43,11 @@ DEFAULT_FEE_YEN = 1000
 # The letters that ask for the fee (before it can have been received); every other kind reports.
 FEE_ASKING_KINDS = (LetterKind.REQUEST_FORM, LetterKind.MORE_DOCUMENTS)
 
-FEE_METHOD_TEXT: dict[str, dict[str, str]] = {
-    FeePaymentMethod.POSTAL_MONEY_ORDER: {"ja": "定額小為替", "en": "postal money order"},
-    FeePaymentMethod.CASH_REGISTERED_MAIL: {"ja": "現金書留", "en": "cash by registered mail"},
-    FeePaymentMethod.BANK_TRANSFER: {"ja": "銀行振込", "en": "bank transfer"},
-}
-
 
 def published_fee(on: dt.date) -> int:
     """The fee the privacy notice in force on `on` publishes (what letters and forms state)."""
     notice = privacy_notice_in_force(on)
     return notice.fee_yen if notice is not None else DEFAULT_FEE_YEN
-
-
-# --- refusal grounds, each with the provision it rests on ----------------------------------------
-REFUSAL_GROUNDS: dict[str, dict[str, str]] = {
-    # Disclosure and record disclosure: Art. 33(2) provisos (applied to records by 33(5)).
-    RefusalGround.HARM_TO_PERSON: {
-        "ja": "開示することにより、本人又は第三者の生命、身体、財産その他の権利利益を害する"
-        "おそれがあるため（個人情報保護法第33条第2項第1号）",
-        "en": "disclosure would be likely to harm the life, body, property or other rights or "
-        "interests of you or a third party (Article 33(2)(i) of the APPI)",
-    },
-    RefusalGround.BUSINESS_HINDRANCE: {
-        "ja": "開示することにより、当社の業務の適正な実施に著しい支障を及ぼすおそれがあるため"
-        "（個人情報保護法第33条第2項第2号）",
-        "en": "disclosure would be likely to seriously interfere with the proper conduct of our "
-        "business (Article 33(2)(ii) of the APPI)",
-    },
-    RefusalGround.OTHER_LAW: {
-        "ja": "開示することが他の法令に違反することとなるため（個人情報保護法第33条第2項第3号）",
-        "en": "disclosure would violate another law (Article 33(2)(iii) of the APPI)",
-    },
-    # Purpose notice: Art. 32(2) provisos.
-    RefusalGround.PURPOSE_ALREADY_CLEAR: {
-        "ja": "当該保有個人データの利用目的が、公表等により既に明らかであるため"
-        "（個人情報保護法第32条第2項第1号）",
-        "en": "the purposes of use of the data are already clear from what we have published "
-        "(Article 32(2)(i) of the APPI)",
-    },
-    RefusalGround.PURPOSE_ART21_EXCEPTION: {
-        "ja": "利用目的を通知することにより、本人若しくは第三者の権利利益又は当社の権利若しくは"
-        "正当な利益を害するおそれがある場合等に該当するため（個人情報保護法第32条第2項第2号、第21条第4項"
-        "第1号から第3号まで）",
-        "en": "notifying the purposes would be likely to harm the rights or interests of you, a "
-        "third party or our company, or another case of Article 21(4)(i) to (iii) applies "
-        "(Article 32(2)(ii) of the APPI)",
-    },
-    # Correction: Art. 34(1) covers content that is untrue only.
-    RefusalGround.CONTENT_TRUE: {
-        "ja": "調査の結果、当社が保有する内容が事実でないとは認められなかったため"
-        "（個人情報保護法第34条第1項及び第2項は、内容が事実でない場合の訂正等を定めています。）",
-        "en": "our investigation did not find the content we hold to be untrue (Article 34(1) of "
-        "the APPI provide for the correction of content that is untrue)",
-    },
-    # Suspension of use, erasure, suspension of provision: Art. 35 grounds not met.
-    RefusalGround.ART35_GROUNDS_NOT_MET: {
-        "ja": "調査の結果、個人情報保護法第35条第1項、第3項又は第5項に定める要件"
-        "（目的外利用、不適正な利用、不正な取得、本人の同意のない第三者提供、利用する必要がなくなった場合等）に該当する事実が"
-        "認められなかったため",
-        "en": "our investigation found none of the circumstances set out in Article 35(1), (3) "
-        "or (5) of the APPI (use beyond the purpose, improper use or acquisition, provision "
-        "without consent, data no longer needed, and so on)",
-    },
-    # Procedure (Art. 37): the request could not be confirmed as yours.
-    "identity_not_verified": {
-        "ja": "当社の定める手続（個人情報保護法第37条）による本人確認ができなかったため",
-        "en": "we could not verify your identity under our published procedure (Article 37 of "
-        "the APPI)",
-    },
-}
-
-OUTCOME_TEXT: dict[str, dict[str, str]] = {
-    Outcome.FULFILLED: {"ja": "ご請求のとおり対応いたしました", "en": "fulfilled in full"},
-    Outcome.PARTLY_FULFILLED: {"ja": "一部について対応いたしました", "en": "partly fulfilled"},
-    Outcome.REFUSED: {"ja": "対応いたしかねます", "en": "refused"},
-    Outcome.NO_DATA_HELD: {"ja": "該当する保有個人データはありません", "en": "no data held"},
-    Outcome.ALTERNATIVE_MEASURE: {
-        "ja": "代替措置により対応いたしました",
-        "en": "an alternative measure was taken",
-    },
-}
-
-METHOD_TEXT: dict[str, dict[str, str]] = {
-    DisclosureMethod.PAPER: {"ja": "書面の交付", "en": "paper copy by post"},
-    DisclosureMethod.ELECTRONIC: {"ja": "電磁的記録の提供", "en": "electronic record"},
-}
-
-CORRECTION_KIND_TEXT: dict[str, dict[str, str]] = {
-    "amend": {"ja": "訂正", "en": "Amendment"},
-    "add": {"ja": "追加", "en": "Addition"},
-    "delete": {"ja": "削除", "en": "Deletion"},
-}
-
-CUSTOMER_FIELD_TEXT: dict[str, dict[str, str]] = {
-    "family_name": {"ja": "氏", "en": "Family name"},
-    "given_name": {"ja": "名", "en": "Given name"},
-    "family_name_kana": {"ja": "氏（フリガナ）", "en": "Family name (kana)"},
-    "given_name_kana": {"ja": "名（フリガナ）", "en": "Given name (kana)"},
-    "postal_code": {"ja": "郵便番号", "en": "Postal code"},
-    "prefecture": {"ja": "都道府県", "en": "Prefecture"},
-    "address": {"ja": "住所", "en": "Address"},
-    "phone": {"ja": "電話番号", "en": "Telephone"},
-    "email": {"ja": "メールアドレス", "en": "E-mail"},
-    "date_of_birth": {"ja": "生年月日", "en": "Date of birth"},
-    "preferred_language": {"ja": "希望言語", "en": "Preferred language"},
-}
-
-AGENT_TEXT: dict[str, dict[str, str]] = {
-    AgentType.LEGAL_REPRESENTATIVE: {"ja": "法定代理人", "en": "legal representative"},
-    AgentType.APPOINTED_AGENT: {"ja": "任意代理人", "en": "appointed agent"},
-}
-
-
-def _text(table: dict[str, dict[str, str]], key: str, language: str, default: str = "") -> str:
-    entry = table.get(key)
-    if not entry:
-        return default or key
-    return entry.get(language) or entry.get("ja") or default
 
 
 # --- the parts ---------------------------------------------------------------------------------
@@ -582,264 +467,3 @@ def letter_context(
         "case": case,
         "request_types": request_types_context(set(case["types"]), language),
     }
-
-
-# --- sample data for the template preview (and the tests) --------------------------------------
-def sample_context(
-    *,
-    kind: str,
-    request_type: str = "",
-    language: str = "ja",
-    outcome: str = "",
-    today: dt.date | None = None,
-) -> dict[str, Any]:
-    """Demo data shaped exactly like `letter_context`, for previews: no real person in it."""
-    rtype = request_type or RequestType.DISCLOSURE
-    today = today or timezone.localdate()
-    if not outcome:
-        outcome = {
-            LetterKind.REFUSAL: Outcome.REFUSED,
-            LetterKind.NO_DATA_HELD: Outcome.NO_DATA_HELD,
-            LetterKind.RESPONSE: Outcome.FULFILLED,
-            LetterKind.CASE_RESPONSE: Outcome.PARTLY_FULFILLED,
-        }.get(kind, "")
-    spec = REQUEST_TYPES[rtype]
-    refusal_code = spec.sample_refusal_ground
-    en = language == "en"
-    received = timezone.now() - dt.timedelta(days=20)
-    docs_on = today - dt.timedelta(days=10)
-    fee_bearing = spec.fee_bearing
-    request = {
-        "reference": SAMPLE_REFERENCE,
-        "type": rtype,
-        **_type_texts(rtype, language),
-        "is_fee_bearing": fee_bearing,
-        "received_at": received,
-        "form_sent_at": received + dt.timedelta(days=1),
-        "documents_received_on": docs_on,
-        "due_date": docs_on + dt.timedelta(days=14),
-        "outcome": outcome,
-        "outcome_text": _text(OUTCOME_TEXT, outcome, language) if outcome else "",
-        "refusal": _refusal(
-            refusal_code if outcome in (Outcome.REFUSED, Outcome.PARTLY_FULFILLED) else "",
-            language,
-        ),
-        "explanation": (
-            "The records requested include information about other persons that we cannot "
-            "separate from yours."
-            if en
-            else "ご請求の記録には他の方の情報が含まれており、お客様の情報と分離することが"
-            "できないためです。"
-        )
-        if outcome in (Outcome.REFUSED, Outcome.PARTLY_FULFILLED, Outcome.ALTERNATIVE_MEASURE)
-        else "",
-        "summary": "",
-        "request_grounds": "",
-        "method_requested": DisclosureMethod.ELECTRONIC,
-        "method_requested_text": _text(METHOD_TEXT, DisclosureMethod.ELECTRONIC, language),
-        "method_used": DisclosureMethod.PAPER,
-        "method_used_text": _text(METHOD_TEXT, DisclosureMethod.PAPER, language),
-        "method_differs": spec.discloses_data,
-        "withheld_titles": withheld_titles(["comments"], language)
-        if outcome == Outcome.PARTLY_FULFILLED
-        else [],
-        "withheld_parts": withheld_parts(["comments"], {}, "business_hindrance", language)
-        if outcome == Outcome.PARTLY_FULFILLED
-        and rtype in (RequestType.DISCLOSURE, RequestType.RECORD_DISCLOSURE)
-        else [],
-        "method_fallback_reason": (
-            "Part of the records exists only on paper."
-            if en
-            else "記録の一部が紙媒体のみで保管されているため。"
-        ),
-        **fee_context(
-            kind=kind,
-            fee_bearing=fee_bearing,
-            published=published_fee(today),
-            amount=published_fee(today),
-            method=FeePaymentMethod.POSTAL_MONEY_ORDER,
-            received_on=docs_on,
-            language=language,
-        ),
-        "requester_name": "Hanako Yamada" if en else "山田 花子",
-        "requester_name_kana": "ヤマダ ハナコ",
-        "agent_type": "",
-        "agent_role": "",
-        "agent_name": "",
-        "suspension_recipient": "",
-    }
-    compilation = None
-    if spec.discloses_data and outcome in (
-        Outcome.FULFILLED,
-        Outcome.PARTLY_FULFILLED,
-    ):
-        compilation = sample_compilation(language=language, request_type=rtype)
-    from .case_context import not_in_full, sample_answered
-
-    answered = (
-        sample_answered(request, rtype, language, today) if kind == LetterKind.CASE_RESPONSE else []
-    )
-    context = {
-        "language": language,
-        "kind": kind,
-        "today": today,
-        "letter": {"number": f"{SAMPLE_REFERENCE}-1", "kind": kind},
-        "note": (
-            "The copy of your driver's licence was not legible. Please send a clearer copy."
-            if en
-            else "お送りいただいた運転免許証の写しが不鮮明で判読できませんでした。"
-            "鮮明な写しを改めてお送りください。"
-        )
-        if kind == LetterKind.MORE_DOCUMENTS
-        else "",
-        "company": company_context(language),
-        "staff": {"name": "Makoto Takahashi" if en else "高橋 誠"},
-        "recipient": {
-            "name": request["requester_name"],
-            "postal_code": "5300001",
-            "address_lines": ["大阪府大阪市北区梅田1-2-3", "サンプルマンション101号室"],
-            "is_agent": False,
-            "agent_role": "",
-            "principal_name": request["requester_name"],
-        },
-        "request": request,
-        "customer": {
-            "number": "C-00012345",
-            "name": request["requester_name"],
-            "name_kana": "ヤマダ ハナコ",
-            "is_erased": rtype == RequestType.ERASURE,
-            "erased_at": timezone.now() if rtype == RequestType.ERASURE else None,
-        },
-        "corrections": [
-            {
-                "kind": "amend",
-                "kind_text": _text(CORRECTION_KIND_TEXT, "amend", language),
-                "field": _text(CUSTOMER_FIELD_TEXT, "address", language),
-                "current_value": "大阪府大阪市北区梅田9-9-9",
-                "requested_value": "大阪府大阪市北区梅田1-2-3 サンプルマンション101号室",
-                "accepted": True,
-                "applied": True,
-            },
-            {
-                "kind": "amend",
-                "kind_text": _text(CORRECTION_KIND_TEXT, "amend", language),
-                "field": _text(CUSTOMER_FIELD_TEXT, "date_of_birth", language),
-                "current_value": "1980-04-01",
-                "requested_value": "1980-04-11",
-                "accepted": outcome != Outcome.PARTLY_FULFILLED,
-                "applied": outcome != Outcome.PARTLY_FULFILLED,
-            },
-        ]
-        if rtype == RequestType.CORRECTION
-        else [],
-        "extension": {
-            "previous_due_date": docs_on + dt.timedelta(days=14),
-            "new_due_date": docs_on + dt.timedelta(days=28),
-            "reason": (
-                "We need to retrieve records from our archive held by a franchised dealer."
-                if en
-                else "販売会社で保管している記録の取り寄せに時間を要するため。"
-            ),
-        }
-        if kind == LetterKind.EXTENSION_NOTICE
-        else None,
-        "purposes": [
-            {
-                "title": title_en if en else title_ja,
-                "description": "",
-                "is_third_party_provision": third,
-            }
-            for title_ja, title_en, third in _SAMPLE_PURPOSES
-        ]
-        if rtype == RequestType.PURPOSE_NOTICE
-        else [],
-        "compilation": normalise_compilation(compilation, language),
-        "case": {
-            "reference": SAMPLE_REFERENCE,
-            "due_date": request["due_date"],
-            "rights": [request],
-            "answered": answered,
-            "not_in_full": not_in_full(answered),
-            "types": [rtype],
-        },
-        "request_types": request_types_context(rtype, language),
-    }
-    kind_sample = _SAMPLE_LETTER_CONTEXTS.get(kind)
-    if kind_sample is not None:
-        context.update(kind_sample(language, today))
-    return context
-
-
-_SAMPLE_PURPOSES = [
-    (
-        "商品・サービス、各種イベント・キャンペーンのご案内（郵送、電話、電子メール等）",
-        "Information on products, services, events and campaigns (mail, telephone, e-mail)",
-        False,
-    ),
-    (
-        "商品開発・顧客満足度向上のためのアンケート調査",
-        "Questionnaire surveys for product development and customer satisfaction",
-        False,
-    ),
-    (
-        "子会社・関連会社、販売会社及び情報提供契約を締結した者への提供",
-        "Provision to subsidiaries, affiliates, franchised dealers and parties with an "
-        "information supply agreement",
-        True,
-    ),
-]
-
-
-def sample_compilation(*, language: str, request_type: str) -> dict[str, Any]:
-    """A compilation shaped like `requests_app.selectors.disclosure_compilation`'s result."""
-    en = language == "en"
-    customer_rows = [
-        ["顧客番号" if not en else "Customer number", "C-00012345"],
-        ["氏名" if not en else "Name", "山田 花子"],
-        ["フリガナ" if not en else "Name (kana)", "ヤマダ ハナコ"],
-        ["郵便番号" if not en else "Postal code", "530-0001"],
-        ["住所" if not en else "Address", "大阪府大阪市北区梅田1-2-3 サンプルマンション101号室"],
-        ["電話番号" if not en else "Telephone", "06-0000-0000"],
-        ["メールアドレス" if not en else "E-mail", "hanako@example.jp"],
-        ["生年月日" if not en else "Date of birth", "1980-04-11"],
-    ]
-    consent_rows = [
-        [f"{title_en if en else title_ja}", channel, state, "2025-06-01"]
-        for (title_ja, title_en, _third), channel, state in zip(
-            _SAMPLE_PURPOSES * 4,
-            ["郵送", "電話", "電子メール", "—"] * 3,
-            ["同意", "撤回", "同意", "同意"] * 3,
-            strict=False,
-        )
-    ]
-    provision_rows = [
-        [f"2025-{month:02d}-01", "サンプル販売株式会社", "氏名、住所、電話番号", "本人の同意"]
-        for month in range(1, 13)
-    ]
-    sections = [
-        {
-            "key": "customer",
-            "title": "お客様情報" if not en else "Customer details",
-            "columns": ["項目", "内容"] if not en else ["Item", "Value"],
-            "rows": customer_rows,
-        },
-        {
-            "key": "consents",
-            "title": "同意の状況" if not en else "Consents",
-            "columns": ["利用目的", "手段", "状態", "更新日"]
-            if not en
-            else ["Purpose", "Channel", "State", "Updated"],
-            "rows": consent_rows,
-        },
-        {
-            "key": "provisions",
-            "title": "第三者提供記録" if not en else "Third-party provision records",
-            "columns": ["提供日", "提供先", "データ項目", "根拠"]
-            if not en
-            else ["Date", "Recipient", "Data items", "Basis"],
-            "rows": provision_rows,
-        },
-    ]
-    if REQUEST_TYPES[request_type].compilation_sections is not None:
-        sections = sections[2:]  # a type that discloses some sections: the sample's records
-    return {"sections": sections, "generated_at": timezone.now()}

@@ -46,6 +46,8 @@ from requests_app.models import (
     UseMeasure,
 )
 
+from .wording import CUSTOMER_FIELD_TEXT, _text
+
 logger = logging.getLogger(__name__)
 
 # --- Messages (tests assert these) -------------------------------------------------------------
@@ -214,8 +216,6 @@ def approval_actions(*, request: DisclosureRequest, with_case: bool = True) -> l
     customer = request.customer if request.customer_id else None
     if fulfils and customer is not None:
         if kind == RequestType.CORRECTION:
-            from requests_app.letters.context import CUSTOMER_FIELD_TEXT, _text
-
             for item in request.corrections.filter(accepted=True, applied_at__isnull=True):
                 field = _text(CUSTOMER_FIELD_TEXT, item.field_name, "ja") or item.field_name
                 if item.kind == "delete":

@@ -33,7 +33,8 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
-from .context import letter_context, sample_context
+from .context import letter_context
+from .samples import sample_context
 from .template_library import date_style
 
 logger = logging.getLogger(__name__)

@@ -32,7 +32,7 @@ def test_the_type_and_state_badges_show_the_labels_django_displays(language):
 
 
 def test_an_unknown_code_shows_as_itself():
-    from requests_app.admin_requests import _choice_label
+    from requests_app.admin_request_list import _choice_label
     from requests_app.models import RequestState
 
     assert _choice_label(RequestState, "no_such_state") == "no_such_state"

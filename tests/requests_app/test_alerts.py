@@ -464,9 +464,9 @@ def test_an_auditor_cannot_run_the_scan(client, auditor):
 
 
 def alerts_admin_messages():
-    from requests_app import admin_letters
+    from requests_app import admin_alerts
 
-    return admin_letters
+    return admin_alerts
 
 
 def test_the_request_page_shows_its_alerts_and_letters(at, client, staff):

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from pypdf import PdfReader
 
-from requests_app.admin_letters import TEMPLATE_INVALID, TEMPLATE_OLD_VERSION
+from requests_app.admin_letter_templates import TEMPLATE_INVALID, TEMPLATE_OLD_VERSION
 from requests_app.letters import services
 from requests_app.letters.seed import SEED_TEMPLATES
 from requests_app.models import LetterKind, LetterTemplate, RequestType
@@ -175,7 +175,7 @@ def test_an_old_version_opens_read_only(client, manager):
 
 
 def test_the_form_refuses_an_edit_of_a_version_replaced_meanwhile():
-    from requests_app.admin_letters import LetterTemplateForm
+    from requests_app.admin_letter_templates import LetterTemplateForm
 
     old = current()
     services.letter_template_publish(
