@@ -266,9 +266,9 @@ def marketing_list_job(scale: Scale, workdir: Path) -> list[Result]:
 IMPORT_NUMBER_PREFIX = "J"
 
 
-def _job_import_csv(scale: Scale) -> tuple[bytes, int]:
+def _job_import_csv(scale: Scale, rows: int = 0) -> tuple[bytes, int]:
     """New customers only (numbers J…): deleting them afterwards restores the data exactly."""
-    rows = scale.import_rows * 10  # 1,000,000 at full scale, as the issue asks
+    rows = rows or scale.import_rows * 10  # 1,000,000 at full scale, as the issue asks
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(
@@ -300,10 +300,50 @@ def _delete_imported() -> None:
     base.vacuum("consent_app_customer", "consent_app_historicalcustomer")
 
 
+WARM_UP_ROWS = 15_000  # about 2.5 MB: above the default threshold, so a job too
+
+
+def _import_job(site: Site, session, form_path: str, data: bytes, worker_pid: int, floor: float):
+    """Upload `data` on the import page → the job page until done; (seconds, peak RSS, job)."""
+    Job = apps.get_model("consent_app", "CustomerImportJob")
+    peak = floor
+    started = time.perf_counter()
+    page = site.get(session, form_path)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+    answer = session.post(
+        site.base_url + form_path,
+        data={
+            "csrfmiddlewaretoken": token.group(1),
+            "encoding": "auto",
+            "source-source": "own",
+        },
+        files={"file": ("crm.csv", data, "text/csv")},
+        headers={"Referer": site.origin + form_path},
+        allow_redirects=False,
+        timeout=3600,
+    )
+    if answer.status_code != 302 or "/import/jobs/" not in answer.headers["Location"]:
+        raise AssertionError(f"the upload answered {answer.status_code}, not a job")
+    job_path = answer.headers["Location"]
+    deadline = time.monotonic() + JOB_TIMEOUT
+    while True:
+        text = site.get(session, job_path).text
+        peak = max(peak, process_tree_rss_mb(worker_pid))
+        match = _IMPORT_STATUS.search(text)
+        state = match.group(1) if match else "?"
+        if state not in ("queued", "running") or time.monotonic() > deadline:
+            break
+        time.sleep(POLL_SECONDS)
+    seconds = time.perf_counter() - started
+    outcome = Job.objects.get(pk=int(job_path.rstrip("/").split("/")[-1]))
+    if outcome.status != "done":
+        raise AssertionError(f"the import ended {outcome.status}: {outcome.message}")
+    return seconds, peak, outcome
+
+
 def customer_import_job(scale: Scale, workdir: Path) -> list[Result]:
     name = "customer_import_job.time"
     data, rows = _job_import_csv(scale)
-    Job = apps.get_model("consent_app", "CustomerImportJob")
     form_path = reverse("admin:consent_app_customer_import")
     times: list[float] = []
     cpu: list[float] = []
@@ -319,43 +359,21 @@ def customer_import_job(scale: Scale, workdir: Path) -> list[Result]:
             gunicorn_server(workers=2, CUSTOMER_IMPORT_ASYNC_BYTES=threshold) as site,
         ):
             session = site.login(PERSONAS["staff"])
+            # The first job loads the import code (and the kanji variant table) into the
+            # worker's pool process: a small warm-up job, not measured, so the RSS growth is
+            # the import's own, not the imports'.
+            warm, _warm_rows = _job_import_csv(scale, rows=WARM_UP_ROWS)
+            _import_job(site, session, form_path, warm, worker.pid, 0.0)
+            _delete_imported()
             baseline = process_tree_rss_mb(worker.pid)
             for _run in range(scale.heavy_runs):
-                peak = baseline
                 cpu_before = process_tree_cpu_s(worker.pid)
-                started = time.perf_counter()
-                page = site.get(session, form_path)
-                token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
-                answer = session.post(
-                    site.base_url + form_path,
-                    data={
-                        "csrfmiddlewaretoken": token.group(1),
-                        "encoding": "auto",
-                        "source-source": "own",
-                    },
-                    files={"file": ("crm.csv", data, "text/csv")},
-                    headers={"Referer": site.origin + form_path},
-                    allow_redirects=False,
-                    timeout=3600,
+                seconds, peak, outcome = _import_job(
+                    site, session, form_path, data, worker.pid, baseline
                 )
-                if answer.status_code != 302 or "/import/jobs/" not in answer.headers["Location"]:
-                    raise AssertionError(f"the upload answered {answer.status_code}, not a job")
-                job_path = answer.headers["Location"]
-                deadline = time.monotonic() + JOB_TIMEOUT
-                while True:
-                    text = site.get(session, job_path).text
-                    peak = max(peak, process_tree_rss_mb(worker.pid))
-                    match = _IMPORT_STATUS.search(text)
-                    state = match.group(1) if match else "?"
-                    if state not in ("queued", "running") or time.monotonic() > deadline:
-                        break
-                    time.sleep(POLL_SECONDS)
-                times.append(time.perf_counter() - started)
+                times.append(seconds)
                 cpu.append(process_tree_cpu_s(worker.pid) - cpu_before)
                 peaks.append(peak)
-                outcome = Job.objects.get(pk=int(job_path.rstrip("/").split("/")[-1]))
-                if outcome.status != "done":
-                    raise AssertionError(f"the import ended {outcome.status}: {outcome.message}")
                 _delete_imported()
     finally:
         _delete_imported()
