@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.admin.sites import site as default_site
 from django.contrib.admin.widgets import AdminSplitDateTime, ForeignKeyRawIdWidget
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from common.countries import country_choices
@@ -36,7 +37,7 @@ PURPOSE_ANY_CHANNEL_ALONE = _("“Any channel” cannot be combined with other c
 IMPORT_FILE_TOO_LARGE = _("The file is larger than %(mb)s MB; split it into smaller files.")
 
 
-def data_item_choices() -> list[tuple[str, str]]:
+def data_item_choices() -> list[tuple[str, str | Promise]]:
     return [(code, label) for code, (label, _columns) in DATA_ITEMS.items()]
 
 

@@ -17,7 +17,7 @@ Seek pagination serves the list in its default order (by number). Sorted by anot
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.db.models import QuerySet
@@ -40,7 +40,14 @@ COUNT_AT_LEAST = _("%(count)s or more")
 COUNT_ABOUT = _("about %(count)s")
 
 
-class RowLinkFiltersOnce:
+# What the changelist mixin extends: a ChangeList for the type checker, nothing at run time.
+if TYPE_CHECKING:
+    _ChangeList = ChangeList
+else:
+    _ChangeList = object
+
+
+class RowLinkFiltersOnce(_ChangeList):
     """A changelist mixin: each row's link gets the list's filters appended once per page.
 
     bench (issue 14): each row's link carries the list's filters back. Django adds them per row

@@ -13,7 +13,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from common.admin import ReadOnlyAdminMixin
+from common.admin import ModelAdminMixin, ReadOnlyAdminMixin
 from common.countries import country_name
 from common.paginators import EstimatedCountPaginator
 
@@ -31,7 +31,7 @@ from .models import (
 )
 
 
-class _PublishedOnceMixin:
+class _PublishedOnceMixin(ModelAdminMixin):
     """A version in force is what people were told: publish a new one instead of editing."""
 
     def _in_force(self, obj) -> bool:

@@ -3,24 +3,17 @@ search by customer number, the app's stylesheet."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from common.admin import form_page
+from common.admin import ModelAdminMixin, form_page
 
 from . import provision
 from .normalize import normalize_customer_number
 
 FORM_TEMPLATE = "admin/consent_app/form_page.html"
-
-
-# What the mixins extend: a ModelAdmin for the type checker, nothing at run time (a mixin
-# comes before admin.ModelAdmin in its admin's bases).
-_ModelAdmin = admin.ModelAdmin if TYPE_CHECKING else object
 
 
 def consent_form_page(
@@ -31,7 +24,7 @@ def consent_form_page(
     )
 
 
-class DataItemsLabelsMixin(_ModelAdmin):
+class DataItemsLabelsMixin(ModelAdminMixin):
     """A model's `data_items` (a JSON list of item codes) shown as their labels wherever it is
     read-only: the list column and the view-only page read "氏名、住所", never
     ["name", "address"]. Where the user may edit, the form's checkboxes stay."""
@@ -59,7 +52,7 @@ class DataItemsLabelsMixin(_ModelAdmin):
         return fields
 
 
-class ExactCustomerSearchMixin(_ModelAdmin):
+class ExactCustomerSearchMixin(ModelAdminMixin):
     """Search by customer number (exact, any width) or request reference, via the index."""
 
     search_fields = ("customer__number",)

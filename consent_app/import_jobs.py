@@ -103,7 +103,7 @@ def customer_import_job_start(
         job = CustomerImportJob.objects.create(
             uploaded_by=by,
             file=name,
-            size=upload.size,
+            size=upload.size or 0,  # an uploaded file always has one; 0 for the type checker
             encoding=encoding,
             dry_run=dry_run,
             estimated_rows=estimated,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, connection
 from simple_history.utils import (  # type: ignore[import-untyped]
     bulk_create_with_history,
@@ -85,7 +85,7 @@ class PostgresStaging:
                     ([getattr(c, a) for a in self.attnames] for c in to_update),
                 )
 
-    def write(self, *, by: AbstractBaseUser | None, now, created: int, updated: int) -> None:
+    def write(self, *, by: User | None, now, created: int, updated: int) -> None:
         """Apply every staged row: set-based statements, nothing held in the worker.
 
         New customers take ids from the table's sequence; known ones are updated with one
@@ -169,7 +169,7 @@ class MemoryStaging:
         self.to_create += to_create
         self.to_update += to_update
 
-    def write(self, *, by: AbstractBaseUser | None, now, created: int, updated: int) -> None:
+    def write(self, *, by: User | None, now, created: int, updated: int) -> None:
         if self.to_create:
             bulk_create_with_history(
                 [Customer(**row) for row in self.to_create],

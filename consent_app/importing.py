@@ -23,7 +23,7 @@ from datetime import date, datetime
 from typing import IO, Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -145,7 +145,7 @@ def customer_import(
     *,
     data: bytes | None = None,
     file: IO[bytes] | None = None,
-    by: AbstractBaseUser | None,
+    by: User | None,
     encoding: str = "auto",
     dry_run: bool = False,
     on_progress: Callable[[int], None] | None = None,

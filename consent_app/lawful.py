@@ -329,12 +329,13 @@ def equivalent_measures_check_run(*, today: date | None = None) -> int:
                 if findings
                 else EquivalentMeasuresCheck.Result.OK
             )
+            reviewed = recipient.equivalent_measures_reviewed_on
+            # No findings means a review date (a missing one is a finding): `reviewed is None`
+            # only tells the type checker so.
             text = (
                 "\n".join(findings)
-                if findings
-                else str(
-                    CHECK_PASSED % {"reviewed": _day(recipient.equivalent_measures_reviewed_on)}
-                )
+                if findings or reviewed is None
+                else str(CHECK_PASSED % {"reviewed": _day(reviewed)})
             )
             EquivalentMeasuresCheck.objects.create(
                 recipient=recipient, checked_at=now, result=result, findings=text

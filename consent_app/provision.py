@@ -19,12 +19,12 @@ import tempfile
 import uuid
 from datetime import date, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, Expression, F, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -138,7 +138,7 @@ def provision_batch_create(
     *,
     recipient: Recipient,
     purpose: PurposeOfUse,
-    by: AbstractBaseUser | None,
+    by: User | None,
     data_items: list[str] | None = None,
     basis: str | None = None,
     enqueue: bool = True,
@@ -224,11 +224,13 @@ def _insert_records(batch: ProvisionBatch) -> int:
     contract = retain_until(provided_on=batch.provided_on, contract_serves_as_record=True)
     if batch.recipient.contract_serves_as_record:
         supplies_person = Q(dealer_id=batch.recipient_id)
-        method = Case(
+        method: Expression = Case(
             When(supplies_person, then=Value(RecordMethod.CONTRACT)),
             default=Value(RecordMethod.PER_PROVISION),
         )
-        keep = Case(When(supplies_person, then=Value(contract)), default=Value(per_provision))
+        keep: Expression = Case(
+            When(supplies_person, then=Value(contract)), default=Value(per_provision)
+        )
     else:
         method, keep = Value(RecordMethod.PER_PROVISION), Value(per_provision)
     eligible = _eligible(batch).values(
@@ -367,9 +369,7 @@ def provision_batch_mark_failed(*, batch_id: int, error: str) -> bool:
     return bool(changed)
 
 
-def provision_batch_requeue(
-    *, batch: ProvisionBatch, by: AbstractBaseUser | None
-) -> ProvisionBatch:
+def provision_batch_requeue(*, batch: ProvisionBatch, by: User | None) -> ProvisionBatch:
     """Queue a failed batch again (e.g. after the agreement was renewed)."""
 
     with transaction.atomic():

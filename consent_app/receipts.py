@@ -18,7 +18,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Max, QuerySet
@@ -106,7 +106,7 @@ def receipt_record(
     details: ReceiptDetails,
     numbers: list[str] | None = None,
     people: QuerySet[Customer] | None = None,
-    by: AbstractBaseUser | None,
+    by: User | None,
 ) -> DataReceipt:
     """Record one receipt and its people, in the caller's transaction.
 

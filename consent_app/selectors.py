@@ -12,6 +12,7 @@ from django.db.models import (
     BooleanField,
     Case,
     Exists,
+    Expression,
     ExpressionWrapper,
     F,
     Func,
@@ -155,7 +156,7 @@ def customer_candidates(
         # The address only adds to the score of someone already matching: it is too loose alone.
         score_parts.append(_points(Q(address__contains=address.strip()[:20]), 1))
 
-    score = score_parts[0]
+    score: Expression = score_parts[0]
     for part in score_parts[1:]:
         score = score + part
     return list(

@@ -156,7 +156,7 @@ class ReportInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
-    fields = [
+    fields = readonly_fields = (
         "version",
         "stage",
         "status",
@@ -164,8 +164,7 @@ class ReportInline(admin.TabularInline):
         "submitted_on",
         "authority",
         "receipt_number",
-    ]
-    readonly_fields = fields
+    )
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False  # drafted through the "draft a report version" step

@@ -25,8 +25,10 @@ def _report_title(slug: str) -> str:
 
 def _saved_day(value: str | None) -> str:
     """A saved filter's day (stored ISO) as the UI writes dates (2026年12月16日)."""
+    if not value:
+        return "…"
     try:
-        return date_format(datetime.date.fromisoformat(value)) if value else "…"
+        return date_format(datetime.date.fromisoformat(value))
     except ValueError:
         return value
 

@@ -33,7 +33,8 @@ class CheckedCrontabForm(forms.ModelForm):
         fields = ["minute", "hour", "day_of_month", "month_of_year", "day_of_week", "timezone"]
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what ModelForm.clean() returns
         for name, (size, first) in CRONTAB_FIELDS.items():
             value = cleaned.get(name)
             if value is None:

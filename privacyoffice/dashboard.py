@@ -14,8 +14,10 @@ from __future__ import annotations
 import logging
 import statistics
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db import connection
 from django.db.models import Aggregate, Count, FloatField, Q
@@ -186,7 +188,7 @@ def requests_per_month(*, today: date, months: int = MONTHS) -> list[MonthRow]:
     return [rows[start] for start in starts]
 
 
-def agreements_ending(*, today: date) -> list[dict]:
+def agreements_ending(*, today: date) -> list[Mapping[str, Any]]:
     """Active recipients whose agreement ends today or within AGREEMENT_WARNING_DAYS days."""
     return list(
         Recipient.objects.filter(
@@ -338,7 +340,7 @@ class Dashboard:
     requests: dict[str, int]
     performance: Performance
     months: list[MonthRow]
-    agreements: list[dict]
+    agreements: list[Mapping[str, Any]]
     documents_awaiting_purge: int
     summary: DashboardSummary
     heartbeats: list[WorkerHeartbeat]

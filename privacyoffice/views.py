@@ -319,7 +319,7 @@ def _monthly_chart(months: list[selectors.MonthRow]) -> dict:
     bars, columns = [], []
     for i, month in enumerate(months):
         x = left + i * slot + (slot - bar_w) / 2
-        y = top + plot_h
+        y: float = top + plot_h
         month_params = {
             "received_at__gte": _iso(start_of_day(month.start)),
             "received_at__lt": _iso(start_of_day(month.end)),

@@ -148,7 +148,8 @@ class TransitionForm(forms.Form):
 
 
 class ReasonForm(TransitionForm):
-    comment = None
+    # None removes the inherited field (Django's way); the stubs type it as the field.
+    comment = None  # type: ignore[assignment]
     reason = forms.CharField(
         label=_("reason (recorded in the log)"), widget=forms.Textarea(attrs={"rows": 3})
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from .models import DisclosureRequest, IdentityDocument
@@ -25,7 +25,7 @@ def _private_attachment(response: FileResponse) -> FileResponse:
     return response
 
 
-def identity_document_file(request: HttpRequest, pk: int) -> HttpResponse:
+def identity_document_file(request: HttpRequest, pk: int) -> FileResponse:
     """Hand out an identity document's file to staff or managers, logging the viewing.
 
     Auditors (no `view_document_file`) get 403 and no viewing is logged; a purged file is a 404
@@ -47,7 +47,7 @@ def identity_document_file(request: HttpRequest, pk: int) -> HttpResponse:
     return _private_attachment(response)
 
 
-def electronic_copy_file(request: HttpRequest, pk: int) -> HttpResponse:
+def electronic_copy_file(request: HttpRequest, pk: int) -> FileResponse:
     """The electronic copy sent to the person (Art. 33(1)), for staff who mail or hand it over."""
     if not request.user.has_perm("requests_app.work_request"):
         raise PermissionDenied

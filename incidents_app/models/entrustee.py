@@ -76,7 +76,9 @@ class Entrustee(models.Model):
 
     def chain(self) -> list[Entrustee]:
         """From us to this entrustee: the sub-entrustment chain (loops are refused on save)."""
-        path, node, seen = [], self, set()
+        path: list[Entrustee] = []
+        node: Entrustee | None = self
+        seen: set[int] = set()
         while node is not None and node.pk not in seen:
             seen.add(node.pk)
             path.append(node)

@@ -18,6 +18,7 @@ import datetime as dt
 import io
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -149,7 +150,9 @@ def affected_add_from_query(
     created_to: dt.date | None = None,
 ) -> ScopeResult:
     """Customers matching the conditions built on the incident page (at least one)."""
-    conditions, params, described = [], [], []
+    conditions: list[str] = []
+    params: list[Any] = []
+    described: list[str] = []
     if dealer is not None:
         conditions.append("dealer_id = %s")
         params.append(dealer.pk)

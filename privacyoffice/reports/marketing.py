@@ -34,7 +34,7 @@ _PERSON = (
     Column("given_name_kana", "名(カナ)", "given_name_kana", Kind.TEXT),
 )
 # Only the contact data the channel needs leaves the system (APPI Art. 18: within the purpose).
-_CONTACT = {
+_CONTACT: dict[str, tuple[Column, ...]] = {
     Channel.POST: (
         Column("postal_code", "郵便番号", "postal_code", Kind.TEXT),
         Column("prefecture", "都道府県", "prefecture", Kind.TEXT),
@@ -48,7 +48,7 @@ _CONTACT = {
 def marketing_list_params_check(params: Mapping[str, Any]) -> dict[str, Any]:
     """The purpose (by id) and channel as saved in the export log, or a ValidationError."""
     try:
-        purpose = PurposeOfUse.objects.get(pk=int(params.get("purpose_id")))
+        purpose = PurposeOfUse.objects.get(pk=int(params.get("purpose_id", "")))
     except (TypeError, ValueError, PurposeOfUse.DoesNotExist):
         raise ValidationError(PURPOSE_UNKNOWN, code="purpose_unknown") from None
     channel = params.get("channel")
@@ -63,7 +63,7 @@ def _rows(*, purpose_id: int, channel: str, **_saved):
 
 
 def _columns(params: Mapping[str, Any]) -> tuple[Column, ...]:
-    return _PERSON + _CONTACT.get(params.get("channel"), ())
+    return _PERSON + _CONTACT.get(params.get("channel", ""), ())
 
 
 def _stem(params: Mapping[str, Any]) -> str:
