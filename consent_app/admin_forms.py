@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.admin.sites import site as default_site
 from django.contrib.admin.widgets import AdminSplitDateTime, ForeignKeyRawIdWidget
 from django.utils.functional import Promise
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from common.countries import country_choices
@@ -53,7 +54,11 @@ class CustomerAdminForm(forms.ModelForm):
 
     # Longer than the stored 8 characters: "〒100-0005" or "１００－０００５" is normalised to
     # 100-0005 in clean_postal_code, which Django runs after a field's own max_length check.
-    postal_code = forms.CharField(label=_("postal code"), max_length=20, required=False)
+    postal_code = forms.CharField(
+        label=capfirst(Customer._meta.get_field("postal_code").verbose_name),
+        max_length=20,
+        required=False,
+    )
 
     class Meta:
         model = Customer
