@@ -140,9 +140,10 @@ _LOCK_HEAD = """
 # it (PostgreSQL reverts a setting and releases a lock taken inside it). The seal function,
 # which appends without this trigger, forgets the remembered tail. What is still checked, one
 # index probe: that row exists with that hash (a purge in the same transaction, or a value set
-# by hand, falls back to the lookup). A value set by hand can do no more than fail the caller's
-# own insert (a position already taken violates the unique index) or break the chain where
-# verify_ledgers finds it (a gap or a hash that does not follow).
+# by hand, falls back to the lookup). A value set by hand can do no more than fail an insert
+# (its own, or a concurrent one's, when both claim the same position: the unique index lets one
+# through; a client with the app's credentials can block appends by holding the advisory lock
+# anyway) or break the chain where verify_ledgers finds it (a gap or a hash that does not follow).
 _READ_TAIL = """
     remembered := current_setting({tail_setting}, true);
     IF remembered IS NOT NULL AND remembered ~ '^[0-9]+:[0-9a-f]{{64}}$' THEN
